@@ -1,0 +1,34 @@
+/* tessera-llm-stream-private.h: what providers report to a stream
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "tessera-llm-provider.h"
+#include "tessera-llm-stream.h"
+
+G_BEGIN_DECLS
+
+TesseraLlmStream *_tessera_llm_stream_new              (TesseraLlmProvider   *provider,
+                                                        TesseraLlmRequest    *request);
+void              _tessera_llm_stream_start            (TesseraLlmStream     *self,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+
+/* Emits ::delta and appends to the text. Empty text is ignored. */
+void              _tessera_llm_stream_add_text         (TesseraLlmStream     *self,
+                                                        const char           *text,
+                                                        gssize                len);
+/* Each is kept when the other is reported; ::usage is emitted once per
+ * call with both values. */
+void              _tessera_llm_stream_set_usage        (TesseraLlmStream     *self,
+                                                        gint64                input_tokens,
+                                                        gint64                output_tokens);
+void              _tessera_llm_stream_set_stop_reason  (TesseraLlmStream     *self,
+                                                        TesseraLlmStopReason  reason);
+/* TRUE once text arrived in this attempt: errors are no longer retried. */
+gboolean          _tessera_llm_stream_has_text         (TesseraLlmStream     *self);
+
+G_END_DECLS
