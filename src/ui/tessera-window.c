@@ -9,27 +9,650 @@
 
 #include <glib/gi18n.h>
 
+#include "tessera-new-project-dialog.h"
+#include "tessera-start-page.h"
 #include "tessera-window.h"
 
 struct _TesseraWindow
 {
-  AdwApplicationWindow parent_instance;
+  AdwApplicationWindow  parent_instance;
+
+  GSettings            *settings;
+  GCancellable         *cancellable;
+  TesseraProject       *project;
+  /* The root being opened, or of the open project. */
+  GFile                *root;
+  char                 *pending_prompt;
+
+  AdwToastOverlay      *toast_overlay;
+  AdwWindowTitle       *window_title;
+  GtkStack             *stack;
+  TesseraStartPage     *start_page;
+  GtkSpinner           *loading_spinner;
+  GtkPaned             *outer_paned;
+  GtkPaned             *inner_paned;
+  GtkPaned             *editor_paned;
+  AdwBin               *chat_area;
+  AdwBin               *editor_area;
+  AdwBin               *run_area;
+  AdwBin               *preview_area;
+  GtkToggleButton      *chat_toggle;
+  GtkToggleButton      *preview_toggle;
+  GtkToggleButton      *run_toggle;
+
+  guint                 closing_confirmed : 1;
 };
 
 G_DEFINE_FINAL_TYPE (TesseraWindow, tessera_window, ADW_TYPE_APPLICATION_WINDOW)
 
+enum {
+  PROP_0,
+  PROP_PROJECT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+TesseraProject *
+tessera_window_get_project (TesseraWindow *self)
+{
+  g_return_val_if_fail (TESSERA_IS_WINDOW (self), NULL);
+
+  return self->project;
+}
+
+GFile *
+tessera_window_get_root (TesseraWindow *self)
+{
+  g_return_val_if_fail (TESSERA_IS_WINDOW (self), NULL);
+
+  return self->root;
+}
+
+gboolean
+tessera_window_is_empty (TesseraWindow *self)
+{
+  g_return_val_if_fail (TESSERA_IS_WINDOW (self), FALSE);
+
+  return self->root == NULL;
+}
+
+void
+tessera_window_add_toast (TesseraWindow *self,
+                          const char    *message)
+{
+  g_return_if_fail (TESSERA_IS_WINDOW (self));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+static GtkWidget *
+placeholder_new (const char *icon_name,
+                 const char *title,
+                 const char *description)
+{
+  GtkWidget *page = adw_status_page_new ();
+
+  adw_status_page_set_icon_name (ADW_STATUS_PAGE (page), icon_name);
+  adw_status_page_set_title (ADW_STATUS_PAGE (page), title);
+  adw_status_page_set_description (ADW_STATUS_PAGE (page), description);
+  gtk_widget_add_css_class (page, "compact");
+
+  return page;
+}
+
+/* Fills the panes for the open project. Each area is a separate widget
+ * that only needs the project (and later the session). */
+static void
+build_workspace (TesseraWindow *self)
+{
+  adw_bin_set_child (self->chat_area,
+                     placeholder_new ("chat-bubbles-text-symbolic",
+                                      _("Chat"),
+                                      _("Describe the app you want and the AI writes it here, file by file.")));
+  adw_bin_set_child (self->editor_area,
+                     placeholder_new ("text-editor-symbolic",
+                                      _("No File Open"),
+                                      _("Choose a file from the tree to edit it.")));
+  adw_bin_set_child (self->run_area,
+                     placeholder_new ("utilities-terminal-symbolic",
+                                      _("Run"),
+                                      _("Output of installs, servers and commands appears here.")));
+  adw_bin_set_child (self->preview_area,
+                     placeholder_new ("globe-symbolic",
+                                      _("Preview"),
+                                      _("The app you are building runs here.")));
+}
+
+static void
+set_pane_toggles_visible (TesseraWindow *self,
+                          gboolean       visible)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->chat_toggle), visible);
+  gtk_widget_set_visible (GTK_WIDGET (self->preview_toggle), visible);
+  gtk_widget_set_visible (GTK_WIDGET (self->run_toggle), visible);
+}
+
+static void
+show_error_dialog (TesseraWindow *self,
+                   const char    *heading,
+                   const char    *body)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+project_opened_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(TesseraWindow) self = user_data;
+  g_autoptr(TesseraProject) project = NULL;
+  g_autoptr(GError) error = NULL;
+  TesseraApplication *app;
+
+  project = tessera_project_open_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  gtk_spinner_stop (self->loading_spinner);
+
+  if (project == NULL)
+    {
+      g_clear_object (&self->root);
+      gtk_stack_set_visible_child_name (self->stack, "start");
+      show_error_dialog (self, _("Could Not Open Project"), error->message);
+      return;
+    }
+
+  g_set_object (&self->project, project);
+  g_set_object (&self->root, tessera_project_get_root (project));
+
+  app = TESSERA_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  if (app != NULL)
+    tessera_application_add_recent (app, self->root);
+
+  adw_window_title_set_title (self->window_title, tessera_project_get_name (project));
+  {
+    g_autofree char *path = g_file_get_path (self->root);
+    g_autofree char *display = path ? g_filename_display_name (path) : NULL;
+    const char *home = g_get_home_dir ();
+
+    if (display != NULL && g_str_has_prefix (display, home) && home[1] != '\0')
+      {
+        g_autofree char *tilde = g_strconcat ("~", display + strlen (home), NULL);
+        adw_window_title_set_subtitle (self->window_title, tilde);
+      }
+    else
+      adw_window_title_set_subtitle (self->window_title, display);
+  }
+  gtk_window_set_title (GTK_WINDOW (self), tessera_project_get_name (project));
+
+  build_workspace (self);
+  set_pane_toggles_visible (self, TRUE);
+  gtk_stack_set_visible_child_name (self->stack, "workspace");
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROJECT]);
+}
+
+static void
+project_created_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(TesseraWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TesseraProject) project = tessera_project_create_finish (result, &error);
+
+  if (project == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      gtk_spinner_stop (self->loading_spinner);
+      g_clear_object (&self->root);
+      gtk_stack_set_visible_child_name (self->stack, "start");
+      show_error_dialog (self, _("Could Not Create Project"), error->message);
+      return;
+    }
+
+  /* Go through the normal open path so both end the same way. */
+  tessera_project_open_async (tessera_project_get_root (project), self->cancellable,
+                              project_opened_cb, g_object_ref (self));
+}
+
+void
+tessera_window_open_project (TesseraWindow *self,
+                             GFile         *location,
+                             gboolean       create_missing)
+{
+  g_autofree char *basename = NULL;
+  gboolean is_manifest;
+
+  g_return_if_fail (TESSERA_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (location));
+  g_return_if_fail (self->root == NULL);
+
+  basename = g_file_get_basename (location);
+  is_manifest = basename != NULL && g_str_has_suffix (basename, ".tessera");
+  self->root = is_manifest ? g_file_get_parent (location) : g_object_ref (location);
+
+  gtk_stack_set_visible_child_name (self->stack, "loading");
+  gtk_spinner_start (self->loading_spinner);
+
+  if (create_missing && !is_manifest && !g_file_query_exists (location, NULL))
+    {
+      g_autoptr(GFile) parent = g_file_get_parent (location);
+
+      tessera_project_create_async (parent, basename, self->cancellable,
+                                    project_created_cb, g_object_ref (self));
+      return;
+    }
+
+  tessera_project_open_async (location, self->cancellable, project_opened_cb, g_object_ref (self));
+}
+
+void
+tessera_window_queue_prompt (TesseraWindow *self,
+                             const char    *prompt)
+{
+  g_return_if_fail (TESSERA_IS_WINDOW (self));
+
+  g_free (self->pending_prompt);
+  self->pending_prompt = g_strdup (prompt);
+}
+
+/* A folder name from the first words of a prompt: "Create a todo app!" →
+ * "create-a-todo-app". */
+static char *
+slug_from_prompt (const char *prompt)
+{
+  g_autofree char *ascii = g_str_to_ascii (prompt, NULL);
+  GString *slug = g_string_new (NULL);
+  gboolean dash = FALSE;
+
+  for (const char *c = ascii; *c != '\0' && slug->len < 40; c++)
+    {
+      if (g_ascii_isalnum (*c))
+        {
+          if (dash && slug->len > 0)
+            g_string_append_c (slug, '-');
+          g_string_append_c (slug, g_ascii_tolower (*c));
+          dash = FALSE;
+        }
+      else
+        dash = TRUE;
+    }
+
+  if (slug->len == 0)
+    g_string_append (slug, "new-app");
+
+  return g_string_free (slug, FALSE);
+}
+
+GFile *tessera_window_default_projects_folder (void);
+
+GFile *
+tessera_window_default_projects_folder (void)
+{
+  return g_file_new_build_filename (g_get_home_dir (), "Projects", NULL);
+}
+
+void
+tessera_window_new_project_from_prompt (TesseraWindow *self,
+                                        const char    *prompt)
+{
+  g_autoptr(GFile) parent = tessera_window_default_projects_folder ();
+  g_autofree char *slug = slug_from_prompt (prompt);
+  g_autoptr(GFile) location = g_file_get_child (parent, slug);
+
+  g_return_if_fail (TESSERA_IS_WINDOW (self));
+
+  /* Never reuse a folder that holds something else. */
+  for (guint i = 2; g_file_query_exists (location, NULL) && i < 100; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s-%u", slug, i);
+
+      g_object_unref (location);
+      location = g_file_get_child (parent, name);
+    }
+
+  g_file_make_directory_with_parents (parent, NULL, NULL);
+  tessera_window_queue_prompt (self, prompt);
+  tessera_window_open_project (self, location, TRUE);
+}
+
+static void
+new_project_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  TesseraWindow *self = TESSERA_WINDOW (widget);
+  TesseraNewProjectDialog *dialog = tessera_new_project_dialog_new (GTK_WINDOW (self));
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+open_chooser_response_cb (GtkNativeDialog *chooser,
+                          int              response,
+                          gpointer         user_data)
+{
+  TesseraWindow *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      TesseraApplication *app = TESSERA_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+      tessera_application_open_project (app, file, NULL);
+    }
+
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+
+/* GtkFileDialog needs GTK 4.10; Debian 12 has 4.8, so the native chooser
+ * (portal-backed inside Flatpak) it is. */
+static void
+show_open_chooser (TesseraWindow        *self,
+                   GtkFileChooserAction  action)
+{
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (action == GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER
+                                           ? _("Open Project Folder")
+                                           : _("Open Project File"),
+                                         GTK_WINDOW (self), action, _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+
+  if (action == GTK_FILE_CHOOSER_ACTION_OPEN)
+    {
+      g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (filter, _("Tessera Projects"));
+      gtk_file_filter_add_mime_type (filter, "application/x-tessera-project");
+      gtk_file_filter_add_suffix (filter, "tessera");
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+    }
+
+  g_signal_connect (chooser, "response", G_CALLBACK (open_chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+open_project_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  show_open_chooser (TESSERA_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER);
+}
+
+static void
+open_project_file_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *param)
+{
+  show_open_chooser (TESSERA_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_OPEN);
+}
+
+static void
+open_recent_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  TesseraWindow *self = TESSERA_WINDOW (widget);
+  g_autoptr(GFile) file = g_file_new_for_path (g_variant_get_string (param, NULL));
+  TesseraApplication *app = TESSERA_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+  tessera_application_open_project (app, file, NULL);
+}
+
+static void
+remove_recent_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  TesseraApplication *app = TESSERA_APPLICATION (gtk_window_get_application (GTK_WINDOW (widget)));
+
+  tessera_application_remove_recent (app, g_variant_get_string (param, NULL));
+}
+
+static void
+update_toggles (TesseraWindow *self)
+{
+  gtk_toggle_button_set_active (self->chat_toggle, gtk_widget_get_visible (GTK_WIDGET (self->chat_area)));
+  gtk_toggle_button_set_active (self->preview_toggle, gtk_widget_get_visible (GTK_WIDGET (self->preview_area)));
+  gtk_toggle_button_set_active (self->run_toggle, gtk_widget_get_visible (GTK_WIDGET (self->run_area)));
+}
+
+static void
+toggle_area (TesseraWindow *self,
+             AdwBin        *area,
+             const char    *key)
+{
+  gboolean visible = !gtk_widget_get_visible (GTK_WIDGET (area));
+
+  gtk_widget_set_visible (GTK_WIDGET (area), visible);
+  g_settings_set_boolean (self->settings, key, visible);
+  update_toggles (self);
+}
+
+static void
+toggle_chat_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  TesseraWindow *self = TESSERA_WINDOW (widget);
+
+  toggle_area (self, self->chat_area, "show-chat");
+}
+
+static void
+toggle_preview_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  TesseraWindow *self = TESSERA_WINDOW (widget);
+
+  toggle_area (self, self->preview_area, "show-preview");
+}
+
+static void
+toggle_run_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  TesseraWindow *self = TESSERA_WINDOW (widget);
+
+  toggle_area (self, self->run_area, "show-run");
+}
+
+static void
+close_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  gtk_window_close (GTK_WINDOW (widget));
+}
+
+static void
+save_window_state (TesseraWindow *self)
+{
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+
+  if (self->project != NULL)
+    {
+      g_settings_set_int (self->settings, "chat-pane-position", gtk_paned_get_position (self->outer_paned));
+      /* The preview is the end child: store its width, which survives a
+       * change of window size better than the handle's offset. */
+      g_settings_set_int (self->settings, "preview-pane-position",
+                          gtk_widget_get_width (GTK_WIDGET (self->inner_paned)) -
+                          gtk_paned_get_position (self->inner_paned));
+      g_settings_set_int (self->settings, "run-pane-position",
+                          gtk_widget_get_height (GTK_WIDGET (self->editor_paned)) -
+                          gtk_paned_get_position (self->editor_paned));
+    }
+}
+
+/* The inner panes can only be positioned once they know their size. */
+static void
+restore_pane_positions (TesseraWindow *self)
+{
+  int inner_width = gtk_widget_get_width (GTK_WIDGET (self->inner_paned));
+  int editor_height = gtk_widget_get_height (GTK_WIDGET (self->editor_paned));
+  int preview_width = g_settings_get_int (self->settings, "preview-pane-position");
+  int run_height = g_settings_get_int (self->settings, "run-pane-position");
+
+  if (inner_width > 0 && preview_width > 0)
+    gtk_paned_set_position (self->inner_paned, MAX (280, inner_width - preview_width));
+  if (editor_height > 0 && run_height > 0)
+    gtk_paned_set_position (self->editor_paned, MAX (120, editor_height - run_height));
+}
+
+static void
+inner_paned_mapped_cb (TesseraWindow *self)
+{
+  /* Wait for the first allocation. */
+  g_idle_add_once ((GSourceOnceFunc) restore_pane_positions, self);
+}
+
+static gboolean
+tessera_window_close_request (GtkWindow *window)
+{
+  TesseraWindow *self = TESSERA_WINDOW (window);
+
+  save_window_state (self);
+  g_cancellable_cancel (self->cancellable);
+
+  return GTK_WINDOW_CLASS (tessera_window_parent_class)->close_request (window);
+}
+
+static void
+tessera_window_dispose (GObject *object)
+{
+  TesseraWindow *self = TESSERA_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (tessera_window_parent_class)->dispose (object);
+}
+
+static void
+tessera_window_finalize (GObject *object)
+{
+  TesseraWindow *self = TESSERA_WINDOW (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->project);
+  g_clear_object (&self->root);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->pending_prompt, g_free);
+
+  G_OBJECT_CLASS (tessera_window_parent_class)->finalize (object);
+}
+
+static void
+tessera_window_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  TesseraWindow *self = TESSERA_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROJECT:
+      g_value_set_object (value, self->project);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 tessera_window_class_init (TesseraWindowClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = tessera_window_dispose;
+  object_class->finalize = tessera_window_finalize;
+  object_class->get_property = tessera_window_get_property;
+
+  window_class->close_request = tessera_window_close_request;
+
+  properties[PROP_PROJECT] =
+    g_param_spec_object ("project", NULL, NULL,
+                         TESSERA_TYPE_PROJECT,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (TESSERA_TYPE_START_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/tessera-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, start_page);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, outer_paned);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, inner_paned);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, editor_paned);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, chat_area);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, editor_area);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, run_area);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, preview_area);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, chat_toggle);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, preview_toggle);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, run_toggle);
+  gtk_widget_class_bind_template_callback (widget_class, inner_paned_mapped_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.new-project", NULL, new_project_action);
+  gtk_widget_class_install_action (widget_class, "win.open-project", NULL, open_project_action);
+  gtk_widget_class_install_action (widget_class, "win.open-project-file", NULL, open_project_file_action);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.remove-recent", "s", remove_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-chat", NULL, toggle_chat_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-preview", NULL, toggle_preview_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-run", NULL, toggle_run_action);
+  gtk_widget_class_install_action (widget_class, "win.close", NULL, close_action);
 }
 
 static void
 tessera_window_init (TesseraWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->settings = g_settings_new (SCHEMA_ID);
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  gtk_paned_set_position (self->outer_paned, g_settings_get_int (self->settings, "chat-pane-position"));
+  gtk_widget_set_visible (GTK_WIDGET (self->chat_area), g_settings_get_boolean (self->settings, "show-chat"));
+  gtk_widget_set_visible (GTK_WIDGET (self->preview_area), g_settings_get_boolean (self->settings, "show-preview"));
+  gtk_widget_set_visible (GTK_WIDGET (self->run_area), g_settings_get_boolean (self->settings, "show-run"));
+  update_toggles (self);
+
+#if DEVELOPMENT
+  gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+#endif
 }
 
 TesseraWindow *
