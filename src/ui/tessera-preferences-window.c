@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "tessera-preferences-window.h"
+#include "tessera-providers-page.h"
 
 struct _TesseraPreferencesWindow
 {
@@ -75,6 +76,8 @@ tessera_preferences_window_class_init (TesseraPreferencesWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = tessera_preferences_window_dispose;
+
+  g_type_ensure (TESSERA_TYPE_PROVIDERS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/tessera-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TesseraPreferencesWindow, style_row);

@@ -1,0 +1,275 @@
+/* test-window.c: the application window, driven as a person would
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "tessera-application.h"
+#include "tessera-window.h"
+
+static TesseraApplication *app;
+
+/* Runs the main loop until @condition holds; fails after a generous
+ * deadline instead of hanging forever. */
+#define WAIT_UNTIL(condition)                                                   \
+  G_STMT_START {                                                                \
+    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;            \
+    while (!(condition))                                                        \
+      {                                                                         \
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);                 \
+        g_main_context_iteration (NULL, TRUE);                                  \
+      }                                                                         \
+  } G_STMT_END
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets pending layout and drawing happen. */
+static void
+settle (void)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (100, timeout_cb, &done);
+  WAIT_UNTIL (done);
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_status_page (GtkWidget  *widget,
+                  const char *title)
+{
+  if (ADW_IS_STATUS_PAGE (widget) &&
+      g_strcmp0 (adw_status_page_get_title (ADW_STATUS_PAGE (widget)), title) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_status_page (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+save_png (GtkWidget  *widget,
+          const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static GtkWidget *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window))
+        return window;
+    }
+
+  return NULL;
+}
+
+static GFile *
+make_project (const char *name)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("tessera-window-XXXXXX", NULL);
+  g_autoptr(GFile) parent = g_file_new_for_path (tmp);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TesseraProject) project = tessera_project_create (parent, name, NULL, &error);
+
+  g_assert_no_error (error);
+  return g_object_ref (tessera_project_get_root (project));
+}
+
+static void
+test_start_page (void)
+{
+  TesseraWindow *window = tessera_window_new (app);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)));
+  settle ();
+
+  g_assert_true (tessera_window_is_empty (window));
+  g_assert_null (tessera_window_get_project (window));
+  save_png (GTK_WIDGET (window), "window-start.png");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_open_project (void)
+{
+  g_autoptr(GFile) root = make_project ("Demo App");
+  TesseraWindow *window = tessera_window_new (app);
+  TesseraWindow *again;
+  g_auto(GStrv) recent = NULL;
+  g_autofree char *root_path = g_file_get_path (root);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  tessera_window_open_project (window, root, FALSE);
+  WAIT_UNTIL (tessera_window_get_project (window) != NULL);
+  settle ();
+
+  g_assert_cmpstr (tessera_project_get_name (tessera_window_get_project (window)), ==, "Demo App");
+
+  /* The three panes, side by side. */
+  {
+    GtkWidget *outer = find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
+    GtkWidget *chat, *rest;
+
+    g_assert_nonnull (outer);
+    chat = gtk_paned_get_start_child (GTK_PANED (outer));
+    rest = gtk_paned_get_end_child (GTK_PANED (outer));
+    g_assert_true (gtk_widget_get_mapped (chat));
+    g_assert_true (GTK_IS_PANED (rest));
+    g_assert_true (gtk_widget_get_mapped (gtk_paned_get_start_child (GTK_PANED (rest))));
+    g_assert_true (gtk_widget_get_mapped (gtk_paned_get_end_child (GTK_PANED (rest))));
+    g_assert_cmpint (gtk_widget_get_width (chat), >, 0);
+  }
+
+  /* Hiding the chat is remembered. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-chat", NULL);
+  settle ();
+  {
+    g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
+    g_assert_false (g_settings_get_boolean (settings, "show-chat"));
+  }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-chat", NULL);
+
+  /* The project became the most recent one. */
+  recent = g_settings_get_strv (tessera_application_get_settings (app), "recent-projects");
+  g_assert_nonnull (recent[0]);
+  g_assert_cmpstr (recent[0], ==, root_path);
+
+  /* Opening it again presents the same window. */
+  tessera_application_open_project (app, root, NULL);
+  again = NULL;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = l->next)
+    {
+      if (TESSERA_IS_WINDOW (l->data) && tessera_window_get_root (l->data) &&
+          g_file_equal (tessera_window_get_root (l->data), root))
+        {
+          g_assert_null (again);
+          again = l->data;
+        }
+    }
+  g_assert_true (again == window);
+
+  settle ();
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+  settle ();
+  save_png (GTK_WIDGET (window), "window-light.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  settle ();
+  save_png (GTK_WIDGET (window), "window-dark.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  /* Down to 800 px wide, every pane keeps a usable width. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  settle ();
+  save_png (GTK_WIDGET (window), "window-narrow.png");
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 900);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_corrupt_project (void)
+{
+  g_autoptr(GFile) root = make_project ("Broken");
+  g_autoptr(GFile) manifest = g_file_get_child (root, "Broken.tessera");
+  static const char garbage[] = "{ this is not json";
+  g_autofree char *after = NULL;
+  TesseraWindow *window = tessera_window_new (app);
+  GtkWidget *dialog = NULL;
+
+  g_assert_true (g_file_replace_contents (manifest, garbage, strlen (garbage), NULL, FALSE,
+                                          G_FILE_CREATE_NONE, NULL, NULL, NULL));
+
+  gtk_window_present (GTK_WINDOW (window));
+  tessera_window_open_project (window, root, FALSE);
+
+  /* An error dialog appears, the window returns to its start page and
+   * the manifest is left exactly as it was. */
+  WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
+  g_assert_true (tessera_window_is_empty (window));
+  g_assert_true (g_file_load_contents (manifest, NULL, &after, NULL, NULL, NULL));
+  g_assert_cmpstr (after, ==, garbage);
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  app = tessera_application_new ();
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+
+  g_test_add_func ("/window/start-page", test_start_page);
+  g_test_add_func ("/window/open-project", test_open_project);
+  g_test_add_func ("/window/corrupt-project", test_corrupt_project);
+
+  ret = g_test_run ();
+
+  g_clear_object (&app);
+  return ret;
+}
