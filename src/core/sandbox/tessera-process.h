@@ -15,6 +15,9 @@ typedef enum
   TESSERA_PROCESS_STDERR,
 } TesseraProcessStream;
 
+#define TESSERA_TYPE_PROCESS_STREAM (tessera_process_stream_get_type ())
+GType tessera_process_stream_get_type (void);
+
 #define TESSERA_TYPE_PROCESS (tessera_process_get_type ())
 G_DECLARE_DERIVABLE_TYPE (TesseraProcess, tessera_process, TESSERA, PROCESS, GObject)
 

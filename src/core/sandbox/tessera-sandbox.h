@@ -150,10 +150,16 @@ struct _TesseraSandboxInterface
 
 GQuark              tessera_sandbox_error_quark        (void);
 
+#define TESSERA_TYPE_SANDBOX_STATE (tessera_sandbox_state_get_type ())
+GType               tessera_sandbox_state_get_type     (void);
+
 /* Properties of every sandbox: "state" (TesseraSandboxState) and
  * "status-message" (a translated sentence for the UI, e.g. "Starting
  * sandbox…" or "Sandbox expired; starting a new one"). Implementations
- * call tessera_sandbox_set_state(). */
+ * call tessera_sandbox_set_state(), and declare both properties with
+ * g_object_class_override_property(), answering them in get_property()
+ * with tessera_sandbox_get_state() and tessera_sandbox_get_status_message()
+ * (the interface keeps the values). */
 TesseraSandboxState tessera_sandbox_get_state          (TesseraSandbox       *self);
 const char         *tessera_sandbox_get_status_message (TesseraSandbox       *self);
 void                tessera_sandbox_set_state          (TesseraSandbox       *self,
