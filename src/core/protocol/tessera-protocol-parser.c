@@ -93,6 +93,10 @@ struct _TesseraProtocolParser
   guint           eof : 1;
   guint           cr_pending : 1;
   guint           line_start : 1;
+  guint           inline_code : 1;
+  guint           prose_blank : 1;
+  guint           wrapper_seen : 1;
+  guint           fenced_examples;
   guint           body_started : 1;
   guint           fenced : 1;
   guint           body_line_blank : 1;
@@ -167,6 +171,7 @@ tessera_protocol_parser_init (TesseraProtocolParser *self)
   self->actions = g_ptr_array_new_with_free_func (g_object_unref);
   self->state = STATE_START;
   self->line_start = TRUE;
+  self->prose_blank = TRUE;
   self->hold = NONE;
 }
 
@@ -202,6 +207,16 @@ is_blank (char c)
   return c == ' ' || c == '\t';
 }
 
+static gboolean
+all_space (const char *s,
+           gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    if (!is_space (s[i]))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 emit_text (TesseraProtocolParser *self,
            gsize                  from,
@@ -209,6 +224,8 @@ emit_text (TesseraProtocolParser *self,
 {
   if (to <= from)
     return;
+  if (self->prose_blank && !all_space (self->buf->str + from, to - from))
+    self->prose_blank = FALSE;
   g_string_append_len (self->text, self->buf->str + from, to - from);
   g_signal_emit (self, signals[TEXT], 0, self->buf->str + from, (gulong)(to - from));
 }
@@ -240,6 +257,7 @@ end_action (TesseraProtocolParser *self,
   g_autoptr(TesseraAction) action = g_steal_pointer (&self->current);
 
   tessera_action_set_truncated (action, truncated);
+  self->prose_blank = TRUE;
   g_signal_emit (self, signals[ACTION_END], 0, action);
 }
 
@@ -864,22 +882,38 @@ process_prose (TesseraProtocolParser *self)
                           return FALSE;
                         }
                     }
-                  if (t == MATCH_OPEN)
+                  /* A fence right at the start of the answer, or right
+                   * after an action, wraps actions; one after prose shows
+                   * an example (a model explaining the protocol). */
+                  if (t == MATCH_OPEN &&
+                      (self->wrapper_seen ||
+                       (self->prose_blank && all_space (s + text_from, i - text_from))))
                     {
                       emit_text (self, text_from, i);
+                      self->wrapper_seen = TRUE;
                       self->fence = FENCE_WRAPPER;
                       i = text_from = self->pos = next;
                       self->line_start = TRUE;
                       continue;
                     }
+                  if (t == MATCH_OPEN)
+                    self->fenced_examples++;
                   self->fence = FENCE_LITERAL;
                   i = next;
                   self->line_start = TRUE;
                   continue;
                 }
             }
+          else if (self->fence != FENCE_LITERAL)
+            self->inline_code = !self->inline_code;
         }
-      else if (c == '<' && self->fence != FENCE_LITERAL)
+      else if (c == '`' && self->fence != FENCE_LITERAL)
+        {
+          /* Inline code in prose (`<tessera-delete …/>`) shows a tag; it
+           * does not run it. Backticks never span lines. */
+          self->inline_code = !self->inline_code;
+        }
+      else if (c == '<' && self->fence != FENCE_LITERAL && !self->inline_code)
         {
           Tag tag;
           Match m = match_tag (s + i, len - i, &tag);
@@ -910,7 +944,10 @@ process_prose (TesseraProtocolParser *self)
         }
 
       if (c == '\n')
-        self->line_start = TRUE;
+        {
+          self->line_start = TRUE;
+          self->inline_code = FALSE;
+        }
       else if (!is_blank (c))
         self->line_start = FALSE;
       i++;
@@ -1313,6 +1350,13 @@ tessera_protocol_parser_finish (TesseraProtocolParser *self)
   self->eof = TRUE;
   process (self);
   self->state = STATE_DONE;
+}
+
+guint
+tessera_protocol_parser_get_fenced_examples (TesseraProtocolParser *self)
+{
+  g_return_val_if_fail (TESSERA_IS_PROTOCOL_PARSER (self), 0);
+  return self->fenced_examples;
 }
 
 GBytes *

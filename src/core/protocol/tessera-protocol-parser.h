@@ -28,6 +28,10 @@ void                   tessera_protocol_parser_finish     (TesseraProtocolParser
 GPtrArray             *tessera_protocol_parser_get_actions (TesseraProtocolParser *self);
 /* The prose of the answer so far (without the actions). */
 const char            *tessera_protocol_parser_get_text    (TesseraProtocolParser *self);
+/* How many code fences in the prose began with a tag. They are shown as
+ * examples, not run; when nothing else was found, the model probably
+ * meant them, and the session says so rather than "no changes". */
+guint                  tessera_protocol_parser_get_fenced_examples (TesseraProtocolParser *self);
 
 /* The system prompt that teaches the model this protocol. */
 GBytes                *tessera_protocol_get_system_prompt  (void);
