@@ -1,0 +1,800 @@
+/* tessera-llm-stream.c: one streaming answer: send, retry, read, parse
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "tessera-llm-stream"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "tessera-llm-provider-private.h"
+#include "tessera-llm-stream-private.h"
+#include "tessera-sse-parser.h"
+
+#define READ_SIZE (16 * 1024)
+/* An error body longer than this is not an error message. */
+#define MAX_ERROR_BODY (64 * 1024)
+
+struct _TesseraLlmStream
+{
+  GObject               parent_instance;
+
+  TesseraLlmProvider   *provider;
+  TesseraLlmRequest    *request;
+
+  GTask                *task;
+  GCancellable         *cancellable;
+  GCancellable         *user_cancellable;
+  gulong                user_cancelled_id;
+
+  GString              *text;
+  TesseraLlmStopReason  stop_reason;
+  guint                 input_tokens;
+  guint                 output_tokens;
+  guint                 attempts;
+  guint                 retries;
+  guint                 running : 1;
+
+  /* The attempt in flight. */
+  SoupMessage          *message;
+  GInputStream         *body;
+  TesseraSseParser     *parser;
+  GByteArray           *error_body;
+  GError               *event_error;
+  guint                 n_events;
+  guint                 n_malformed;
+  guint                 done : 1;
+
+  GSource              *retry_source;
+  GSource              *retry_cancel_source;
+};
+
+G_DEFINE_FINAL_TYPE (TesseraLlmStream, tessera_llm_stream, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_TEXT,
+  PROP_STOP_REASON,
+  PROP_INPUT_TOKENS,
+  PROP_OUTPUT_TOKENS,
+  PROP_RUNNING,
+  N_PROPS
+};
+
+enum {
+  DELTA,
+  USAGE,
+  RETRYING,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void send_attempt (TesseraLlmStream *self);
+
+static void
+clear_retry_sources (TesseraLlmStream *self)
+{
+  if (self->retry_source != NULL)
+    {
+      g_source_destroy (self->retry_source);
+      g_clear_pointer (&self->retry_source, g_source_unref);
+    }
+  if (self->retry_cancel_source != NULL)
+    {
+      g_source_destroy (self->retry_cancel_source);
+      g_clear_pointer (&self->retry_cancel_source, g_source_unref);
+    }
+}
+
+static void
+clear_attempt (TesseraLlmStream *self)
+{
+  if (self->body != NULL)
+    {
+      /* Closing before the end drops the connection, which is what an
+       * abandoned answer needs; async, as it may touch the socket. */
+      if (!g_input_stream_is_closed (self->body))
+        g_input_stream_close_async (self->body, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      g_clear_object (&self->body);
+    }
+  g_clear_object (&self->message);
+  g_clear_pointer (&self->error_body, g_byte_array_unref);
+  g_clear_error (&self->event_error);
+  self->n_events = 0;
+  self->n_malformed = 0;
+  self->done = FALSE;
+}
+
+static void
+tessera_llm_stream_dispose (GObject *object)
+{
+  TesseraLlmStream *self = (TesseraLlmStream *)object;
+
+  clear_retry_sources (self);
+  clear_attempt (self);
+  if (self->user_cancellable != NULL)
+    {
+      g_cancellable_disconnect (self->user_cancellable, self->user_cancelled_id);
+      self->user_cancelled_id = 0;
+      g_clear_object (&self->user_cancellable);
+    }
+  g_clear_object (&self->provider);
+  g_clear_object (&self->request);
+
+  G_OBJECT_CLASS (tessera_llm_stream_parent_class)->dispose (object);
+}
+
+static void
+tessera_llm_stream_finalize (GObject *object)
+{
+  TesseraLlmStream *self = (TesseraLlmStream *)object;
+
+  g_assert (self->task == NULL);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->parser, tessera_sse_parser_free);
+  g_string_free (self->text, TRUE);
+
+  G_OBJECT_CLASS (tessera_llm_stream_parent_class)->finalize (object);
+}
+
+static void
+tessera_llm_stream_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  TesseraLlmStream *self = TESSERA_LLM_STREAM (object);
+
+  switch (prop_id)
+    {
+    case PROP_TEXT:
+      g_value_set_string (value, self->text->str);
+      break;
+
+    case PROP_STOP_REASON:
+      g_value_set_int (value, self->stop_reason);
+      break;
+
+    case PROP_INPUT_TOKENS:
+      g_value_set_uint (value, self->input_tokens);
+      break;
+
+    case PROP_OUTPUT_TOKENS:
+      g_value_set_uint (value, self->output_tokens);
+      break;
+
+    case PROP_RUNNING:
+      g_value_set_boolean (value, self->running);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tessera_llm_stream_class_init (TesseraLlmStreamClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = tessera_llm_stream_dispose;
+  object_class->finalize = tessera_llm_stream_finalize;
+  object_class->get_property = tessera_llm_stream_get_property;
+
+  /* Not notified on every delta (there are thousands): use ::delta. */
+  properties[PROP_TEXT] =
+    g_param_spec_string ("text", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STOP_REASON] =
+    g_param_spec_int ("stop-reason", NULL, NULL,
+                      TESSERA_LLM_STOP_NONE, TESSERA_LLM_STOP_OTHER, TESSERA_LLM_STOP_NONE,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_INPUT_TOKENS] =
+    g_param_spec_uint ("input-tokens", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_OUTPUT_TOKENS] =
+    g_param_spec_uint ("output-tokens", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[DELTA] =
+    g_signal_new ("delta",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[USAGE] =
+    g_signal_new ("usage",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
+  signals[RETRYING] =
+    g_signal_new ("retrying",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+tessera_llm_stream_init (TesseraLlmStream *self)
+{
+  self->text = g_string_new (NULL);
+  self->cancellable = g_cancellable_new ();
+}
+
+TesseraLlmStream *
+_tessera_llm_stream_new (TesseraLlmProvider *provider,
+                         TesseraLlmRequest  *request)
+{
+  TesseraLlmStream *self = g_object_new (TESSERA_TYPE_LLM_STREAM, NULL);
+
+  self->provider = g_object_ref (provider);
+  self->request = g_object_ref (request);
+
+  return self;
+}
+
+static void
+complete (TesseraLlmStream *self,
+          GError           *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+
+  g_return_if_fail (task != NULL);
+
+  clear_retry_sources (self);
+  clear_attempt (self);
+  if (self->user_cancellable != NULL)
+    {
+      g_cancellable_disconnect (self->user_cancellable, self->user_cancelled_id);
+      self->user_cancelled_id = 0;
+      g_clear_object (&self->user_cancellable);
+    }
+
+  self->running = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+
+  if (error != NULL)
+    {
+      g_debug ("Answer from %s failed: %s",
+               tessera_llm_provider_get_name (self->provider), error->message);
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+complete_cancelled (TesseraLlmStream *self)
+{
+  complete (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                       _("The answer was stopped.")));
+}
+
+static gboolean
+retry_timeout_cb (gpointer user_data)
+{
+  TesseraLlmStream *self = user_data;
+
+  clear_retry_sources (self);
+  send_attempt (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+retry_cancelled_cb (GCancellable *cancellable,
+                    gpointer      user_data)
+{
+  TesseraLlmStream *self = user_data;
+
+  clear_retry_sources (self);
+  complete_cancelled (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Either waits and sends again, or gives up with @error. */
+static void
+retry_or_fail (TesseraLlmStream *self,
+               GError           *error,
+               gint64            retry_after_ms)
+{
+  guint base = tessera_llm_provider_get_retry_base_ms (self->provider);
+  guint max_delay = tessera_llm_provider_get_max_retry_delay_ms (self->provider);
+  guint64 delay;
+
+  if (self->retries >= tessera_llm_provider_get_max_retries (self->provider) ||
+      (retry_after_ms >= 0 && (guint64) retry_after_ms > max_delay))
+    {
+      complete (self, error);
+      return;
+    }
+
+  delay = (guint64) base << MIN (self->retries, 20);
+  if (retry_after_ms >= 0)
+    delay = MAX (delay, (guint64) retry_after_ms);
+  delay = MIN (delay, max_delay);
+
+  self->retries++;
+  clear_attempt (self);
+
+  g_debug ("%s: %s; retry %u in %u ms",
+           tessera_llm_provider_get_name (self->provider), error->message,
+           self->retries, (guint) delay);
+  g_signal_emit (self, signals[RETRYING], 0, self->retries, (guint) delay, error);
+  g_error_free (error);
+
+  /* A ::retrying handler may have stopped the stream. */
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      complete_cancelled (self);
+      return;
+    }
+
+  /* A timer, not a sleep: the main loop stays free and a cancel ends the
+   * wait at once. */
+  self->retry_source = g_timeout_source_new ((guint) delay);
+  g_source_set_callback (self->retry_source, retry_timeout_cb, self, NULL);
+  g_source_set_static_name (self->retry_source, "[tessera] llm retry");
+  g_source_attach (self->retry_source, g_task_get_context (self->task));
+
+  self->retry_cancel_source = g_cancellable_source_new (self->cancellable);
+  g_source_set_callback (self->retry_cancel_source, G_SOURCE_FUNC (retry_cancelled_cb), self, NULL);
+  g_source_attach (self->retry_cancel_source, g_task_get_context (self->task));
+}
+
+/* An attempt ended in @error after the request went out. */
+static void
+attempt_failed (TesseraLlmStream *self,
+                GError           *error,
+                gboolean          retryable,
+                gint64            retry_after_ms)
+{
+  if (self->text->len > 0)
+    {
+      /* Text already shown cannot be taken back by a silent retry: keep
+       * it and let the session offer Continue. */
+      g_error_free (error);
+      complete (self, g_error_new (TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_INTERRUPTED,
+                                   _("The connection to %s was lost before the answer was complete."),
+                                   tessera_llm_provider_get_name (self->provider)));
+      return;
+    }
+
+  if (retryable)
+    retry_or_fail (self, error, retry_after_ms);
+  else
+    complete (self, error);
+}
+
+/* The server ended the body (or sent its final event). */
+static void
+end_of_answer (TesseraLlmStream *self)
+{
+  if (self->event_error != NULL)
+    {
+      GError *error = g_steal_pointer (&self->event_error);
+      gboolean retryable = g_error_matches (error, TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_SERVER) ||
+                           g_error_matches (error, TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_RATE_LIMITED);
+
+      attempt_failed (self, error, retryable, -1);
+      return;
+    }
+
+  if (self->text->len == 0 && self->stop_reason == TESSERA_LLM_STOP_NONE && self->n_malformed > 0)
+    {
+      complete (self, g_error_new (TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_BAD_RESPONSE,
+                                   _("%s sent an answer Tessera could not understand. The server may not be compatible with this provider type."),
+                                   tessera_llm_provider_get_name (self->provider)));
+      return;
+    }
+
+  if (self->done || self->stop_reason != TESSERA_LLM_STOP_NONE)
+    {
+      if (self->stop_reason == TESSERA_LLM_STOP_NONE)
+        {
+          self->stop_reason = TESSERA_LLM_STOP_END;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOP_REASON]);
+        }
+      complete (self, NULL);
+      return;
+    }
+
+  /* The body ended without the API's final event: cut off. */
+  attempt_failed (self, _tessera_llm_provider_network_error (self->provider), TRUE, -1);
+}
+
+static void
+event_cb (const char *event_type,
+          const char *data,
+          gsize       data_len,
+          const char *last_event_id,
+          gpointer    user_data)
+{
+  TesseraLlmStream *self = user_data;
+  TesseraLlmProviderClass *klass = TESSERA_LLM_PROVIDER_GET_CLASS (self->provider);
+  g_autoptr(GError) error = NULL;
+
+  if (self->done || self->event_error != NULL)
+    return;
+
+  switch (klass->handle_event (self->provider, self, event_type, data, data_len, &error))
+    {
+    case TESSERA_LLM_EVENT_CONTINUE:
+      self->n_events++;
+      break;
+
+    case TESSERA_LLM_EVENT_DONE:
+      self->n_events++;
+      self->done = TRUE;
+      break;
+
+    case TESSERA_LLM_EVENT_MALFORMED:
+      self->n_malformed++;
+      g_debug ("Skipped a malformed event from %s", tessera_llm_provider_get_name (self->provider));
+      break;
+
+    case TESSERA_LLM_EVENT_ERROR:
+      g_assert (error != NULL);
+      self->event_error = g_steal_pointer (&error);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void read_next (TesseraLlmStream *self);
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(TesseraLlmStream) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gsize len;
+
+  /* The attempt was abandoned meanwhile (it cannot be: reads are only
+   * cancelled through self->cancellable, which ends the stream). */
+  if (self->task == NULL || G_INPUT_STREAM (object) != self->body)
+    return;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+  if (bytes == NULL)
+    {
+      if (g_cancellable_is_cancelled (self->cancellable))
+        complete_cancelled (self);
+      else
+        {
+          g_debug ("Reading from %s failed: %s",
+                   tessera_llm_provider_get_name (self->provider), error->message);
+          attempt_failed (self, _tessera_llm_provider_network_error (self->provider), TRUE, -1);
+        }
+      return;
+    }
+
+  len = g_bytes_get_size (bytes);
+
+  if (self->error_body != NULL)
+    {
+      guint status = soup_message_get_status (self->message);
+      GError *http_error;
+      gboolean retryable;
+      gint64 retry_after_ms;
+
+      if (len > 0 && self->error_body->len < MAX_ERROR_BODY)
+        {
+          g_byte_array_append (self->error_body, g_bytes_get_data (bytes, NULL),
+                               MIN (len, MAX_ERROR_BODY - self->error_body->len));
+          read_next (self);
+          return;
+        }
+
+      {
+        g_autoptr(GBytes) body = g_bytes_new (self->error_body->data, self->error_body->len);
+        TesseraLlmProviderClass *klass = TESSERA_LLM_PROVIDER_GET_CLASS (self->provider);
+        g_autofree char *body_text = g_strndup ((const char *) self->error_body->data, self->error_body->len);
+
+        if (klass->adapt_to_error != NULL &&
+            klass->adapt_to_error (self->provider, status, body_text))
+          {
+            clear_attempt (self);
+            send_attempt (self);
+            return;
+          }
+
+        http_error = _tessera_llm_provider_http_error (self->provider, status, body,
+                                                       soup_message_get_response_headers (self->message),
+                                                       tessera_llm_request_get_model (self->request),
+                                                       &retryable, &retry_after_ms);
+      }
+      attempt_failed (self, http_error, retryable, retry_after_ms);
+      return;
+    }
+
+  if (len == 0)
+    {
+      end_of_answer (self);
+      return;
+    }
+
+  tessera_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), len);
+
+  if (self->done || self->event_error != NULL)
+    end_of_answer (self);
+  else
+    read_next (self);
+}
+
+static void
+read_next (TesseraLlmStream *self)
+{
+  g_input_stream_read_bytes_async (self->body, READ_SIZE, G_PRIORITY_DEFAULT,
+                                   self->cancellable, read_cb, g_object_ref (self));
+}
+
+static void
+send_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(TesseraLlmStream) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GInputStream *body;
+  guint status;
+
+  body = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  if (self->task == NULL)
+    {
+      g_clear_object (&body);
+      return;
+    }
+
+  if (body == NULL)
+    {
+      if (g_cancellable_is_cancelled (self->cancellable))
+        complete_cancelled (self);
+      else
+        {
+          g_debug ("Sending to %s failed: %s",
+                   tessera_llm_provider_get_name (self->provider), error->message);
+          attempt_failed (self, _tessera_llm_provider_network_error (self->provider), TRUE, -1);
+        }
+      return;
+    }
+
+  self->body = body;
+  status = soup_message_get_status (self->message);
+  g_debug ("%s answered HTTP %u", tessera_llm_provider_get_name (self->provider), status);
+
+  if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      if (self->parser == NULL)
+        self->parser = tessera_sse_parser_new (event_cb, self);
+      else
+        tessera_sse_parser_reset (self->parser);
+    }
+  else
+    self->error_body = g_byte_array_new ();
+
+  read_next (self);
+}
+
+static void
+send_attempt (TesseraLlmStream *self)
+{
+  TesseraLlmProviderClass *klass = TESSERA_LLM_PROVIDER_GET_CLASS (self->provider);
+  GError *error = NULL;
+
+  g_assert (self->message == NULL);
+
+  self->message = klass->build_stream_message (self->provider, self->request, &error);
+  if (self->message == NULL)
+    {
+      complete (self, error);
+      return;
+    }
+
+  /* A redirect could carry the key's header to another host. */
+  soup_message_add_flags (self->message, SOUP_MESSAGE_NO_REDIRECT);
+  self->attempts++;
+
+  soup_session_send_async (_tessera_llm_provider_get_session (self->provider),
+                           self->message, G_PRIORITY_DEFAULT, self->cancellable,
+                           send_cb, g_object_ref (self));
+}
+
+static void
+user_cancelled_cb (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  TesseraLlmStream *self = user_data;
+
+  g_cancellable_cancel (self->cancellable);
+}
+
+static gboolean
+start_idle_cb (gpointer user_data)
+{
+  TesseraLlmStream *self = user_data;
+
+  if (self->task == NULL)
+    return G_SOURCE_REMOVE;
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    complete_cancelled (self);
+  else
+    send_attempt (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+void
+_tessera_llm_stream_start (TesseraLlmStream    *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GSource) idle = NULL;
+
+  g_return_if_fail (self->task == NULL);
+
+  self->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (self->task, _tessera_llm_stream_start);
+  /* The stream reports its own cancellation (with the text kept). */
+  g_task_set_check_cancellable (self->task, FALSE);
+
+  self->running = TRUE;
+
+  if (cancellable != NULL)
+    {
+      self->user_cancellable = g_object_ref (cancellable);
+      self->user_cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (user_cancelled_cb),
+                                                       self, NULL);
+    }
+
+  /* From an idle, so that everything (even a failure to build the
+   * request) reaches the caller after it has connected its handlers. */
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, start_idle_cb, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (idle, "[tessera] llm stream start");
+  g_source_attach (idle, g_task_get_context (self->task));
+}
+
+void
+tessera_llm_stream_cancel (TesseraLlmStream *self)
+{
+  g_return_if_fail (TESSERA_IS_LLM_STREAM (self));
+
+  g_cancellable_cancel (self->cancellable);
+}
+
+gboolean
+tessera_llm_stream_finish (TesseraLlmStream  *self,
+                           GAsyncResult      *result,
+                           GError           **error)
+{
+  g_return_val_if_fail (TESSERA_IS_LLM_STREAM (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+const char *
+tessera_llm_stream_get_text (TesseraLlmStream *self)
+{
+  g_return_val_if_fail (TESSERA_IS_LLM_STREAM (self), NULL);
+
+  return self->text->str;
+}
+
+TesseraLlmStopReason
+tessera_llm_stream_get_stop_reason (TesseraLlmStream *self)
+{
+  g_return_val_if_fail (TESSERA_IS_LLM_STREAM (self), TESSERA_LLM_STOP_NONE);
+
+  return self->stop_reason;
+}
+
+guint
+tessera_llm_stream_get_input_tokens (TesseraLlmStream *self)
+{
+  g_return_val_if_fail (TESSERA_IS_LLM_STREAM (self), 0);
+
+  return self->input_tokens;
+}
+
+guint
+tessera_llm_stream_get_output_tokens (TesseraLlmStream *self)
+{
+  g_return_val_if_fail (TESSERA_IS_LLM_STREAM (self), 0);
+
+  return self->output_tokens;
+}
+
+gboolean
+tessera_llm_stream_get_running (TesseraLlmStream *self)
+{
+  g_return_val_if_fail (TESSERA_IS_LLM_STREAM (self), FALSE);
+
+  return self->running;
+}
+
+guint
+tessera_llm_stream_get_attempts (TesseraLlmStream *self)
+{
+  g_return_val_if_fail (TESSERA_IS_LLM_STREAM (self), 0);
+
+  return self->attempts;
+}
+
+void
+_tessera_llm_stream_add_text (TesseraLlmStream *self,
+                              const char       *text,
+                              gssize            len)
+{
+  gsize old_len = self->text->len;
+
+  if (text == NULL)
+    return;
+  if (len < 0)
+    len = strlen (text);
+  if (len == 0)
+    return;
+
+  g_string_append_len (self->text, text, len);
+  /* The copy in self->text is NUL-terminated even when @text is not. */
+  g_signal_emit (self, signals[DELTA], 0, self->text->str + old_len);
+}
+
+void
+_tessera_llm_stream_set_usage (TesseraLlmStream *self,
+                               gint64            input_tokens,
+                               gint64            output_tokens)
+{
+  if (input_tokens >= 0 && (guint64) input_tokens != self->input_tokens)
+    {
+      self->input_tokens = MIN (input_tokens, G_MAXUINT);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INPUT_TOKENS]);
+    }
+  if (output_tokens >= 0 && (guint64) output_tokens != self->output_tokens)
+    {
+      self->output_tokens = MIN (output_tokens, G_MAXUINT);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTPUT_TOKENS]);
+    }
+
+  g_signal_emit (self, signals[USAGE], 0, self->input_tokens, self->output_tokens);
+}
+
+void
+_tessera_llm_stream_set_stop_reason (TesseraLlmStream     *self,
+                                     TesseraLlmStopReason  reason)
+{
+  if (self->stop_reason != reason)
+    {
+      self->stop_reason = reason;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOP_REASON]);
+    }
+}
+
+gboolean
+_tessera_llm_stream_has_text (TesseraLlmStream *self)
+{
+  return self->text->len > 0;
+}

@@ -1,0 +1,440 @@
+/* tessera-openai-provider.c: OpenAI-compatible Chat Completions
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "tessera-openai-provider"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "tessera-llm-provider-private.h"
+#include "tessera-llm-stream-private.h"
+#include "tessera-openai-provider.h"
+
+struct _TesseraOpenaiProvider
+{
+  TesseraLlmProvider  parent_instance;
+
+  /* Reused for every event: one parser per event would dominate the cost
+   * of a fast stream. */
+  JsonParser         *parser;
+  /* Cleared for servers that reject the newer request members. */
+  guint               send_stream_options : 1;
+  guint               use_max_completion_tokens : 1;
+};
+
+G_DEFINE_FINAL_TYPE (TesseraOpenaiProvider, tessera_openai_provider, TESSERA_TYPE_LLM_PROVIDER)
+
+static void
+add_content (JsonBuilder       *builder,
+             TesseraLlmMessage *message)
+{
+  const char * const *images = tessera_llm_message_get_images (message);
+
+  json_builder_set_member_name (builder, "content");
+  if (images == NULL)
+    {
+      json_builder_add_string_value (builder, tessera_llm_message_get_text (message));
+      return;
+    }
+
+  json_builder_begin_array (builder);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "text");
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, tessera_llm_message_get_text (message));
+  json_builder_end_object (builder);
+  for (guint i = 0; images[i] != NULL; i++)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, "image_url");
+      json_builder_set_member_name (builder, "image_url");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "url");
+      json_builder_add_string_value (builder, images[i]);
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
+static SoupMessage *
+tessera_openai_provider_build_stream_message (TesseraLlmProvider  *provider,
+                                              TesseraLlmRequest   *request,
+                                              GError             **error)
+{
+  TesseraOpenaiProvider *self = TESSERA_OPENAI_PROVIDER (provider);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *url = tessera_llm_provider_build_url (provider, "chat/completions");
+  g_autoptr(GBytes) body = NULL;
+  const char *system = tessera_llm_request_get_system (request);
+  const char *api_key = tessera_llm_provider_get_api_key (provider);
+  guint max_tokens = tessera_llm_request_get_max_tokens (request);
+  double temperature = tessera_llm_request_get_temperature (request);
+  SoupMessage *msg;
+  char *json;
+  gsize len;
+
+  msg = soup_message_new (SOUP_METHOD_POST, url);
+  if (msg == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("The base URL of %s is not a valid address."),
+                   tessera_llm_provider_get_name (provider));
+      return NULL;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "model");
+  json_builder_add_string_value (builder, tessera_llm_request_get_model (request));
+
+  json_builder_set_member_name (builder, "messages");
+  json_builder_begin_array (builder);
+  if (system != NULL && system[0] != '\0')
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "role");
+      json_builder_add_string_value (builder, "system");
+      json_builder_set_member_name (builder, "content");
+      json_builder_add_string_value (builder, system);
+      json_builder_end_object (builder);
+    }
+  for (guint i = 0; i < tessera_llm_request_get_n_messages (request); i++)
+    {
+      TesseraLlmMessage *message = tessera_llm_request_get_message (request, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "role");
+      json_builder_add_string_value (builder,
+                                     tessera_llm_message_get_role (message) == TESSERA_LLM_ROLE_ASSISTANT
+                                       ? "assistant" : "user");
+      add_content (builder, message);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+
+  json_builder_set_member_name (builder, "stream");
+  json_builder_add_boolean_value (builder, TRUE);
+
+  if (self->send_stream_options)
+    {
+      json_builder_set_member_name (builder, "stream_options");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "include_usage");
+      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_end_object (builder);
+    }
+
+  if (max_tokens > 0)
+    {
+      json_builder_set_member_name (builder, self->use_max_completion_tokens
+                                               ? "max_completion_tokens" : "max_tokens");
+      json_builder_add_int_value (builder, max_tokens);
+    }
+
+  if (temperature >= 0)
+    {
+      json_builder_set_member_name (builder, "temperature");
+      json_builder_add_double_value (builder, temperature);
+    }
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json = json_generator_to_data (generator, &len);
+  body = g_bytes_new_take (json, len);
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                "Accept", "text/event-stream");
+  /* Local servers take no key: sending an empty Bearer makes some of them
+   * (and proxies in front of them) refuse the request. */
+  if (api_key != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", api_key, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                    "Authorization", auth);
+    }
+
+  return msg;
+}
+
+static const char *
+get_string_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+static gint64
+get_int_member (JsonObject *object,
+                const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return -1;
+
+  return json_node_get_int (node);
+}
+
+static JsonObject *
+get_object_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+
+  return json_node_get_object (node);
+}
+
+static TesseraLlmEventResult
+tessera_openai_provider_handle_event (TesseraLlmProvider  *provider,
+                                      TesseraLlmStream    *stream,
+                                      const char          *event_type,
+                                      const char          *data,
+                                      gsize                data_len,
+                                      GError             **error)
+{
+  TesseraOpenaiProvider *self = TESSERA_OPENAI_PROVIDER (provider);
+  JsonNode *root;
+  JsonObject *object;
+  JsonObject *error_object;
+  JsonObject *usage;
+  JsonNode *choices;
+
+  if (data_len == 6 && memcmp (data, "[DONE]", 6) == 0)
+    return TESSERA_LLM_EVENT_DONE;
+
+  if (!json_parser_load_from_data (self->parser, data, data_len, NULL))
+    return TESSERA_LLM_EVENT_MALFORMED;
+
+  root = json_parser_get_root (self->parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return TESSERA_LLM_EVENT_MALFORMED;
+  object = json_node_get_object (root);
+
+  if ((error_object = get_object_member (object, "error")) != NULL)
+    {
+      const char *type = get_string_member (error_object, "type");
+      const char *code = get_string_member (error_object, "code");
+      const char *message = get_string_member (error_object, "message");
+      g_autofree char *kind = g_strjoin (" ", type ? type : "", code ? code : "", NULL);
+
+      g_propagate_error (error, _tessera_llm_provider_stream_error (provider, kind, message, NULL));
+      return TESSERA_LLM_EVENT_ERROR;
+    }
+
+  choices = json_object_get_member (object, "choices");
+  if (choices != NULL && JSON_NODE_HOLDS_ARRAY (choices) &&
+      json_array_get_length (json_node_get_array (choices)) > 0)
+    {
+      JsonNode *choice_node = json_array_get_element (json_node_get_array (choices), 0);
+      JsonObject *choice;
+      JsonObject *delta;
+      const char *finish_reason;
+
+      if (!JSON_NODE_HOLDS_OBJECT (choice_node))
+        return TESSERA_LLM_EVENT_MALFORMED;
+      choice = json_node_get_object (choice_node);
+
+      if ((delta = get_object_member (choice, "delta")) != NULL)
+        {
+          const char *content = get_string_member (delta, "content");
+
+          if (content != NULL)
+            _tessera_llm_stream_add_text (stream, content, -1);
+        }
+
+      finish_reason = get_string_member (choice, "finish_reason");
+      if (finish_reason != NULL)
+        {
+          if (g_str_equal (finish_reason, "stop"))
+            _tessera_llm_stream_set_stop_reason (stream, TESSERA_LLM_STOP_END);
+          else if (g_str_equal (finish_reason, "length"))
+            _tessera_llm_stream_set_stop_reason (stream, TESSERA_LLM_STOP_MAX_TOKENS);
+          else
+            _tessera_llm_stream_set_stop_reason (stream, TESSERA_LLM_STOP_OTHER);
+        }
+    }
+  else if (!json_object_has_member (object, "usage"))
+    return TESSERA_LLM_EVENT_MALFORMED;
+
+  if ((usage = get_object_member (object, "usage")) != NULL)
+    _tessera_llm_stream_set_usage (stream,
+                                   get_int_member (usage, "prompt_tokens"),
+                                   get_int_member (usage, "completion_tokens"));
+
+  return TESSERA_LLM_EVENT_CONTINUE;
+}
+
+static gboolean
+tessera_openai_provider_adapt_to_error (TesseraLlmProvider *provider,
+                                        guint               status,
+                                        const char         *body)
+{
+  TesseraOpenaiProvider *self = TESSERA_OPENAI_PROVIDER (provider);
+
+  if ((status != SOUP_STATUS_BAD_REQUEST && status != 422) || body == NULL)
+    return FALSE;
+
+  /* Older OpenAI-compatible servers validate strictly and refuse what
+   * they do not know; usage is optional, the answer is not. */
+  if (self->send_stream_options && strstr (body, "stream_options") != NULL)
+    {
+      g_debug ("%s refuses stream_options; sending without",
+               tessera_llm_provider_get_name (provider));
+      self->send_stream_options = FALSE;
+      return TRUE;
+    }
+
+  /* OpenAI's reasoning models refuse max_tokens and name its successor. */
+  if (!self->use_max_completion_tokens && strstr (body, "max_completion_tokens") != NULL)
+    {
+      self->use_max_completion_tokens = TRUE;
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+is_ollama (TesseraLlmProvider *provider)
+{
+  return g_strcmp0 (tessera_llm_provider_get_id (provider), "ollama") == 0;
+}
+
+static SoupMessage *
+tessera_openai_provider_build_models_message (TesseraLlmProvider *provider)
+{
+  g_autofree char *url = NULL;
+  const char *api_key = tessera_llm_provider_get_api_key (provider);
+  SoupMessage *msg;
+
+  if (is_ollama (provider))
+    {
+      const char *base = tessera_llm_provider_get_base_url (provider);
+      gsize len = strlen (base);
+
+      /* Ollama's own listing lives at the root, beside /v1. */
+      if (g_str_has_suffix (base, "/v1"))
+        len -= 3;
+      url = g_strdup_printf ("%.*s/api/tags", (int) len, base);
+    }
+  else
+    url = tessera_llm_provider_build_url (provider, "models");
+
+  msg = soup_message_new (SOUP_METHOD_GET, url);
+  if (msg == NULL)
+    return NULL;
+
+  if (api_key != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", api_key, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                    "Authorization", auth);
+    }
+
+  return msg;
+}
+
+static char **
+tessera_openai_provider_parse_models (TesseraLlmProvider  *provider,
+                                      JsonNode            *root,
+                                      GError             **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *list_member = is_ollama (provider) ? "models" : "data";
+  const char *id_member = is_ollama (provider) ? "name" : "id";
+  JsonNode *list;
+
+  if (!JSON_NODE_HOLDS_OBJECT (root) ||
+      (list = json_object_get_member (json_node_get_object (root), list_member)) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (list))
+    {
+      g_set_error (error, TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_BAD_RESPONSE,
+                   _("%s sent a list of models Tessera could not understand."),
+                   tessera_llm_provider_get_name (provider));
+      return NULL;
+    }
+
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
+    {
+      JsonNode *item = json_array_get_element (json_node_get_array (list), i);
+      const char *id;
+
+      if (!JSON_NODE_HOLDS_OBJECT (item))
+        continue;
+      id = get_string_member (json_node_get_object (item), id_member);
+      if (id != NULL && id[0] != '\0')
+        g_strv_builder_add (builder, id);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+static void
+tessera_openai_provider_finalize (GObject *object)
+{
+  TesseraOpenaiProvider *self = (TesseraOpenaiProvider *)object;
+
+  g_clear_object (&self->parser);
+
+  G_OBJECT_CLASS (tessera_openai_provider_parent_class)->finalize (object);
+}
+
+static void
+tessera_openai_provider_class_init (TesseraOpenaiProviderClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  TesseraLlmProviderClass *provider_class = TESSERA_LLM_PROVIDER_CLASS (klass);
+
+  object_class->finalize = tessera_openai_provider_finalize;
+
+  provider_class->build_stream_message = tessera_openai_provider_build_stream_message;
+  provider_class->handle_event = tessera_openai_provider_handle_event;
+  provider_class->adapt_to_error = tessera_openai_provider_adapt_to_error;
+  provider_class->build_models_message = tessera_openai_provider_build_models_message;
+  provider_class->parse_models = tessera_openai_provider_parse_models;
+}
+
+static void
+tessera_openai_provider_init (TesseraOpenaiProvider *self)
+{
+  self->parser = json_parser_new_immutable ();
+  self->send_stream_options = TRUE;
+}
+
+TesseraLlmProvider *
+tessera_openai_provider_new (const char *id,
+                             const char *name,
+                             const char *base_url,
+                             const char *api_key)
+{
+  g_return_val_if_fail (base_url != NULL, NULL);
+
+  return g_object_new (TESSERA_TYPE_OPENAI_PROVIDER,
+                       "id", id != NULL ? id : "custom",
+                       "name", name != NULL ? name : _("Custom provider"),
+                       "base-url", base_url,
+                       "api-key", api_key,
+                       NULL);
+}
