@@ -1,0 +1,315 @@
+/* tessera-chat-message.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "tessera-chat-message"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tessera-action-card.h"
+#include "tessera-chat-message.h"
+#include "tessera-markdown-view.h"
+
+struct _TesseraChatMessage
+{
+  GtkWidget  parent_instance;
+
+  GString   *text;
+  char      *problem_action;
+  guint      from_user : 1;
+  guint      n_actions;
+
+  GtkWidget *bubble;
+  GtkWidget *markdown;
+  GtkWidget *actions;
+  GtkWidget *problem;
+  GtkWidget *problem_label;
+  GtkWidget *problem_button;
+  GtkWidget *footer;
+  GtkWidget *spinner;
+  GtkWidget *usage;
+  GtkWidget *copy_button;
+};
+
+G_DEFINE_FINAL_TYPE (TesseraChatMessage, tessera_chat_message, GTK_TYPE_WIDGET)
+
+enum {
+  OPEN_FILE,
+  RETRY,
+  CONTINUE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+gboolean
+tessera_chat_message_get_from_user (TesseraChatMessage *self)
+{
+  g_return_val_if_fail (TESSERA_IS_CHAT_MESSAGE (self), FALSE);
+
+  return self->from_user;
+}
+
+const char *
+tessera_chat_message_get_text (TesseraChatMessage *self)
+{
+  g_return_val_if_fail (TESSERA_IS_CHAT_MESSAGE (self), NULL);
+
+  return self->text->str;
+}
+
+static void
+text_changed (TesseraChatMessage *self)
+{
+  tessera_markdown_view_set_text (TESSERA_MARKDOWN_VIEW (self->markdown), self->text->str);
+  gtk_widget_set_visible (self->markdown, self->text->len > 0);
+}
+
+void
+tessera_chat_message_set_text (TesseraChatMessage *self,
+                               const char         *text)
+{
+  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+
+  g_string_assign (self->text, text ? text : "");
+  text_changed (self);
+}
+
+void
+tessera_chat_message_append_text (TesseraChatMessage *self,
+                                  const char         *text)
+{
+  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+
+  g_string_append (self->text, text);
+  text_changed (self);
+}
+
+static void
+card_open_file_cb (TesseraChatMessage *self,
+                   const char         *path)
+{
+  g_signal_emit (self, signals[OPEN_FILE], 0, path);
+}
+
+void
+tessera_chat_message_add_action (TesseraChatMessage *self,
+                                 TesseraAction      *action)
+{
+  GtkWidget *card;
+
+  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+
+  /* The summary is text for the reader, not a card. */
+  if (tessera_action_get_kind (action) == TESSERA_ACTION_SUMMARY)
+    return;
+
+  card = tessera_action_card_new (action);
+  g_signal_connect_object (card, "open-file", G_CALLBACK (card_open_file_cb), self, G_CONNECT_SWAPPED);
+  gtk_box_append (GTK_BOX (self->actions), card);
+  gtk_widget_set_visible (self->actions, TRUE);
+  self->n_actions++;
+}
+
+guint
+tessera_chat_message_get_n_actions (TesseraChatMessage *self)
+{
+  g_return_val_if_fail (TESSERA_IS_CHAT_MESSAGE (self), 0);
+
+  return self->n_actions;
+}
+
+void
+tessera_chat_message_set_streaming (TesseraChatMessage *self,
+                                    gboolean            streaming)
+{
+  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+
+  gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), streaming);
+  gtk_widget_set_visible (self->spinner, streaming);
+  gtk_widget_set_visible (self->copy_button, !streaming && !self->from_user);
+}
+
+void
+tessera_chat_message_set_usage (TesseraChatMessage *self,
+                                guint               input_tokens,
+                                guint               output_tokens)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+
+  if (input_tokens == 0 && output_tokens == 0)
+    {
+      gtk_widget_set_visible (self->usage, FALSE);
+      return;
+    }
+
+  /* Translators: token counts of one AI answer: sent and received. */
+  text = g_strdup_printf (_("%u tokens in · %u out"), input_tokens, output_tokens);
+  gtk_label_set_text (GTK_LABEL (self->usage), text);
+  gtk_widget_set_visible (self->usage, TRUE);
+}
+
+void
+tessera_chat_message_set_problem (TesseraChatMessage *self,
+                                  const char         *message,
+                                  const char         *action)
+{
+  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+
+  g_free (self->problem_action);
+  self->problem_action = g_strdup (action);
+
+  gtk_label_set_text (GTK_LABEL (self->problem_label), message ? message : "");
+  gtk_widget_set_visible (self->problem, message != NULL);
+
+  if (g_strcmp0 (action, "continue") == 0)
+    gtk_button_set_label (GTK_BUTTON (self->problem_button), _("_Continue"));
+  else
+    gtk_button_set_label (GTK_BUTTON (self->problem_button), _("_Retry"));
+  gtk_widget_set_visible (self->problem_button, action != NULL);
+}
+
+static void
+problem_clicked_cb (TesseraChatMessage *self)
+{
+  gtk_widget_set_visible (self->problem_button, FALSE);
+
+  if (g_strcmp0 (self->problem_action, "continue") == 0)
+    g_signal_emit (self, signals[CONTINUE], 0);
+  else
+    g_signal_emit (self, signals[RETRY], 0);
+}
+
+static void
+copy_clicked_cb (TesseraChatMessage *self)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->text->str);
+}
+
+static void
+tessera_chat_message_dispose (GObject *object)
+{
+  TesseraChatMessage *self = TESSERA_CHAT_MESSAGE (object);
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
+
+  G_OBJECT_CLASS (tessera_chat_message_parent_class)->dispose (object);
+}
+
+static void
+tessera_chat_message_finalize (GObject *object)
+{
+  TesseraChatMessage *self = TESSERA_CHAT_MESSAGE (object);
+
+  g_string_free (self->text, TRUE);
+  g_free (self->problem_action);
+
+  G_OBJECT_CLASS (tessera_chat_message_parent_class)->finalize (object);
+}
+
+static void
+tessera_chat_message_class_init (TesseraChatMessageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tessera_chat_message_dispose;
+  object_class->finalize = tessera_chat_message_finalize;
+
+  signals[OPEN_FILE] =
+    g_signal_new ("open-file", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[RETRY] =
+    g_signal_new ("retry", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[CONTINUE] =
+    g_signal_new ("continue", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "chatmessage");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+tessera_chat_message_init (TesseraChatMessage *self)
+{
+  GtkWidget *problem_icon;
+
+  self->text = g_string_new (NULL);
+
+  self->bubble = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  gtk_widget_set_parent (self->bubble, GTK_WIDGET (self));
+
+  self->markdown = tessera_markdown_view_new ();
+  gtk_widget_set_visible (self->markdown, FALSE);
+  gtk_box_append (GTK_BOX (self->bubble), self->markdown);
+
+  self->actions = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_visible (self->actions, FALSE);
+  gtk_box_append (GTK_BOX (self->bubble), self->actions);
+
+  self->problem = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  problem_icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+  gtk_widget_set_valign (problem_icon, GTK_ALIGN_START);
+  self->problem_label = gtk_label_new (NULL);
+  gtk_label_set_wrap (GTK_LABEL (self->problem_label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (self->problem_label), 0);
+  gtk_widget_set_hexpand (self->problem_label, TRUE);
+  self->problem_button = gtk_button_new_with_mnemonic (_("_Retry"));
+  gtk_widget_set_valign (self->problem_button, GTK_ALIGN_CENTER);
+  g_signal_connect_swapped (self->problem_button, "clicked", G_CALLBACK (problem_clicked_cb), self);
+  gtk_box_append (GTK_BOX (self->problem), problem_icon);
+  gtk_box_append (GTK_BOX (self->problem), self->problem_label);
+  gtk_box_append (GTK_BOX (self->problem), self->problem_button);
+  gtk_widget_add_css_class (self->problem, "warning");
+  gtk_widget_set_visible (self->problem, FALSE);
+  gtk_box_append (GTK_BOX (self->bubble), self->problem);
+
+  self->footer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->spinner = gtk_spinner_new ();
+  gtk_widget_set_visible (self->spinner, FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->spinner),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Writing"), -1);
+  self->usage = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->usage, "caption");
+  gtk_widget_add_css_class (self->usage, "dim-label");
+  gtk_widget_set_hexpand (self->usage, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (self->usage), 0);
+  gtk_widget_set_visible (self->usage, FALSE);
+  self->copy_button = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+  gtk_widget_add_css_class (self->copy_button, "flat");
+  gtk_widget_set_tooltip_text (self->copy_button, _("Copy Message"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->copy_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Copy Message"), -1);
+  gtk_widget_set_visible (self->copy_button, FALSE);
+  g_signal_connect_swapped (self->copy_button, "clicked", G_CALLBACK (copy_clicked_cb), self);
+  gtk_box_append (GTK_BOX (self->footer), self->spinner);
+  gtk_box_append (GTK_BOX (self->footer), self->usage);
+  gtk_box_append (GTK_BOX (self->footer), self->copy_button);
+  gtk_box_append (GTK_BOX (self->bubble), self->footer);
+}
+
+GtkWidget *
+tessera_chat_message_new (gboolean from_user)
+{
+  TesseraChatMessage *self = g_object_new (TESSERA_TYPE_CHAT_MESSAGE, NULL);
+
+  self->from_user = !!from_user;
+  if (from_user)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self), "from-user");
+      gtk_widget_set_halign (GTK_WIDGET (self), GTK_ALIGN_END);
+    }
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self), "from-assistant");
+
+  return GTK_WIDGET (self);
+}
