@@ -33,6 +33,12 @@ typedef enum
   TESSERA_FILE_RENAMED,
 } TesseraFileChange;
 
+#define TESSERA_TYPE_FILE_CHANGE (tessera_file_change_get_type ())
+GType           tessera_file_change_get_type       (void) G_GNUC_CONST;
+
+/* tessera_project_read() refuses files larger than this (TOO_LARGE). */
+#define TESSERA_PROJECT_MAX_READ_SIZE (64 * 1024 * 1024)
+
 /* The manifest schema version this build reads and writes. */
 #define TESSERA_PROJECT_MANIFEST_VERSION 1
 #define TESSERA_PROJECT_MANIFEST_SUFFIX ".tessera"
@@ -95,6 +101,13 @@ gboolean        tessera_project_set_setting        (TesseraProject       *self,
  * root, or NULL with TESSERA_PROJECT_ERROR_INVALID_PATH. */
 GFile          *tessera_project_resolve            (TesseraProject       *self,
                                                     const char           *path,
+                                                    GError              **error);
+/* Same, for a path of @len bytes (-1: NUL-terminated) that may come from
+ * untrusted data: an embedded NUL byte is refused instead of cutting the
+ * path short. */
+GFile          *tessera_project_resolve_len        (TesseraProject       *self,
+                                                    const char           *path,
+                                                    gssize                len,
                                                     GError              **error);
 /* The relative path of @file, or NULL when it is not inside the root. */
 char           *tessera_project_get_relative_path  (TesseraProject       *self,
