@@ -422,8 +422,10 @@ add_bwrap_args (TesseraLauncher *self,
        "--tmpfs", "/tmp",
        "--dir", TESSERA_LAUNCHER_HOME_DIR,
        "--bind", root_path, TESSERA_LAUNCHER_PROJECT_DIR,
-       "--chdir", sandbox_cwd,
        NULL);
+  /* The root bwrap builds is a tmpfs: without this, a command could
+   * create files next to /usr or /etc (not on the host, but confusing). */
+  add (args, "--remount-ro", "/", "--chdir", sandbox_cwd, NULL);
 }
 
 static char **

@@ -32,6 +32,7 @@ struct _TesseraLocalProcess
   int             exit_status;
   guint           open_streams;
   guint           waited : 1;
+  guint           reading : 1;
   guint           gentle_kill : 1;
 };
 
@@ -102,7 +103,7 @@ maybe_finish (TesseraLocalProcess *self)
 {
   /* Report the exit only once all output was delivered, so that a reader
    * of ::exited has seen every line. */
-  if (!self->waited || self->open_streams > 0)
+  if (!self->waited || !self->reading || self->open_streams > 0)
     return;
 
   g_clear_handle_id (&self->timeout_source, g_source_remove);
@@ -322,8 +323,6 @@ tessera_local_process_spawn (TesseraLauncher     *launcher,
   /* Alive until it exited: released in maybe_finish(). */
   g_object_ref (self);
 
-  start_reading (self, g_subprocess_get_stdout_pipe (self->subprocess), TESSERA_PROCESS_STDOUT);
-  start_reading (self, g_subprocess_get_stderr_pipe (self->subprocess), TESSERA_PROCESS_STDERR);
   g_subprocess_wait_async (self->subprocess, NULL, wait_cb, self);
 
   if (timeout_ms > 0)
@@ -333,6 +332,19 @@ tessera_local_process_spawn (TesseraLauncher     *launcher,
     }
 
   return g_steal_pointer (&self);
+}
+
+void
+tessera_local_process_start_reading (TesseraLocalProcess *self)
+{
+  g_return_if_fail (TESSERA_IS_LOCAL_PROCESS (self));
+
+  if (self->reading)
+    return;
+
+  self->reading = TRUE;
+  start_reading (self, g_subprocess_get_stdout_pipe (self->subprocess), TESSERA_PROCESS_STDOUT);
+  start_reading (self, g_subprocess_get_stderr_pipe (self->subprocess), TESSERA_PROCESS_STDERR);
 }
 
 GPid

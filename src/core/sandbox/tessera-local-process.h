@@ -23,6 +23,10 @@ TesseraLocalProcess *tessera_local_process_spawn (TesseraLauncher     *launcher,
                                                   const char * const  *env,
                                                   guint                timeout_ms,
                                                   GError             **error);
+/* Starts delivering ::output (and so ::exited, which follows the last
+ * output). Separate from spawning so that nothing is emitted before the
+ * caller could connect its handlers. */
+void                 tessera_local_process_start_reading (TesseraLocalProcess *self);
 /* The host pid of the outermost process (bwrap), 0 once it exited. */
 GPid                 tessera_local_process_get_pid (TesseraLocalProcess *self);
 /* Ends the process with @error_message as the reason ("Cancelled"...). */

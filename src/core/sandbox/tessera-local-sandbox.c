@@ -452,6 +452,7 @@ typedef struct
   GPtrArray *files;
   char      *path;
   char      *to;
+  gboolean   read;
 } FileOp;
 
 static void
@@ -536,10 +537,22 @@ notify_paths_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  TesseraLocalSandbox *self = TESSERA_LOCAL_SANDBOX (object);
   GTask *outer = user_data;
+  TesseraLocalSandbox *self = g_task_get_source_object (outer);
   FileOp *op = g_task_get_task_data (G_TASK (result));
   GError *error = NULL;
+
+  if (op->read)
+    {
+      GBytes *bytes = g_task_propagate_pointer (G_TASK (result), &error);
+
+      if (bytes == NULL)
+        g_task_return_error (outer, error);
+      else
+        g_task_return_pointer (outer, bytes, (GDestroyNotify)g_bytes_unref);
+      g_object_unref (outer);
+      return;
+    }
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -557,7 +570,7 @@ notify_paths_cb (GObject      *object,
           tessera_local_sandbox_notify_changed (self, entry->path);
         }
     }
-  if (op->path != NULL)
+  if (op->path != NULL && !op->read)
     tessera_local_sandbox_notify_changed (self, op->path);
   if (op->to != NULL)
     tessera_local_sandbox_notify_changed (self, op->to);
@@ -567,7 +580,9 @@ notify_paths_cb (GObject      *object,
 }
 
 /* Runs @func in a thread, then tells the static server what changed
- * before completing @outer. */
+ * before completing @outer. The thread's task has no source object: the
+ * worker may drop its reference last, and the sandbox must never be
+ * disposed there. */
 static void
 run_file_op (TesseraLocalSandbox *self,
              GTask               *outer,
@@ -576,7 +591,7 @@ run_file_op (TesseraLocalSandbox *self,
 {
   g_autoptr(GTask) inner = NULL;
 
-  inner = g_task_new (self, g_task_get_cancellable (outer), notify_paths_cb, g_object_ref (outer));
+  inner = g_task_new (NULL, g_task_get_cancellable (outer), notify_paths_cb, g_object_ref (outer));
   g_task_set_source_tag (inner, run_file_op);
   g_task_set_task_data (inner, op, (GDestroyNotify)file_op_free);
   g_task_run_in_thread (inner, func);
@@ -793,8 +808,9 @@ tessera_local_sandbox_read_async (TesseraSandbox      *sandbox,
   op = g_new0 (FileOp, 1);
   op->root = g_object_ref (self->root);
   op->path = g_strdup (path);
-  g_task_set_task_data (task, op, (GDestroyNotify)file_op_free);
-  g_task_run_in_thread (task, read_thread);
+  op->read = TRUE;
+
+  run_file_op (self, task, op, read_thread);
 }
 
 static GBytes *
@@ -824,6 +840,12 @@ process_cancelled_cb (GCancellable *cancellable,
   tessera_local_process_kill_with_message (tracked->process, _("Cancelled"));
 
   return G_SOURCE_REMOVE;
+}
+
+static void
+spawn_completed_cb (TesseraLocalProcess *process)
+{
+  tessera_local_process_start_reading (process);
 }
 
 static void
@@ -882,6 +904,14 @@ tessera_local_sandbox_spawn_async (TesseraSandbox      *sandbox,
     }
 
   g_ptr_array_add (self->processes, tracked);
+
+  /* Output flows once the caller's callback ran (and connected to
+   * ::output): "completed" is notified right after it. */
+  g_signal_connect_data (task, "notify::completed",
+                         G_CALLBACK (spawn_completed_cb),
+                         g_object_ref (process),
+                         (GClosureNotify)(void (*) (void))g_object_unref,
+                         G_CONNECT_SWAPPED);
 
   g_task_return_pointer (task, g_object_ref (process), g_object_unref);
 }

@@ -112,7 +112,10 @@ struct _TesseraSandboxInterface
   /* Starts @argv in the sandbox; completes once it has started (so that
    * long-running servers work the same as short commands). @cwd is
    * relative to the project root (NULL: the root); @env holds extra
-   * KEY=VALUE pairs; @timeout_ms 0 means no limit. */
+   * KEY=VALUE pairs; @timeout_ms 0 means no limit. The process emits
+   * ::output only after the callback returned, so that handlers connected
+   * there miss nothing. Cancelling @cancellable after the start kills the
+   * process (error message "Cancelled"). */
   void            (*spawn_async)       (TesseraSandbox       *self,
                                         const char * const   *argv,
                                         const char           *cwd,

@@ -393,10 +393,25 @@ set_common_headers (SoupServerMessage *msg)
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
 }
 
+/* What the worker thread needs: nothing of libsoup's, whose objects
+ * belong to the main thread. */
+typedef struct
+{
+  GFile *root;
+  char  *path;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_clear_object (&job->root);
+  g_free (job->path);
+  g_free (job);
+}
+
 typedef struct
 {
   SoupServerMessage *msg;
-  char              *path;
   gulong             finished_handler;
   gboolean           finished;
 } Request;
@@ -407,7 +422,6 @@ request_free (Request *request)
   if (request->finished_handler != 0)
     g_signal_handler_disconnect (request->msg, request->finished_handler);
   g_clear_object (&request->msg);
-  g_free (request->path);
   g_free (request);
 }
 
@@ -424,11 +438,10 @@ resolve_thread (GTask        *task,
                 gpointer      task_data,
                 GCancellable *cancellable)
 {
-  TesseraStaticServer *self = source_object;
-  Request *request = task_data;
+  Job *job = task_data;
 
   g_task_return_pointer (task,
-                         resolve_request (self->root, request->path),
+                         resolve_request (job->root, job->path),
                          (GDestroyNotify)response_free);
 }
 
@@ -437,7 +450,7 @@ resolve_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  Request *request = g_task_get_task_data (G_TASK (result));
+  Request *request = user_data;
   SoupServerMessage *msg = request->msg;
   Response *response;
 
@@ -446,6 +459,7 @@ resolve_cb (GObject      *object,
   if (response == NULL || request->finished)
     {
       g_clear_pointer (&response, response_free);
+      request_free (request);
       return;
     }
 
@@ -470,6 +484,7 @@ resolve_cb (GObject      *object,
   soup_server_message_unpause (msg);
 
   response_free (response);
+  request_free (request);
 }
 
 static void
@@ -528,6 +543,7 @@ handle_request (SoupServer        *server,
   GUri *uri = soup_server_message_get_uri (msg);
   g_autoptr(GTask) task = NULL;
   Request *request;
+  Job *job;
 
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
     {
@@ -545,16 +561,20 @@ handle_request (SoupServer        *server,
 
   request = g_new0 (Request, 1);
   request->msg = g_object_ref (msg);
-  /* The raw, still-encoded path: decoding happens once, in one place. */
-  request->path = g_strdup (g_uri_get_path (uri));
   request->finished_handler = g_signal_connect (msg, "finished",
                                                 G_CALLBACK (request_finished_cb), request);
 
+  job = g_new0 (Job, 1);
+  job->root = g_object_ref (self->root);
+  /* The raw, still-encoded path: decoding happens once, in one place. */
+  job->path = g_strdup (g_uri_get_path (uri));
+
   soup_server_message_pause (msg);
 
-  task = g_task_new (self, NULL, resolve_cb, NULL);
+  /* No source object: the worker thread may drop the task last. */
+  task = g_task_new (NULL, NULL, resolve_cb, request);
   g_task_set_source_tag (task, handle_request);
-  g_task_set_task_data (task, request, (GDestroyNotify)request_free);
+  g_task_set_task_data (task, job, (GDestroyNotify)job_free);
   g_task_run_in_thread (task, resolve_thread);
 }
 
