@@ -50,8 +50,8 @@ typedef enum
   TESSERA_FAKE_LLM_MALFORMED,
   /* Only broken JSON events. */
   TESSERA_FAKE_LLM_ALL_MALFORMED,
-  /* The first drop_after bytes of the answer's HTTP response (headers
-   * included), then the connection is closed. */
+  /* The full headers and the first drop_after bytes of the answer's SSE
+   * body, then the connection is closed (without the final chunk). */
   TESSERA_FAKE_LLM_DROP,
   /* Text deltas ("tick ") forever, until the client goes away. */
   TESSERA_FAKE_LLM_ENDLESS,
@@ -64,7 +64,7 @@ typedef struct
   const char         *text;
   /* RATE_LIMITED: the Retry-After value, or NULL. */
   const char         *retry_after;
-  /* DROP: how many bytes of the response go out before the close. */
+  /* DROP: how many bytes of the SSE body go out before the close. */
   gsize               drop_after;
   /* End with finish_reason "length" / stop_reason "max_tokens". */
   gboolean            max_tokens;
