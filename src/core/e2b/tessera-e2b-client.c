@@ -1265,9 +1265,11 @@ on_batch_written (GObject      *source,
   write_next_batches (g_steal_pointer (&task));
 }
 
+/* Takes @owned_task. */
 static void
-write_next_batches (GTask *task)
+write_next_batches (GTask *owned_task)
 {
+  g_autoptr(GTask) task = owned_task;
   TesseraE2bClient *self = g_task_get_source_object (task);
   WriteData *data = g_task_get_task_data (task);
 
@@ -1698,6 +1700,7 @@ on_stream_opened (GObject      *source,
   GError *error = NULL;
   g_autoptr(GInputStream) input = g_task_propagate_pointer (G_TASK (result), &error);
   g_autoptr(TesseraE2bStream) stream = NULL;
+  GCancellable *cancellable;
 
   if (input == NULL)
     {
@@ -1705,7 +1708,8 @@ on_stream_opened (GObject      *source,
       return;
     }
   stream = tessera_e2b_stream_new (input, G_OBJECT (req->msg));
-  tessera_e2b_stream_start_async (stream, g_task_get_cancellable (task), on_stream_started, g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  tessera_e2b_stream_start_async (stream, cancellable, on_stream_started, g_steal_pointer (&task));
 }
 
 static void
