@@ -1,4 +1,4 @@
-/* tessera-chat-message.h: one message in the chat
+/* tessera-message-row.h: one message in the chat
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,28 +11,28 @@
 
 G_BEGIN_DECLS
 
-#define TESSERA_TYPE_CHAT_MESSAGE (tessera_chat_message_get_type ())
-G_DECLARE_FINAL_TYPE (TesseraChatMessage, tessera_chat_message, TESSERA, CHAT_MESSAGE, GtkWidget)
+#define TESSERA_TYPE_MESSAGE_ROW (tessera_message_row_get_type ())
+G_DECLARE_FINAL_TYPE (TesseraMessageRow, tessera_message_row, TESSERA, MESSAGE_ROW, GtkWidget)
 
-GtkWidget  *tessera_chat_message_new          (gboolean            from_user);
-gboolean    tessera_chat_message_get_from_user (TesseraChatMessage *self);
-const char *tessera_chat_message_get_text     (TesseraChatMessage *self);
-void        tessera_chat_message_set_text     (TesseraChatMessage *self,
+GtkWidget  *tessera_message_row_new          (gboolean            from_user);
+gboolean    tessera_message_row_get_from_user (TesseraMessageRow *self);
+const char *tessera_message_row_get_text     (TesseraMessageRow *self);
+void        tessera_message_row_set_text     (TesseraMessageRow *self,
                                                const char         *text);
-void        tessera_chat_message_append_text  (TesseraChatMessage *self,
+void        tessera_message_row_append_text  (TesseraMessageRow *self,
                                                const char         *text);
-void        tessera_chat_message_add_action   (TesseraChatMessage *self,
+void        tessera_message_row_add_action   (TesseraMessageRow *self,
                                                TesseraAction      *action);
-guint       tessera_chat_message_get_n_actions (TesseraChatMessage *self);
-void        tessera_chat_message_set_streaming (TesseraChatMessage *self,
+guint       tessera_message_row_get_n_actions (TesseraMessageRow *self);
+void        tessera_message_row_set_streaming (TesseraMessageRow *self,
                                                gboolean            streaming);
 /* Token counts of the turn; 0 hides them. */
-void        tessera_chat_message_set_usage    (TesseraChatMessage *self,
+void        tessera_message_row_set_usage    (TesseraMessageRow *self,
                                                guint               input_tokens,
                                                guint               output_tokens);
 /* A problem with the turn, shown under the message, with a button that
  * emits ::retry ("Retry") or ::continue ("Continue") when @action is set. */
-void        tessera_chat_message_set_problem  (TesseraChatMessage *self,
+void        tessera_message_row_set_problem  (TesseraMessageRow *self,
                                                const char         *message,
                                                const char         *action);
 

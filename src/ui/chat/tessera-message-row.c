@@ -1,19 +1,19 @@
-/* tessera-chat-message.c
+/* tessera-message-row.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "tessera-chat-message"
+#define G_LOG_DOMAIN "tessera-message-row"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "tessera-action-card.h"
-#include "tessera-chat-message.h"
+#include "tessera-message-row.h"
 #include "tessera-markdown-view.h"
 
-struct _TesseraChatMessage
+struct _TesseraMessageRow
 {
   GtkWidget  parent_instance;
 
@@ -34,7 +34,7 @@ struct _TesseraChatMessage
   GtkWidget *copy_button;
 };
 
-G_DEFINE_FINAL_TYPE (TesseraChatMessage, tessera_chat_message, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE (TesseraMessageRow, tessera_message_row, GTK_TYPE_WIDGET)
 
 enum {
   OPEN_FILE,
@@ -46,62 +46,62 @@ enum {
 static guint signals[N_SIGNALS];
 
 gboolean
-tessera_chat_message_get_from_user (TesseraChatMessage *self)
+tessera_message_row_get_from_user (TesseraMessageRow *self)
 {
-  g_return_val_if_fail (TESSERA_IS_CHAT_MESSAGE (self), FALSE);
+  g_return_val_if_fail (TESSERA_IS_MESSAGE_ROW (self), FALSE);
 
   return self->from_user;
 }
 
 const char *
-tessera_chat_message_get_text (TesseraChatMessage *self)
+tessera_message_row_get_text (TesseraMessageRow *self)
 {
-  g_return_val_if_fail (TESSERA_IS_CHAT_MESSAGE (self), NULL);
+  g_return_val_if_fail (TESSERA_IS_MESSAGE_ROW (self), NULL);
 
   return self->text->str;
 }
 
 static void
-text_changed (TesseraChatMessage *self)
+text_changed (TesseraMessageRow *self)
 {
   tessera_markdown_view_set_text (TESSERA_MARKDOWN_VIEW (self->markdown), self->text->str);
   gtk_widget_set_visible (self->markdown, self->text->len > 0);
 }
 
 void
-tessera_chat_message_set_text (TesseraChatMessage *self,
+tessera_message_row_set_text (TesseraMessageRow *self,
                                const char         *text)
 {
-  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+  g_return_if_fail (TESSERA_IS_MESSAGE_ROW (self));
 
   g_string_assign (self->text, text ? text : "");
   text_changed (self);
 }
 
 void
-tessera_chat_message_append_text (TesseraChatMessage *self,
+tessera_message_row_append_text (TesseraMessageRow *self,
                                   const char         *text)
 {
-  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+  g_return_if_fail (TESSERA_IS_MESSAGE_ROW (self));
 
   g_string_append (self->text, text);
   text_changed (self);
 }
 
 static void
-card_open_file_cb (TesseraChatMessage *self,
+card_open_file_cb (TesseraMessageRow *self,
                    const char         *path)
 {
   g_signal_emit (self, signals[OPEN_FILE], 0, path);
 }
 
 void
-tessera_chat_message_add_action (TesseraChatMessage *self,
+tessera_message_row_add_action (TesseraMessageRow *self,
                                  TesseraAction      *action)
 {
   GtkWidget *card;
 
-  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+  g_return_if_fail (TESSERA_IS_MESSAGE_ROW (self));
 
   /* The summary is text for the reader, not a card. */
   if (tessera_action_get_kind (action) == TESSERA_ACTION_SUMMARY)
@@ -115,18 +115,18 @@ tessera_chat_message_add_action (TesseraChatMessage *self,
 }
 
 guint
-tessera_chat_message_get_n_actions (TesseraChatMessage *self)
+tessera_message_row_get_n_actions (TesseraMessageRow *self)
 {
-  g_return_val_if_fail (TESSERA_IS_CHAT_MESSAGE (self), 0);
+  g_return_val_if_fail (TESSERA_IS_MESSAGE_ROW (self), 0);
 
   return self->n_actions;
 }
 
 void
-tessera_chat_message_set_streaming (TesseraChatMessage *self,
+tessera_message_row_set_streaming (TesseraMessageRow *self,
                                     gboolean            streaming)
 {
-  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+  g_return_if_fail (TESSERA_IS_MESSAGE_ROW (self));
 
   gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), streaming);
   gtk_widget_set_visible (self->spinner, streaming);
@@ -134,13 +134,13 @@ tessera_chat_message_set_streaming (TesseraChatMessage *self,
 }
 
 void
-tessera_chat_message_set_usage (TesseraChatMessage *self,
+tessera_message_row_set_usage (TesseraMessageRow *self,
                                 guint               input_tokens,
                                 guint               output_tokens)
 {
   g_autofree char *text = NULL;
 
-  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+  g_return_if_fail (TESSERA_IS_MESSAGE_ROW (self));
 
   if (input_tokens == 0 && output_tokens == 0)
     {
@@ -155,11 +155,11 @@ tessera_chat_message_set_usage (TesseraChatMessage *self,
 }
 
 void
-tessera_chat_message_set_problem (TesseraChatMessage *self,
+tessera_message_row_set_problem (TesseraMessageRow *self,
                                   const char         *message,
                                   const char         *action)
 {
-  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+  g_return_if_fail (TESSERA_IS_MESSAGE_ROW (self));
 
   g_free (self->problem_action);
   self->problem_action = g_strdup (action);
@@ -175,7 +175,7 @@ tessera_chat_message_set_problem (TesseraChatMessage *self,
 }
 
 static void
-problem_clicked_cb (TesseraChatMessage *self)
+problem_clicked_cb (TesseraMessageRow *self)
 {
   gtk_widget_set_visible (self->problem_button, FALSE);
 
@@ -186,42 +186,42 @@ problem_clicked_cb (TesseraChatMessage *self)
 }
 
 static void
-copy_clicked_cb (TesseraChatMessage *self)
+copy_clicked_cb (TesseraMessageRow *self)
 {
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->text->str);
 }
 
 static void
-tessera_chat_message_dispose (GObject *object)
+tessera_message_row_dispose (GObject *object)
 {
-  TesseraChatMessage *self = TESSERA_CHAT_MESSAGE (object);
+  TesseraMessageRow *self = TESSERA_MESSAGE_ROW (object);
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
     gtk_widget_unparent (child);
 
-  G_OBJECT_CLASS (tessera_chat_message_parent_class)->dispose (object);
+  G_OBJECT_CLASS (tessera_message_row_parent_class)->dispose (object);
 }
 
 static void
-tessera_chat_message_finalize (GObject *object)
+tessera_message_row_finalize (GObject *object)
 {
-  TesseraChatMessage *self = TESSERA_CHAT_MESSAGE (object);
+  TesseraMessageRow *self = TESSERA_MESSAGE_ROW (object);
 
   g_string_free (self->text, TRUE);
   g_free (self->problem_action);
 
-  G_OBJECT_CLASS (tessera_chat_message_parent_class)->finalize (object);
+  G_OBJECT_CLASS (tessera_message_row_parent_class)->finalize (object);
 }
 
 static void
-tessera_chat_message_class_init (TesseraChatMessageClass *klass)
+tessera_message_row_class_init (TesseraMessageRowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->dispose = tessera_chat_message_dispose;
-  object_class->finalize = tessera_chat_message_finalize;
+  object_class->dispose = tessera_message_row_dispose;
+  object_class->finalize = tessera_message_row_finalize;
 
   signals[OPEN_FILE] =
     g_signal_new ("open-file", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -234,12 +234,12 @@ tessera_chat_message_class_init (TesseraChatMessageClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
-  gtk_widget_class_set_css_name (widget_class, "chatmessage");
+  gtk_widget_class_set_css_name (widget_class, "messagerow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
 static void
-tessera_chat_message_init (TesseraChatMessage *self)
+tessera_message_row_init (TesseraMessageRow *self)
 {
   GtkWidget *problem_icon;
 
@@ -298,9 +298,9 @@ tessera_chat_message_init (TesseraChatMessage *self)
 }
 
 GtkWidget *
-tessera_chat_message_new (gboolean from_user)
+tessera_message_row_new (gboolean from_user)
 {
-  TesseraChatMessage *self = g_object_new (TESSERA_TYPE_CHAT_MESSAGE, NULL);
+  TesseraMessageRow *self = g_object_new (TESSERA_TYPE_MESSAGE_ROW, NULL);
 
   self->from_user = !!from_user;
   if (from_user)
