@@ -214,8 +214,13 @@ tessera_application_command_line (GApplication            *app,
   g_variant_dict_lookup (options, "prompt", "s", &prompt);
   g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &paths);
 
+  /* An empty prompt (the desktop file's "New App from Prompt") asks for
+   * one. */
   if (prompt != NULL && *prompt == '\0')
-    g_clear_pointer (&prompt, g_free);
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (self), "new-app-from-prompt", NULL);
+      return 0;
+    }
 
   if (paths != NULL && paths[0] != NULL)
     {
@@ -301,6 +306,27 @@ show_preferences (GSimpleAction *action,
 }
 
 static void
+new_app_from_prompt (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       user_data)
+{
+  TesseraApplication *self = user_data;
+  TesseraWindow *window = NULL;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
+    {
+      if (TESSERA_IS_WINDOW (l->data) && tessera_window_is_empty (l->data))
+        window = l->data;
+    }
+
+  if (window == NULL)
+    window = tessera_window_new (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+  tessera_window_ask_for_prompt (window);
+}
+
+static void
 new_window (GSimpleAction *action,
             GVariant      *param,
             gpointer       user_data)
@@ -330,6 +356,7 @@ static const GActionEntry app_actions[] = {
   { "about", show_about },
   { "preferences", show_preferences },
   { "new-window", new_window },
+  { "new-app-from-prompt", new_app_from_prompt },
   { "quit", quit },
 };
 
@@ -353,6 +380,8 @@ tessera_application_startup (GApplication *app)
   };
 
   G_APPLICATION_CLASS (tessera_application_parent_class)->startup (app);
+
+  gtk_window_set_default_icon_name (APP_ID);
 
   self->settings = g_settings_new (SCHEMA_ID);
   g_signal_connect_object (self->settings, "changed::color-scheme",

@@ -40,7 +40,8 @@ struct _TesseraWindow
   GtkToggleButton      *preview_toggle;
   GtkToggleButton      *run_toggle;
 
-  guint                 closing_confirmed : 1;
+  /* Opening a missing folder creates the project (tessera --prompt). */
+  guint                 create_missing : 1;
 };
 
 G_DEFINE_FINAL_TYPE (TesseraWindow, tessera_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -144,6 +145,10 @@ show_error_dialog (TesseraWindow *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static void project_created_cb (GObject      *source,
+                                GAsyncResult *result,
+                                gpointer      user_data);
+
 static void
 project_opened_cb (GObject      *source,
                    GAsyncResult *result,
@@ -158,6 +163,18 @@ project_opened_cb (GObject      *source,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+
+  if (self->create_missing &&
+      g_error_matches (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_NOT_FOUND))
+    {
+      g_autoptr(GFile) parent = g_file_get_parent (self->root);
+      g_autofree char *name = g_file_get_basename (self->root);
+
+      self->create_missing = FALSE;
+      tessera_project_create_async (parent, name, self->cancellable,
+                                    project_created_cb, g_object_ref (self));
+      return;
+    }
 
   gtk_spinner_stop (self->loading_spinner);
 
@@ -239,18 +256,10 @@ tessera_window_open_project (TesseraWindow *self,
   basename = g_file_get_basename (location);
   is_manifest = basename != NULL && g_str_has_suffix (basename, ".tessera");
   self->root = is_manifest ? g_file_get_parent (location) : g_object_ref (location);
+  self->create_missing = create_missing && !is_manifest;
 
   gtk_stack_set_visible_child_name (self->stack, "loading");
   gtk_spinner_start (self->loading_spinner);
-
-  if (create_missing && !is_manifest && !g_file_query_exists (location, NULL))
-    {
-      g_autoptr(GFile) parent = g_file_get_parent (location);
-
-      tessera_project_create_async (parent, basename, self->cancellable,
-                                    project_created_cb, g_object_ref (self));
-      return;
-    }
 
   tessera_project_open_async (location, self->cancellable, project_opened_cb, g_object_ref (self));
 }
@@ -293,26 +302,28 @@ slug_from_prompt (const char *prompt)
   return g_string_free (slug, FALSE);
 }
 
-GFile *tessera_window_default_projects_folder (void);
-
-GFile *
-tessera_window_default_projects_folder (void)
+/* Finds a folder for a new project in ~/Projects that holds nothing yet;
+ * in a thread, since it touches the disk. */
+static void
+pick_project_folder_thread (GTask        *task,
+                            gpointer      source_object,
+                            gpointer      task_data,
+                            GCancellable *cancellable)
 {
-  return g_file_new_build_filename (g_get_home_dir (), "Projects", NULL);
-}
-
-void
-tessera_window_new_project_from_prompt (TesseraWindow *self,
-                                        const char    *prompt)
-{
-  g_autoptr(GFile) parent = tessera_window_default_projects_folder ();
-  g_autofree char *slug = slug_from_prompt (prompt);
+  const char *slug = task_data;
+  g_autoptr(GFile) parent = g_file_new_build_filename (g_get_home_dir (), "Projects", NULL);
   g_autoptr(GFile) location = g_file_get_child (parent, slug);
+  g_autoptr(GError) error = NULL;
 
-  g_return_if_fail (TESSERA_IS_WINDOW (self));
+  if (!g_file_make_directory_with_parents (parent, cancellable, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
 
   /* Never reuse a folder that holds something else. */
-  for (guint i = 2; g_file_query_exists (location, NULL) && i < 100; i++)
+  for (guint i = 2; g_file_query_exists (location, cancellable); i++)
     {
       g_autofree char *name = g_strdup_printf ("%s-%u", slug, i);
 
@@ -320,9 +331,93 @@ tessera_window_new_project_from_prompt (TesseraWindow *self,
       location = g_file_get_child (parent, name);
     }
 
-  g_file_make_directory_with_parents (parent, NULL, NULL);
+  g_task_return_pointer (task, g_steal_pointer (&location), g_object_unref);
+}
+
+static void
+project_folder_picked_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  TesseraWindow *self = TESSERA_WINDOW (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) location = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (location == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error_dialog (self, _("Could Not Create Project"), error->message);
+      return;
+    }
+
+  if (self->root == NULL)
+    tessera_window_open_project (self, location, TRUE);
+}
+
+void
+tessera_window_new_project_from_prompt (TesseraWindow *self,
+                                        const char    *prompt)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TESSERA_IS_WINDOW (self));
+
   tessera_window_queue_prompt (self, prompt);
-  tessera_window_open_project (self, location, TRUE);
+
+  task = g_task_new (self, self->cancellable, project_folder_picked_cb, NULL);
+  g_task_set_source_tag (task, tessera_window_new_project_from_prompt);
+  g_task_set_task_data (task, slug_from_prompt (prompt), g_free);
+  g_task_run_in_thread (task, pick_project_folder_thread);
+}
+
+static void
+prompt_dialog_response_cb (AdwMessageDialog *dialog,
+                           const char       *response,
+                           TesseraWindow    *self)
+{
+  GtkWidget *entry = adw_message_dialog_get_extra_child (dialog);
+  g_autofree char *prompt = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry))));
+
+  if (g_strcmp0 (response, "create") == 0 && prompt[0] != '\0')
+    tessera_window_new_project_from_prompt (self, prompt);
+}
+
+static void
+prompt_entry_changed_cb (GtkEditable      *entry,
+                         AdwMessageDialog *dialog)
+{
+  g_autofree char *prompt = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  adw_message_dialog_set_response_enabled (dialog, "create", prompt[0] != '\0');
+}
+
+void
+tessera_window_ask_for_prompt (TesseraWindow *self)
+{
+  GtkWidget *dialog;
+  GtkWidget *entry;
+
+  g_return_if_fail (TESSERA_IS_WINDOW (self));
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("New App from Prompt"),
+                                   _("Describe the app you want. Tessera creates a project for it in your Projects folder."));
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("A to-do list that remembers its items"));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Describe the app"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "create", _("C_reate"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "create", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "create");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "create", FALSE);
+  g_signal_connect (entry, "changed", G_CALLBACK (prompt_entry_changed_cb), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (prompt_dialog_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void

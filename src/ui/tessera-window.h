@@ -35,6 +35,8 @@ void            tessera_window_queue_prompt            (TesseraWindow      *self
  * sends @prompt to it. */
 void            tessera_window_new_project_from_prompt (TesseraWindow      *self,
                                                         const char         *prompt);
+/* Asks for a description of the app, then does the above. */
+void            tessera_window_ask_for_prompt          (TesseraWindow      *self);
 void            tessera_window_add_toast               (TesseraWindow      *self,
                                                         const char         *message);
 

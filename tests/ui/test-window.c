@@ -59,25 +59,6 @@ find_descendant (GtkWidget *widget,
   return NULL;
 }
 
-static GtkWidget *
-find_status_page (GtkWidget  *widget,
-                  const char *title)
-{
-  if (ADW_IS_STATUS_PAGE (widget) &&
-      g_strcmp0 (adw_status_page_get_title (ADW_STATUS_PAGE (widget)), title) == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_status_page (child, title);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 static void
 save_png (GtkWidget  *widget,
           const char *name)
