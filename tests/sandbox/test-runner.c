@@ -1,0 +1,472 @@
+/* test-runner.c: real projects run in the real bwrap sandbox
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "tessera-local-sandbox.h"
+#include "tessera-runner.h"
+
+typedef struct
+{
+  char                *tmp;
+  char                *dir;
+  TesseraProject      *project;
+  TesseraLocalSandbox *sandbox;
+  TesseraRunner       *runner;
+  GString             *output;
+  GPtrArray           *states;
+} Fixture;
+
+static gboolean
+have_program (const char *name)
+{
+  g_autofree char *path = g_find_program_in_path (name);
+
+  return path != NULL;
+}
+
+static void
+write_file (Fixture    *fixture,
+            const char *name,
+            const char *contents)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+output_cb (TesseraRunner        *runner,
+           TesseraProcessStream  stream,
+           const char           *text,
+           Fixture              *fixture)
+{
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  g_string_append (fixture->output, text);
+}
+
+static void
+state_cb (TesseraRunner *runner,
+          GParamSpec    *pspec,
+          Fixture       *fixture)
+{
+  g_ptr_array_add (fixture->states, GINT_TO_POINTER (tessera_runner_get_state (runner)));
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->tmp = g_dir_make_tmp ("tessera-runner-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->dir = g_build_filename (fixture->tmp, "app", NULL);
+  g_assert_cmpint (g_mkdir (fixture->dir, 0755), ==, 0);
+  fixture->output = g_string_new (NULL);
+  fixture->states = g_ptr_array_new ();
+}
+
+/* Opens the project once its files are written. */
+static void
+open_project (Fixture *fixture)
+{
+  g_autoptr(GFile) location = g_file_new_for_path (fixture->dir);
+  g_autoptr(GError) error = NULL;
+
+  fixture->project = tessera_project_open (location, NULL, &error);
+  g_assert_no_error (error);
+
+  fixture->sandbox = tessera_local_sandbox_new (location);
+  fixture->runner = tessera_runner_new (fixture->project, TESSERA_SANDBOX (fixture->sandbox));
+  g_signal_connect (fixture->runner, "output", G_CALLBACK (output_cb), fixture);
+  g_signal_connect (fixture->runner, "notify::state", G_CALLBACK (state_cb), fixture);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileEnumerator) enumerator = NULL;
+
+  if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) == G_FILE_TYPE_DIRECTORY)
+    {
+      enumerator = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                              G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+      while (enumerator != NULL)
+        {
+          GFile *child = NULL;
+          g_autofree char *child_path = NULL;
+
+          if (!g_file_enumerator_iterate (enumerator, NULL, &child, NULL, NULL) || child == NULL)
+            break;
+          child_path = g_file_get_path (child);
+          remove_tree (child_path);
+        }
+    }
+
+  g_file_delete (file, NULL, NULL);
+}
+
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *slot;
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  if (fixture->runner != NULL)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+
+      /* Everything the test started ends before the folder goes. */
+      tessera_runner_stop (fixture->runner);
+      tessera_sandbox_stop_async (TESSERA_SANDBOX (fixture->sandbox), NULL, store_result_cb, &result);
+      g_assert_true (tessera_sandbox_stop_finish (TESSERA_SANDBOX (fixture->sandbox),
+                                                  wait_for_result (&result), NULL));
+
+      g_signal_handlers_disconnect_by_data (fixture->runner, fixture);
+      g_clear_object (&fixture->runner);
+      g_clear_object (&fixture->sandbox);
+      g_clear_object (&fixture->project);
+    }
+
+  remove_tree (fixture->tmp);
+  g_clear_pointer (&fixture->tmp, g_free);
+  g_clear_pointer (&fixture->dir, g_free);
+  g_string_free (fixture->output, TRUE);
+  g_ptr_array_unref (fixture->states);
+}
+
+/* Runs the loop until the runner settles: ready, crashed or stopped. */
+static TesseraRunnerState
+wait_settled (TesseraRunner *runner)
+{
+  for (;;)
+    {
+      TesseraRunnerState state = tessera_runner_get_state (runner);
+
+      if (state == TESSERA_RUNNER_READY || state == TESSERA_RUNNER_CRASHED ||
+          state == TESSERA_RUNNER_STOPPED)
+        return state;
+
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static char *
+fetch (const char *url)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
+  bytes = soup_session_send_and_read_finish (session, wait_for_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+
+  return g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+static guint
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_socket_bind (socket, address, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+#define SKIP_UNLESS(program) \
+  G_STMT_START { \
+    if (!have_program ("bwrap")) \
+      { \
+        g_test_skip ("bwrap is not installed"); \
+        return; \
+      } \
+    if (!have_program (program)) \
+      { \
+        g_test_skip (program " is not installed"); \
+        return; \
+      } \
+  } G_STMT_END
+
+static void
+test_static (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *body = NULL;
+
+  SKIP_UNLESS ("sh");
+
+  write_file (fixture, "index.html", "<html><body>static site</body></html>");
+  open_project (fixture);
+
+  tessera_runner_start (fixture->runner);
+  g_assert_cmpint (wait_settled (fixture->runner), ==, TESSERA_RUNNER_READY);
+  g_assert_cmpint (tessera_runner_get_kind (fixture->runner), ==, TESSERA_RUNNER_KIND_STATIC);
+  g_assert_true (tessera_runner_get_live_reload (fixture->runner));
+  g_assert_true (g_str_has_prefix (tessera_runner_get_url (fixture->runner), "http://127.0.0.1:"));
+  g_assert_true (g_str_has_prefix (tessera_runner_get_status_message (fixture->runner), "Ready at http://127.0.0.1:"));
+
+  body = fetch (tessera_runner_get_url (fixture->runner));
+  g_assert_nonnull (strstr (body, "static site"));
+}
+
+static void
+test_node (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autofree char *server = NULL;
+  g_autofree char *expected_url = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *stamp = NULL;
+  guint port;
+
+  SKIP_UNLESS ("node");
+  if (!have_program ("npm"))
+    {
+      g_test_skip ("npm is not installed");
+      return;
+    }
+
+  /* A port of its own choosing that it only announces in its output, as
+   * many dev servers do, rather than the PORT it is given. */
+  port = free_port ();
+  server = g_strdup_printf ("const http = require('http');\n"
+                            "const port = %u;\n"
+                            "http.createServer((req, res) => res.end('hello from node'))\n"
+                            "  .listen(port, '127.0.0.1', () => console.log(`Server ready at http://localhost:${port}/`));\n",
+                            port);
+  write_file (fixture, "server.js", server);
+  write_file (fixture, "package.json",
+              "{ \"name\": \"app\", \"version\": \"1.0.0\", \"private\": true,\n"
+              "  \"scripts\": { \"dev\": \"node server.js\", \"start\": \"node missing.js\" } }\n");
+  open_project (fixture);
+
+  tessera_runner_start (fixture->runner);
+  g_assert_cmpint (wait_settled (fixture->runner), ==, TESSERA_RUNNER_READY);
+  g_assert_cmpint (tessera_runner_get_kind (fixture->runner), ==, TESSERA_RUNNER_KIND_NODE);
+  g_assert_false (tessera_runner_get_live_reload (fixture->runner));
+
+  expected_url = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  g_assert_cmpstr (tessera_runner_get_url (fixture->runner), ==, expected_url);
+  body = fetch (expected_url);
+  g_assert_cmpstr (body, ==, "hello from node");
+
+  /* Installed first (nothing to download), then the dev script. */
+  g_assert_true (g_ptr_array_find (fixture->states, GINT_TO_POINTER (TESSERA_RUNNER_INSTALLING), NULL));
+  g_assert_nonnull (strstr (fixture->output->str, "$ npm install\n"));
+  g_assert_nonnull (strstr (fixture->output->str, "$ npm run dev\n"));
+  g_assert_nonnull (strstr (tessera_runner_get_log (fixture->runner), "Server ready at"));
+  stamp = g_build_filename (fixture->dir, ".tessera", "npm-install.stamp", NULL);
+  g_assert_true (g_file_test (stamp, G_FILE_TEST_EXISTS));
+
+  /* A restart finds the install up to date. */
+  g_ptr_array_set_size (fixture->states, 0);
+  tessera_runner_restart (fixture->runner);
+  while (tessera_runner_get_state (fixture->runner) == TESSERA_RUNNER_STOPPED)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (wait_settled (fixture->runner), ==, TESSERA_RUNNER_READY);
+  g_assert_false (g_ptr_array_find (fixture->states, GINT_TO_POINTER (TESSERA_RUNNER_INSTALLING), NULL));
+  g_assert_cmpstr (tessera_runner_get_url (fixture->runner), ==, expected_url);
+
+  tessera_runner_stop (fixture->runner);
+  g_assert_cmpint (tessera_runner_get_state (fixture->runner), ==, TESSERA_RUNNER_STOPPED);
+  g_assert_null (tessera_runner_get_url (fixture->runner));
+}
+
+static void
+test_python (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *body = NULL;
+
+  SKIP_UNLESS ("python3");
+
+  /* The stdlib server on the PORT it is given, announced the way
+   * "python3 -m http.server" does. */
+  write_file (fixture, "app.py",
+              "import http.server, os\n"
+              "port = int(os.environ['PORT'])\n"
+              "class Handler(http.server.BaseHTTPRequestHandler):\n"
+              "    def do_GET(self):\n"
+              "        self.send_response(200)\n"
+              "        self.end_headers()\n"
+              "        self.wfile.write(b'hello from python')\n"
+              "    do_HEAD = do_GET\n"
+              "server = http.server.HTTPServer(('127.0.0.1', port), Handler)\n"
+              "print(f'Serving HTTP on 127.0.0.1 port {port} (http://127.0.0.1:{port}/) ...')\n"
+              "server.serve_forever()\n");
+  open_project (fixture);
+
+  tessera_runner_start (fixture->runner);
+  g_assert_cmpint (wait_settled (fixture->runner), ==, TESSERA_RUNNER_READY);
+  g_assert_cmpint (tessera_runner_get_kind (fixture->runner), ==, TESSERA_RUNNER_KIND_PYTHON);
+  g_assert_nonnull (strstr (fixture->output->str, "$ python app.py\n"));
+  g_assert_nonnull (strstr (fixture->output->str, "Serving HTTP on 127.0.0.1 port"));
+
+  body = fetch (tessera_runner_get_url (fixture->runner));
+  g_assert_cmpstr (body, ==, "hello from python");
+}
+
+static void
+test_python_requirements (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *venv = NULL;
+  g_autofree char *body = NULL;
+
+  SKIP_UNLESS ("python3");
+
+  write_file (fixture, "requirements.txt", "# nothing to download\n");
+  write_file (fixture, "main.py",
+              "import http.server, os, sys\n"
+              "assert sys.prefix.endswith('.tessera/venv'), sys.prefix\n"
+              "port = int(os.environ['PORT'])\n"
+              "http.server.HTTPServer(('127.0.0.1', port), http.server.SimpleHTTPRequestHandler).serve_forever()\n");
+  open_project (fixture);
+
+  tessera_runner_start (fixture->runner);
+  g_assert_cmpint (wait_settled (fixture->runner), ==, TESSERA_RUNNER_READY);
+  g_assert_true (g_ptr_array_find (fixture->states, GINT_TO_POINTER (TESSERA_RUNNER_INSTALLING), NULL));
+  venv = g_build_filename (fixture->dir, ".tessera", "venv", "bin", "python", NULL);
+  g_assert_true (g_file_test (venv, G_FILE_TEST_IS_EXECUTABLE));
+  body = fetch (tessera_runner_get_url (fixture->runner));
+  g_assert_nonnull (strstr (body, "main.py"));
+}
+
+static void
+test_crash (Fixture       *fixture,
+            gconstpointer  data)
+{
+  SKIP_UNLESS ("python3");
+
+  write_file (fixture, "main.py", "import sys\nprint('oops', file=sys.stderr)\nsys.exit(3)\n");
+  open_project (fixture);
+
+  tessera_runner_start (fixture->runner);
+  g_assert_cmpint (wait_settled (fixture->runner), ==, TESSERA_RUNNER_CRASHED);
+  g_assert_cmpstr (tessera_runner_get_status_message (fixture->runner), ==, "Crashed: exit 3");
+  g_assert_null (tessera_runner_get_url (fixture->runner));
+  g_assert_nonnull (strstr (tessera_runner_get_log (fixture->runner), "oops\n"));
+}
+
+static void
+test_run_command_setting (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+
+  SKIP_UNLESS ("python3");
+
+  /* The override wins over the detected kind (here: Node). */
+  write_file (fixture, "package.json", "{ \"scripts\": { \"dev\": \"exit 1\" } }");
+  write_file (fixture, "hello.txt", "served by http.server");
+  open_project (fixture);
+  tessera_project_set_setting (fixture->project, TESSERA_RUNNER_SETTING_RUN_COMMAND,
+                               "exec python3 -m http.server 0 --bind 127.0.0.1", &error);
+  g_assert_no_error (error);
+
+  tessera_runner_start (fixture->runner);
+  g_assert_cmpint (wait_settled (fixture->runner), ==, TESSERA_RUNNER_READY);
+  g_assert_cmpint (tessera_runner_get_kind (fixture->runner), ==, TESSERA_RUNNER_KIND_CUSTOM);
+
+  /* Port 0: found only through "Serving HTTP on … port N". */
+  {
+    g_autofree char *url = g_strconcat (tessera_runner_get_url (fixture->runner), "hello.txt", NULL);
+
+    body = fetch (url);
+  }
+  g_assert_cmpstr (body, ==, "served by http.server");
+}
+
+static void
+test_run_command (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) wait_result = NULL;
+  g_autoptr(TesseraProcess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  SKIP_UNLESS ("sh");
+
+  open_project (fixture);
+
+  /* Starts the sandbox by itself. */
+  tessera_runner_run_command_async (fixture->runner, "echo hi from the sandbox; echo ünïcode >&2; exit 2",
+                                    NULL, store_result_cb, &result);
+  process = tessera_runner_run_command_finish (fixture->runner, wait_for_result (&result), &error);
+  g_assert_no_error (error);
+
+  tessera_process_wait_async (process, NULL, store_result_cb, &wait_result);
+  g_assert_true (tessera_process_wait_finish (process, wait_for_result (&wait_result), &status, &error));
+  g_assert_cmpint (status, ==, 2);
+
+  g_assert_nonnull (strstr (fixture->output->str, "$ echo hi from the sandbox; echo ünïcode >&2; exit 2\n"));
+  g_assert_nonnull (strstr (fixture->output->str, "hi from the sandbox\n"));
+  g_assert_nonnull (strstr (tessera_runner_get_log (fixture->runner), "ünïcode\n"));
+  g_assert_cmpint (tessera_runner_get_state (fixture->runner), ==, TESSERA_RUNNER_IDLE);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/sandbox/runner/static", test_static);
+  ADD ("/sandbox/runner/node", test_node);
+  ADD ("/sandbox/runner/python", test_python);
+  ADD ("/sandbox/runner/python-requirements", test_python_requirements);
+  ADD ("/sandbox/runner/crash", test_crash);
+  ADD ("/sandbox/runner/run-command-setting", test_run_command_setting);
+  ADD ("/sandbox/runner/run-command", test_run_command);
+
+#undef ADD
+
+  return g_test_run ();
+}
