@@ -1,0 +1,614 @@
+/* tessera-chat-pane.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "tessera-chat-pane"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tessera-chat-pane.h"
+#include "tessera-message-row.h"
+
+struct _TesseraChatPane
+{
+  GtkWidget       parent_instance;
+
+  TesseraSession *session;
+  GCancellable   *cancellable;
+  /* TesseraChatMessage → TesseraMessageRow (borrowed: rows live in the box). */
+  GHashTable     *rows;
+  char           *last_prompt;
+  guint           scroll_id;
+
+  GtkStack       *stack;
+  AdwStatusPage  *empty_page;
+  GtkBox         *examples_box;
+  GtkScrolledWindow *scroller;
+  GtkBox         *messages_box;
+  GtkTextView    *prompt_view;
+  GtkStack       *send_stack;
+  GtkButton      *send_button;
+  GtkButton      *stop_button;
+  GtkLabel       *status_label;
+};
+
+G_DEFINE_FINAL_TYPE (TesseraChatPane, tessera_chat_pane, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  N_PROPS
+};
+
+enum {
+  OPEN_FILE,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static const char *example_prompts[] = {
+  N_("A to-do list that remembers its items"),
+  N_("A landing page for a coffee shop"),
+  N_("A pomodoro timer with a progress ring"),
+  N_("A Markdown notes app with a live preview"),
+};
+
+TesseraSession *
+tessera_chat_pane_get_session (TesseraChatPane *self)
+{
+  g_return_val_if_fail (TESSERA_IS_CHAT_PANE (self), NULL);
+
+  return self->session;
+}
+
+GtkTextView *
+tessera_chat_pane_get_prompt_view (TesseraChatPane *self)
+{
+  g_return_val_if_fail (TESSERA_IS_CHAT_PANE (self), NULL);
+
+  return self->prompt_view;
+}
+
+void
+tessera_chat_pane_set_status (TesseraChatPane *self,
+                              const char      *status)
+{
+  g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
+
+  gtk_label_set_text (self->status_label, status ? status : "");
+}
+
+static gboolean
+scroll_to_end_cb (GtkWidget     *widget,
+                  GdkFrameClock *clock,
+                  gpointer       user_data)
+{
+  TesseraChatPane *self = TESSERA_CHAT_PANE (widget);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  self->scroll_id = 0;
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Follows the answer as it grows, unless the reader scrolled up to read
+ * something earlier. */
+static void
+follow_end (TesseraChatPane *self,
+            gboolean         force)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  double distance = gtk_adjustment_get_upper (adjustment) -
+                    gtk_adjustment_get_page_size (adjustment) -
+                    gtk_adjustment_get_value (adjustment);
+
+  if ((force || distance < 80) && self->scroll_id == 0)
+    self->scroll_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_end_cb, NULL, NULL);
+}
+
+static void
+update_state (TesseraChatPane *self)
+{
+  gboolean busy = self->session != NULL && tessera_session_get_busy (self->session);
+  g_autofree char *text = NULL;
+  GtkTextIter start, end;
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->prompt_view);
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_strstrip (text);
+
+  gtk_stack_set_visible_child (self->send_stack,
+                               GTK_WIDGET (busy ? self->stop_button : self->send_button));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), self->session != NULL && text[0] != '\0');
+  gtk_stack_set_visible_child_name (self->stack,
+                                    gtk_widget_get_first_child (GTK_WIDGET (self->messages_box))
+                                      ? "messages" : "empty");
+}
+
+static void
+row_open_file_cb (TesseraChatPane *self,
+                  const char      *path)
+{
+  g_signal_emit (self, signals[OPEN_FILE], 0, path);
+}
+
+static void send_finished_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+static void
+row_retry_cb (TesseraChatPane *self)
+{
+  if (self->last_prompt != NULL)
+    tessera_chat_pane_send (self, self->last_prompt);
+}
+
+static void
+row_continue_cb (TesseraChatPane *self)
+{
+  if (self->session == NULL || tessera_session_get_busy (self->session))
+    return;
+
+  tessera_session_continue_async (self->session, self->cancellable, send_finished_cb, g_object_ref (self));
+  update_state (self);
+}
+
+static void
+set_row_problem (TesseraMessageRow *row,
+                 TesseraTurnStatus  status,
+                 const GError      *error)
+{
+  switch (status)
+    {
+    case TESSERA_TURN_NOTHING_APPLIED:
+      tessera_message_row_set_problem (row,
+                                       _("The answer contained code, but no change could be applied to the project."),
+                                       "retry");
+      break;
+
+    case TESSERA_TURN_INCOMPLETE:
+      tessera_message_row_set_problem (row,
+                                       error ? error->message : _("The answer was cut off."),
+                                       "continue");
+      break;
+
+    case TESSERA_TURN_PARTIAL:
+      tessera_message_row_set_problem (row, _("Some changes could not be applied; see the cards above."), NULL);
+      break;
+
+    case TESSERA_TURN_CANCELLED:
+      tessera_message_row_set_problem (row, _("Stopped. The files are as they were before this answer."), NULL);
+      break;
+
+    case TESSERA_TURN_FAILED:
+      tessera_message_row_set_problem (row, error ? error->message : _("The answer failed."), "retry");
+      break;
+
+    case TESSERA_TURN_RUNNING:
+    case TESSERA_TURN_COMPLETE:
+    default:
+      tessera_message_row_set_problem (row, NULL, NULL);
+      break;
+    }
+}
+
+static TesseraMessageRow *
+add_row (TesseraChatPane    *self,
+         TesseraChatMessage *message)
+{
+  TesseraChatRole role = tessera_chat_message_get_role (message);
+  GtkWidget *row = tessera_message_row_new (role == TESSERA_CHAT_ROLE_USER);
+  GPtrArray *actions = tessera_chat_message_get_actions (message);
+
+  if (role == TESSERA_CHAT_ROLE_NOTICE)
+    gtk_widget_add_css_class (row, "notice");
+
+  tessera_message_row_set_text (TESSERA_MESSAGE_ROW (row), tessera_chat_message_get_text (message));
+  for (guint i = 0; actions != NULL && i < actions->len; i++)
+    tessera_message_row_add_action (TESSERA_MESSAGE_ROW (row), g_ptr_array_index (actions, i));
+  tessera_message_row_set_usage (TESSERA_MESSAGE_ROW (row),
+                                 tessera_chat_message_get_input_tokens (message),
+                                 tessera_chat_message_get_output_tokens (message));
+  tessera_message_row_set_streaming (TESSERA_MESSAGE_ROW (row),
+                                     tessera_chat_message_get_status (message) == TESSERA_TURN_RUNNING &&
+                                     role == TESSERA_CHAT_ROLE_ASSISTANT);
+  if (role == TESSERA_CHAT_ROLE_ASSISTANT)
+    set_row_problem (TESSERA_MESSAGE_ROW (row), tessera_chat_message_get_status (message), NULL);
+
+  g_signal_connect_object (row, "open-file", G_CALLBACK (row_open_file_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "retry", G_CALLBACK (row_retry_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "continue", G_CALLBACK (row_continue_cb), self, G_CONNECT_SWAPPED);
+
+  gtk_box_append (self->messages_box, row);
+  g_hash_table_insert (self->rows, message, row);
+  update_state (self);
+  follow_end (self, TRUE);
+
+  return TESSERA_MESSAGE_ROW (row);
+}
+
+static void
+message_added_cb (TesseraChatPane    *self,
+                  TesseraChatMessage *message)
+{
+  if (g_hash_table_lookup (self->rows, message) == NULL)
+    add_row (self, message);
+}
+
+static TesseraMessageRow *
+row_for (TesseraChatPane    *self,
+         TesseraChatMessage *message)
+{
+  TesseraMessageRow *row = g_hash_table_lookup (self->rows, message);
+
+  return row != NULL ? row : add_row (self, message);
+}
+
+static void
+text_delta_cb (TesseraChatPane    *self,
+               TesseraChatMessage *message,
+               const char         *text)
+{
+  tessera_message_row_append_text (row_for (self, message), text);
+  follow_end (self, FALSE);
+}
+
+static void
+action_begin_cb (TesseraChatPane    *self,
+                 TesseraChatMessage *message,
+                 TesseraAction      *action)
+{
+  tessera_message_row_add_action (row_for (self, message), action);
+  follow_end (self, FALSE);
+}
+
+static void
+usage_cb (TesseraChatPane    *self,
+          TesseraChatMessage *message,
+          guint               input_tokens,
+          guint               output_tokens)
+{
+  tessera_message_row_set_usage (row_for (self, message), input_tokens, output_tokens);
+}
+
+static void
+turn_finished_cb (TesseraChatPane    *self,
+                  TesseraChatMessage *message,
+                  TesseraTurnStatus   status,
+                  const GError       *error)
+{
+  if (message != NULL)
+    {
+      TesseraMessageRow *row = row_for (self, message);
+
+      tessera_message_row_set_streaming (row, FALSE);
+      set_row_problem (row, status, error);
+    }
+
+  update_state (self);
+}
+
+static void
+send_finished_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TesseraChatPane) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Everything the user needs to know arrives through ::turn-finished. */
+  tessera_session_send_finish (TESSERA_SESSION (object), result, &error);
+  if (error != NULL)
+    g_debug ("Turn ended: %s", error->message);
+
+  update_state (self);
+}
+
+void
+tessera_chat_pane_send (TesseraChatPane *self,
+                        const char      *prompt)
+{
+  g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
+  g_return_if_fail (prompt != NULL);
+
+  if (self->session == NULL || tessera_session_get_busy (self->session))
+    return;
+
+  g_free (self->last_prompt);
+  self->last_prompt = g_strdup (prompt);
+
+  tessera_session_send_async (self->session, prompt, self->cancellable, send_finished_cb, g_object_ref (self));
+  update_state (self);
+}
+
+void
+tessera_chat_pane_fix (TesseraChatPane *self,
+                       const char      *message,
+                       const char      *source,
+                       guint            line)
+{
+  g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
+
+  if (self->session == NULL || tessera_session_get_busy (self->session))
+    return;
+
+  tessera_session_fix_async (self->session, message, source, line, self->cancellable,
+                             send_finished_cb, g_object_ref (self));
+  update_state (self);
+}
+
+static void
+send_clicked_cb (TesseraChatPane *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->prompt_view);
+  g_autofree char *text = NULL;
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
+
+  if (text[0] == '\0' || self->session == NULL || tessera_session_get_busy (self->session))
+    return;
+
+  gtk_text_buffer_set_text (buffer, "", 0);
+  tessera_chat_pane_send (self, text);
+}
+
+static void
+stop_clicked_cb (TesseraChatPane *self)
+{
+  if (self->session != NULL)
+    tessera_session_cancel (self->session);
+}
+
+static gboolean
+prompt_key_pressed_cb (TesseraChatPane       *self,
+                       guint                  keyval,
+                       guint                  keycode,
+                       GdkModifierType        state,
+                       GtkEventControllerKey *controller)
+{
+  if ((keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter) &&
+      (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK | GDK_ALT_MASK)) == 0)
+    {
+      send_clicked_cb (self);
+      return GDK_EVENT_STOP;
+    }
+
+  if (keyval == GDK_KEY_Escape && self->session != NULL && tessera_session_get_busy (self->session))
+    {
+      stop_clicked_cb (self);
+      return GDK_EVENT_STOP;
+    }
+
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+example_clicked_cb (GtkButton       *button,
+                    TesseraChatPane *self)
+{
+  const char *prompt = g_object_get_data (G_OBJECT (button), "prompt");
+
+  tessera_chat_pane_send (self, prompt);
+}
+
+static void
+clear_rows (TesseraChatPane *self)
+{
+  GtkWidget *child;
+
+  g_hash_table_remove_all (self->rows);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->messages_box))))
+    gtk_box_remove (self->messages_box, child);
+}
+
+void
+tessera_chat_pane_set_session (TesseraChatPane *self,
+                               TesseraSession  *session)
+{
+  GListModel *messages;
+
+  g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
+  g_return_if_fail (!session || TESSERA_IS_SESSION (session));
+
+  if (self->session == session)
+    return;
+
+  if (self->session != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      g_clear_object (&self->session);
+    }
+
+  clear_rows (self);
+
+  if (session != NULL)
+    {
+      self->session = g_object_ref (session);
+      g_signal_connect_object (session, "message-added", G_CALLBACK (message_added_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (session, "text-delta", G_CALLBACK (text_delta_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (session, "action-begin", G_CALLBACK (action_begin_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (session, "usage", G_CALLBACK (usage_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (session, "turn-finished", G_CALLBACK (turn_finished_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (session, "notify::busy", G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
+
+      messages = tessera_session_get_messages (session);
+      for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
+        {
+          g_autoptr(TesseraChatMessage) message = g_list_model_get_item (messages, i);
+
+          add_row (self, message);
+        }
+    }
+
+  update_state (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
+}
+
+static void
+tessera_chat_pane_dispose (GObject *object)
+{
+  TesseraChatPane *self = TESSERA_CHAT_PANE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->scroll_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_id);
+      self->scroll_id = 0;
+    }
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->rows, g_hash_table_unref);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_CHAT_PANE);
+
+  G_OBJECT_CLASS (tessera_chat_pane_parent_class)->dispose (object);
+}
+
+static void
+tessera_chat_pane_finalize (GObject *object)
+{
+  TesseraChatPane *self = TESSERA_CHAT_PANE (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->last_prompt, g_free);
+
+  G_OBJECT_CLASS (tessera_chat_pane_parent_class)->finalize (object);
+}
+
+static void
+tessera_chat_pane_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  TesseraChatPane *self = TESSERA_CHAT_PANE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tessera_chat_pane_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  TesseraChatPane *self = TESSERA_CHAT_PANE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      tessera_chat_pane_set_session (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tessera_chat_pane_class_init (TesseraChatPaneClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tessera_chat_pane_dispose;
+  object_class->finalize = tessera_chat_pane_finalize;
+  object_class->get_property = tessera_chat_pane_get_property;
+  object_class->set_property = tessera_chat_pane_set_property;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL,
+                         TESSERA_TYPE_SESSION,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[OPEN_FILE] =
+    g_signal_new ("open-file", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "chatpane");
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/chat/tessera-chat-pane.ui");
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, stack);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, examples_box);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, scroller);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, messages_box);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, prompt_view);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, send_stack);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, send_button);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, stop_button);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, status_label);
+  gtk_widget_class_bind_template_callback (widget_class, send_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, stop_clicked_cb);
+}
+
+static void
+load_css_once (void)
+{
+  static gsize loaded;
+
+  if (g_once_init_enter (&loaded))
+    {
+      g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+
+      gtk_css_provider_load_from_resource (provider, RESOURCE_BASE "/chat/chat.css");
+      gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                                  GTK_STYLE_PROVIDER (provider),
+                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+      g_once_init_leave (&loaded, 1);
+    }
+}
+
+static void
+tessera_chat_pane_init (TesseraChatPane *self)
+{
+  GtkEventController *keys;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  load_css_once ();
+
+  self->cancellable = g_cancellable_new ();
+  self->rows = g_hash_table_new (NULL, NULL);
+
+  keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (keys, "key-pressed", G_CALLBACK (prompt_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->prompt_view), keys);
+  g_signal_connect_object (gtk_text_view_get_buffer (self->prompt_view), "changed",
+                           G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
+
+  for (guint i = 0; i < G_N_ELEMENTS (example_prompts); i++)
+    {
+      GtkWidget *button = gtk_button_new_with_label (_(example_prompts[i]));
+
+      gtk_widget_add_css_class (button, "pill");
+      g_object_set_data (G_OBJECT (button), "prompt", (gpointer) _(example_prompts[i]));
+      g_signal_connect (button, "clicked", G_CALLBACK (example_clicked_cb), self);
+      gtk_box_append (self->examples_box, button);
+    }
+
+  update_state (self);
+}
+
+GtkWidget *
+tessera_chat_pane_new (void)
+{
+  return g_object_new (TESSERA_TYPE_CHAT_PANE, NULL);
+}

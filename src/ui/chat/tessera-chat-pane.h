@@ -1,0 +1,38 @@
+/* tessera-chat-pane.h: the conversation with the AI
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "tessera-session.h"
+
+G_BEGIN_DECLS
+
+#define TESSERA_TYPE_CHAT_PANE (tessera_chat_pane_get_type ())
+G_DECLARE_FINAL_TYPE (TesseraChatPane, tessera_chat_pane, TESSERA, CHAT_PANE, GtkWidget)
+
+GtkWidget      *tessera_chat_pane_new         (void);
+TesseraSession *tessera_chat_pane_get_session (TesseraChatPane *self);
+void            tessera_chat_pane_set_session (TesseraChatPane *self,
+                                               TesseraSession  *session);
+/* Sends @prompt as the next turn, as if typed. */
+void            tessera_chat_pane_send        (TesseraChatPane *self,
+                                               const char      *prompt);
+/* "Fix with AI": a turn about an error and where it happened. */
+void            tessera_chat_pane_fix         (TesseraChatPane *self,
+                                               const char      *message,
+                                               const char      *source,
+                                               guint            line);
+/* Shown under the composer: the model in use, or what is missing. */
+void            tessera_chat_pane_set_status  (TesseraChatPane *self,
+                                               const char      *status);
+GtkTextView    *tessera_chat_pane_get_prompt_view (TesseraChatPane *self);
+
+/* Signals:
+ *   ::open-file (TesseraChatPane *self, const char *path)
+ */
+
+G_END_DECLS
