@@ -2108,9 +2108,12 @@ op_done (GObject      *source_object,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  TesseraProject *self = TESSERA_PROJECT (source_object);
   g_autoptr(GTask) outer = user_data;
   Op *op = g_task_get_task_data (G_TASK (result));
+  /* The worker thread may drop its reference to the inner task (and so to
+   * the op) a little after this callback: nothing there may keep the
+   * project alive, or closing it would race with that thread. */
+  g_autoptr(TesseraProject) self = g_steal_pointer (&op->self);
   GError *error = NULL;
 
   in_flight_update (self, op->path, -1);
@@ -2146,7 +2149,7 @@ run_async (Op                  *op,
   in_flight_update (self, op->path, 1);
   in_flight_update (self, op->path2, 1);
 
-  inner = g_task_new (self, cancellable, op_done, outer);
+  inner = g_task_new (NULL, cancellable, op_done, outer);
   g_task_set_source_tag (inner, run_async);
   g_task_set_check_cancellable (inner, FALSE);
   g_task_set_task_data (inner, op, op_free);
