@@ -906,6 +906,10 @@ static void round_done (Turn *turn);
 static void
 pump (Turn *turn)
 {
+  /* Nothing more reaches the disk once the user stopped the turn. */
+  if (g_cancellable_is_cancelled (turn->cancellable))
+    g_queue_clear_full (&turn->pending, g_object_unref);
+
   while (!turn->applying && !g_queue_is_empty (&turn->pending))
     {
       g_autoptr(TesseraAction) action = g_queue_pop_head (&turn->pending);
@@ -1246,7 +1250,7 @@ looks_like_code (TesseraChatMessage *message)
 static TesseraTurnStatus
 compute_status (Turn *turn)
 {
-  guint applied = 0, problems = 0, file_actions = 0;
+  guint applied = 0, problems = 0, command_problems = 0, file_actions = 0;
   gboolean code = FALSE;
 
   for (guint i = 0; i < turn->assistants->len; i++)
@@ -1270,16 +1274,16 @@ compute_status (Turn *turn)
               kind != TESSERA_ACTION_ADD_DEPENDENCY)
             applied++;
           /* Failures of earlier rounds were sent back and retried. */
-          if (status == TESSERA_ACTION_REFUSED ||
-              (status == TESSERA_ACTION_FAILED && (last || kind == TESSERA_ACTION_RUN ||
-                                                   kind == TESSERA_ACTION_ADD_DEPENDENCY)))
+          if (kind == TESSERA_ACTION_RUN || kind == TESSERA_ACTION_ADD_DEPENDENCY)
+            command_problems += status == TESSERA_ACTION_REFUSED || status == TESSERA_ACTION_FAILED;
+          else if (status == TESSERA_ACTION_REFUSED || (status == TESSERA_ACTION_FAILED && last))
             problems++;
         }
     }
 
   if (applied == 0 && (problems > 0 || (file_actions == 0 && code)))
     return TESSERA_TURN_NOTHING_APPLIED;
-  if (problems > 0)
+  if (problems > 0 || command_problems > 0)
     return TESSERA_TURN_PARTIAL;
   return TESSERA_TURN_COMPLETE;
 }

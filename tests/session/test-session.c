@@ -1,0 +1,823 @@
+/* test-session.c: whole AI turns through the real session, project,
+ * provider (over loopback HTTP to the fake LLM server) and sandbox
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "tessera-fake-llm-server.h"
+#include "tessera-context-builder.h"
+#include "tessera-llm.h"
+#include "tessera-local-sandbox.h"
+#include "tessera-session.h"
+
+typedef struct
+{
+  char                 *tmp;
+  GFile                *root;
+  TesseraProject       *project;
+  TesseraFakeLlmServer *server;
+  TesseraLlmProvider   *provider;
+  TesseraSession       *session;
+
+  /* Recorded signals. */
+  guint                 n_added;
+  guint                 n_finished;
+  GString              *text;
+  GHashTable           *streamed;
+  guint                 cancel_at_end;
+  guint                 n_ends;
+} Fixture;
+
+static void
+on_message_added (TesseraSession     *session,
+                  TesseraChatMessage *message,
+                  Fixture            *fixture)
+{
+  fixture->n_added++;
+}
+
+static void
+on_text_delta (TesseraSession     *session,
+               TesseraChatMessage *message,
+               const char         *text,
+               Fixture            *fixture)
+{
+  g_string_append (fixture->text, text);
+}
+
+static void
+on_action_delta (TesseraSession     *session,
+                 TesseraChatMessage *message,
+                 TesseraAction      *action,
+                 const char         *chunk,
+                 gsize               len,
+                 Fixture            *fixture)
+{
+  GString *s = g_hash_table_lookup (fixture->streamed, action);
+
+  if (s == NULL)
+    g_hash_table_insert (fixture->streamed, action, s = g_string_new (NULL));
+  g_string_append_len (s, chunk, len);
+}
+
+static void
+on_action_end (TesseraSession     *session,
+               TesseraChatMessage *message,
+               TesseraAction      *action,
+               Fixture            *fixture)
+{
+  g_assert_cmpint (tessera_action_get_status (action), !=, TESSERA_ACTION_PENDING);
+  fixture->n_ends++;
+  if (fixture->cancel_at_end != 0 && fixture->n_ends == fixture->cancel_at_end)
+    tessera_session_cancel (session);
+}
+
+static void
+on_turn_finished (TesseraSession     *session,
+                  TesseraChatMessage *message,
+                  int                 status,
+                  const GError       *error,
+                  Fixture            *fixture)
+{
+  fixture->n_finished++;
+}
+
+static void
+string_free (gpointer data)
+{
+  g_string_free (data, TRUE);
+}
+
+static TesseraSession *
+new_session (Fixture *fixture)
+{
+  TesseraSession *session = tessera_session_new (fixture->project);
+
+  tessera_session_set_provider (session, fixture->provider);
+  tessera_session_set_model (session, "fake-large");
+  g_signal_connect (session, "message-added", G_CALLBACK (on_message_added), fixture);
+  g_signal_connect (session, "text-delta", G_CALLBACK (on_text_delta), fixture);
+  g_signal_connect (session, "action-delta", G_CALLBACK (on_action_delta), fixture);
+  g_signal_connect (session, "action-end", G_CALLBACK (on_action_end), fixture);
+  g_signal_connect (session, "turn-finished", G_CALLBACK (on_turn_finished), fixture);
+  return session;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) parent = NULL;
+
+  fixture->tmp = g_dir_make_tmp ("tessera-session-XXXXXX", &error);
+  g_assert_no_error (error);
+  parent = g_file_new_for_path (fixture->tmp);
+  fixture->project = tessera_project_create (parent, "app", NULL, &error);
+  g_assert_no_error (error);
+  fixture->root = g_object_ref (tessera_project_get_root (fixture->project));
+
+  fixture->server = tessera_fake_llm_server_new ();
+  fixture->provider = tessera_openai_provider_new ("openai", "Fake",
+                                                   tessera_fake_llm_server_get_openai_url (fixture->server),
+                                                   "sk-test-session");
+  tessera_llm_provider_set_max_retries (fixture->provider, 0);
+  fixture->text = g_string_new (NULL);
+  fixture->streamed = g_hash_table_new_full (NULL, NULL, NULL, string_free);
+  fixture->session = new_session (fixture);
+}
+
+static void
+remove_tree (GFile *file)
+{
+  g_autoptr(GFileEnumerator) enumerator = NULL;
+
+  if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) == G_FILE_TYPE_DIRECTORY)
+    {
+      enumerator = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                              G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+      while (enumerator != NULL)
+        {
+          GFile *child = NULL;
+
+          if (!g_file_enumerator_iterate (enumerator, NULL, &child, NULL, NULL) || child == NULL)
+            break;
+          remove_tree (child);
+        }
+    }
+  g_file_delete (file, NULL, NULL);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GFile) tmp = g_file_new_for_path (fixture->tmp);
+
+  tessera_fake_llm_server_drain (fixture->server);
+  g_assert_finalize_object (fixture->session);
+  g_clear_object (&fixture->provider);
+  g_clear_pointer (&fixture->server, tessera_fake_llm_server_free);
+  g_clear_object (&fixture->project);
+  g_clear_object (&fixture->root);
+  g_hash_table_unref (fixture->streamed);
+  g_string_free (fixture->text, TRUE);
+  remove_tree (tmp);
+  g_free (fixture->tmp);
+}
+
+static void
+store_result (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **)user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+static TesseraTurnStatus
+finish (Fixture       *fixture,
+        GAsyncResult **result,
+        GError       **error)
+{
+  TesseraTurnStatus status = tessera_session_send_finish (fixture->session, wait_for (result), error);
+
+  g_clear_object (result);
+  g_assert_false (tessera_session_get_busy (fixture->session));
+  return status;
+}
+
+static TesseraTurnStatus
+send (Fixture     *fixture,
+      const char  *prompt,
+      GError     **error)
+{
+  GAsyncResult *result = NULL;
+
+  tessera_session_send_async (fixture->session, prompt, NULL, store_result, &result);
+  g_assert_true (tessera_session_get_busy (fixture->session));
+  return finish (fixture, &result, error);
+}
+
+static char *
+read_file (Fixture    *fixture,
+           const char *path)
+{
+  g_autoptr(GFile) file = g_file_resolve_relative_path (fixture->root, path);
+  char *contents = NULL;
+
+  if (!g_file_load_contents (file, NULL, &contents, NULL, NULL, NULL))
+    return NULL;
+  return contents;
+}
+
+static void
+write_file (Fixture    *fixture,
+            const char *path,
+            const char *contents)
+{
+  g_autoptr(GFile) file = g_file_resolve_relative_path (fixture->root, path);
+  g_autoptr(GFile) parent = g_file_get_parent (file);
+  g_autoptr(GError) error = NULL;
+
+  g_file_make_directory_with_parents (parent, NULL, NULL);
+  g_file_replace_contents (file, contents, strlen (contents), NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static TesseraChatMessage *
+message_at (Fixture *fixture,
+            guint    i)
+{
+  g_autoptr(TesseraChatMessage) message = g_list_model_get_item (tessera_session_get_messages (fixture->session), i);
+  return message;
+}
+
+static guint
+n_messages (Fixture *fixture)
+{
+  return g_list_model_get_n_items (tessera_session_get_messages (fixture->session));
+}
+
+/* The text of the last user message of the request the server got. */
+static const char *
+last_user_text (const TesseraFakeLlmRequest *request)
+{
+  JsonObject *body = tessera_fake_llm_request_get_object (request);
+  JsonArray *messages = json_object_get_array_member (body, "messages");
+  JsonObject *last = json_array_get_object_element (messages, json_array_get_length (messages) - 1);
+
+  g_assert_cmpstr (json_object_get_string_member (last, "role"), ==, "user");
+  return json_object_get_string_member (last, "content");
+}
+
+static const char *
+system_text (const TesseraFakeLlmRequest *request)
+{
+  JsonObject *body = tessera_fake_llm_request_get_object (request);
+  JsonArray *messages = json_object_get_array_member (body, "messages");
+  JsonObject *first = json_array_get_object_element (messages, 0);
+
+  g_assert_cmpstr (json_object_get_string_member (first, "role"), ==, "system");
+  return json_object_get_string_member (first, "content");
+}
+
+static const char todo_answer[] =
+  "I'll make a small todo app.\n\n"
+  "<tessera-write path=\"index.html\">\n"
+  "<!doctype html>\n<title>Todos</title>\n<ul id=\"list\"></ul>\n<script src=\"js/app.js\"></script>\n"
+  "</tessera-write>\n"
+  "<tessera-write path=\"js/app.js\">\n"
+  "```js\nconst items = JSON.parse(localStorage.getItem('items') || '[]');\nif (items.length < 1 && true) console.log('empty');\n```\n"
+  "</tessera-write>\n"
+  "<tessera-summary>Created index.html and js/app.js.</tessera-summary>\n";
+
+static void
+test_full_turn (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *index = NULL;
+  g_autofree char *app = NULL;
+  TesseraChatMessage *assistant;
+  GPtrArray *actions;
+  const TesseraFakeLlmRequest *request;
+
+  tessera_fake_llm_server_push_text (fixture->server, todo_answer);
+  g_assert_cmpint (send (fixture, "Create a todo app with local storage", &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_no_error (error);
+
+  index = read_file (fixture, "index.html");
+  app = read_file (fixture, "js/app.js");
+  g_assert_cmpstr (index, ==, "<!doctype html>\n<title>Todos</title>\n<ul id=\"list\"></ul>\n<script src=\"js/app.js\"></script>\n");
+  g_assert_cmpstr (app, ==, "const items = JSON.parse(localStorage.getItem('items') || '[]');\nif (items.length < 1 && true) console.log('empty');\n");
+
+  g_assert_cmpuint (n_messages (fixture), ==, 2);
+  g_assert_cmpuint (fixture->n_added, ==, 2);
+  g_assert_cmpuint (fixture->n_finished, ==, 1);
+  g_assert_cmpint (tessera_chat_message_get_role (message_at (fixture, 0)), ==, TESSERA_CHAT_ROLE_USER);
+  assistant = message_at (fixture, 1);
+  g_assert_cmpint (tessera_chat_message_get_status (assistant), ==, TESSERA_TURN_COMPLETE);
+  g_assert_cmpstr (fixture->text->str, ==, tessera_chat_message_get_text (assistant));
+  g_assert_true (g_str_has_prefix (fixture->text->str, "I'll make a small todo app."));
+  g_assert_cmpuint (tessera_chat_message_get_output_tokens (assistant), >, 0);
+  g_assert_cmpuint (tessera_chat_message_get_estimated_tokens (assistant), >, 0);
+
+  actions = tessera_chat_message_get_actions (assistant);
+  g_assert_cmpuint (actions->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (tessera_action_get_status (g_ptr_array_index (actions, i)), ==, TESSERA_ACTION_APPLIED);
+  /* What streamed to the editor is what landed on disk. */
+  g_assert_cmpstr (((GString *)g_hash_table_lookup (fixture->streamed, g_ptr_array_index (actions, 1)))->str, ==, app);
+
+  /* The request carried the protocol, the project's files and the prompt. */
+  request = tessera_fake_llm_server_get_last_request (fixture->server);
+  g_assert_cmpstr (tessera_fake_llm_request_get_header (request, "Authorization"), ==, "Bearer sk-test-session");
+  g_assert_nonnull (strstr (system_text (request), "<tessera-write path="));
+  g_assert_nonnull (strstr (system_text (request), "Files in the project:\n- index.html"));
+  g_assert_cmpstr (last_user_text (request), ==, "Create a todo app with local storage");
+}
+
+static void
+test_refused_path (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *outside_path = g_build_filename (fixture->tmp, "escape.txt", NULL);
+  g_autofree char *ok = NULL;
+  GPtrArray *actions;
+  TesseraAction *refused;
+
+  tessera_fake_llm_server_push_text (fixture->server,
+                                     "<tessera-write path=\"../escape.txt\">owned</tessera-write>\n"
+                                     "<tessera-write path=\".tessera/chat/conversation.json\">{}</tessera-write>\n"
+                                     "<tessera-write path=\"ok.txt\">fine</tessera-write>\n");
+  g_assert_cmpint (send (fixture, "Write files", &error), ==, TESSERA_TURN_PARTIAL);
+  g_assert_no_error (error);
+
+  g_assert_false (g_file_test (outside_path, G_FILE_TEST_EXISTS));
+  ok = read_file (fixture, "ok.txt");
+  g_assert_cmpstr (ok, ==, "fine");
+
+  actions = tessera_chat_message_get_actions (message_at (fixture, 1));
+  g_assert_cmpuint (actions->len, ==, 3);
+  refused = g_ptr_array_index (actions, 0);
+  g_assert_cmpint (tessera_action_get_status (refused), ==, TESSERA_ACTION_REFUSED);
+  g_assert_nonnull (strstr (tessera_action_get_message (refused), "../escape.txt"));
+  refused = g_ptr_array_index (actions, 1);
+  g_assert_cmpint (tessera_action_get_status (refused), ==, TESSERA_ACTION_REFUSED);
+  g_assert_nonnull (strstr (tessera_action_get_message (refused), "belongs to Tessera"));
+  g_assert_cmpint (tessera_action_get_status (g_ptr_array_index (actions, 2)), ==, TESSERA_ACTION_APPLIED);
+}
+
+static void
+test_size_limit (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  TesseraAction *action;
+
+  tessera_session_set_max_file_size (fixture->session, 16);
+  tessera_fake_llm_server_push_text (fixture->server,
+                                     "<tessera-write path=\"big.txt\">0123456789abcdefghij</tessera-write>");
+  g_assert_cmpint (send (fixture, "Write a big file", &error), ==, TESSERA_TURN_NOTHING_APPLIED);
+  g_assert_no_error (error);
+  g_assert_null (read_file (fixture, "big.txt"));
+  action = g_ptr_array_index (tessera_chat_message_get_actions (message_at (fixture, 1)), 0);
+  g_assert_cmpint (tessera_action_get_status (action), ==, TESSERA_ACTION_REFUSED);
+  g_assert_nonnull (strstr (tessera_action_get_message (action), "limit"));
+}
+
+static void
+test_cancel_restores (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *index = NULL;
+  g_autoptr(GString) answer = g_string_new (NULL);
+  GPtrArray *actions;
+  TesseraFakeLlmReply reply = { TESSERA_FAKE_LLM_TRICKLE, };
+
+  write_file (fixture, "index.html", "original\n");
+  write_file (fixture, "gone.txt", "keep me\n");
+
+  g_string_append (answer, "<tessera-write path=\"index.html\">changed\n</tessera-write>\n");
+  g_string_append (answer, "<tessera-delete path=\"gone.txt\"/>\n");
+  g_string_append (answer, "<tessera-write path=\"new/created.js\">new file\n</tessera-write>\n");
+  g_string_append (answer, "And more prose that never arrives because the user stops the turn.\n");
+  g_string_append (answer, "<tessera-write path=\"late.txt\">late</tessera-write>\n");
+  reply.text = answer->str;
+  tessera_fake_llm_server_push (fixture->server, &reply);
+
+  /* Stop once the third action is on disk. */
+  fixture->cancel_at_end = 3;
+  g_assert_cmpint (send (fixture, "Change things", &error), ==, TESSERA_TURN_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  index = read_file (fixture, "index.html");
+  g_assert_cmpstr (index, ==, "original\n");
+  {
+    g_autofree char *gone = read_file (fixture, "gone.txt");
+    g_assert_cmpstr (gone, ==, "keep me\n");
+  }
+  g_assert_null (read_file (fixture, "new/created.js"));
+  g_assert_null (read_file (fixture, "late.txt"));
+
+  actions = tessera_chat_message_get_actions (message_at (fixture, 1));
+  g_assert_cmpuint (actions->len, >=, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (tessera_action_get_status (g_ptr_array_index (actions, i)), ==, TESSERA_ACTION_REVERTED);
+  g_assert_cmpint (tessera_chat_message_get_status (message_at (fixture, 1)), ==, TESSERA_TURN_CANCELLED);
+}
+
+static void
+test_followup_after_failed_edit (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *app = NULL;
+  const TesseraFakeLlmRequest *request;
+  TesseraAction *failed;
+
+  write_file (fixture, "app.js", "function add (a, b) {\n  return a + b;\n}\n");
+
+  /* The model misremembers the file, then fixes its edit. */
+  tessera_fake_llm_server_push_text (fixture->server,
+                                     "<tessera-edit path=\"app.js\">\n<<<<<<< SEARCH\n  return a - b;\n=======\n  return a * b;\n>>>>>>> REPLACE\n</tessera-edit>\n");
+  tessera_fake_llm_server_push_text (fixture->server,
+                                     "Sorry.\n<tessera-edit path=\"app.js\">\n<<<<<<< SEARCH\n  return a + b;\n=======\n  return a * b;\n>>>>>>> REPLACE\n</tessera-edit>\n");
+
+  g_assert_cmpint (send (fixture, "Multiply instead", &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_no_error (error);
+
+  app = read_file (fixture, "app.js");
+  g_assert_cmpstr (app, ==, "function add (a, b) {\n  return a * b;\n}\n");
+
+  /* user, assistant, automatic follow-up, assistant */
+  g_assert_cmpuint (n_messages (fixture), ==, 4);
+  g_assert_true (tessera_chat_message_get_automatic (message_at (fixture, 2)));
+  failed = g_ptr_array_index (tessera_chat_message_get_actions (message_at (fixture, 1)), 0);
+  g_assert_cmpint (tessera_action_get_status (failed), ==, TESSERA_ACTION_FAILED);
+  g_assert_nonnull (strstr (tessera_action_get_message (failed), "matched 0 places"));
+
+  request = tessera_fake_llm_server_get_last_request (fixture->server);
+  g_assert_nonnull (strstr (last_user_text (request), "matched 0 places"));
+  g_assert_nonnull (strstr (last_user_text (request), "nearest line is line 2"));
+}
+
+static void
+test_followups_are_bounded (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  static const char bad[] =
+    "<tessera-edit path=\"a.txt\">\n<<<<<<< SEARCH\nnope\n=======\nyes\n>>>>>>> REPLACE\n</tessera-edit>\n";
+  guint requests;
+
+  write_file (fixture, "a.txt", "alpha\n");
+  for (guint i = 0; i < 4; i++)
+    tessera_fake_llm_server_push_text (fixture->server, bad);
+
+  requests = tessera_fake_llm_server_get_n_requests (fixture->server);
+  g_assert_cmpint (send (fixture, "Change a", &error), ==, TESSERA_TURN_NOTHING_APPLIED);
+  g_assert_no_error (error);
+  /* The first answer and two follow-ups. */
+  g_assert_cmpuint (tessera_fake_llm_server_get_n_requests (fixture->server) - requests, ==, 3);
+  g_assert_cmpuint (tessera_fake_llm_server_get_n_queued (fixture->server), ==, 1);
+}
+
+static void
+test_drop_and_continue (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) answer = g_string_new ("Here.\n<tessera-write path=\"done.txt\">finished\n</tessera-write>\n"
+                                            "<tessera-write path=\"cut.txt\">\n");
+  TesseraFakeLlmReply reply = { TESSERA_FAKE_LLM_DROP, };
+  g_autofree char *done = NULL;
+  g_autofree char *cut = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  const TesseraFakeLlmRequest *request;
+  TesseraTurnStatus status;
+
+  for (guint i = 0; i < 300; i++)
+    g_string_append_printf (answer, "line %u\n", i);
+  g_string_append (answer, "</tessera-write>\n");
+  reply.text = answer->str;
+  reply.drop_after = 12000;
+  tessera_fake_llm_server_push (fixture->server, &reply);
+
+  g_assert_cmpint (send (fixture, "Make two files", &error), ==, TESSERA_TURN_INCOMPLETE);
+  g_assert_no_error (error);
+  done = read_file (fixture, "done.txt");
+  g_assert_cmpstr (done, ==, "finished\n");
+  g_assert_null (read_file (fixture, "cut.txt"));
+  g_assert_true (tessera_session_get_can_continue (fixture->session));
+  g_assert_cmpint (tessera_chat_message_get_status (message_at (fixture, 1)), ==, TESSERA_TURN_INCOMPLETE);
+
+  tessera_fake_llm_server_push_text (fixture->server, "<tessera-write path=\"cut.txt\">all of it\n</tessera-write>\n");
+  tessera_session_continue_async (fixture->session, NULL, store_result, &result);
+  status = tessera_session_send_finish (fixture->session, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, TESSERA_TURN_COMPLETE);
+  cut = read_file (fixture, "cut.txt");
+  g_assert_cmpstr (cut, ==, "all of it\n");
+  g_assert_false (tessera_session_get_can_continue (fixture->session));
+
+  request = tessera_fake_llm_server_get_last_request (fixture->server);
+  g_assert_nonnull (strstr (last_user_text (request), "cut off"));
+  g_assert_nonnull (strstr (last_user_text (request), "cut.txt"));
+  /* The kept part of the answer is history: done.txt was written. */
+  {
+    g_autofree char *all = json_to_string (json_object_get_member (tessera_fake_llm_request_get_object (request), "messages"), FALSE);
+    g_assert_nonnull (strstr (all, "[write done.txt: done]"));
+  }
+}
+
+static void
+test_persisted (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TesseraSession) again = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *json = NULL;
+  TesseraChatMessage *restored;
+  GPtrArray *actions;
+
+  tessera_fake_llm_server_push_text (fixture->server, todo_answer);
+  g_assert_cmpint (send (fixture, "Create a todo app", &error), ==, TESSERA_TURN_COMPLETE);
+
+  json = read_file (fixture, ".tessera/chat/conversation.json");
+  g_assert_nonnull (json);
+  g_assert_nonnull (strstr (json, "\"Create a todo app\""));
+  /* Keys never reach the project. */
+  g_assert_null (strstr (json, "sk-test-session"));
+
+  again = tessera_session_new (fixture->project);
+  tessera_session_load_async (again, NULL, store_result, &result);
+  g_assert_true (tessera_session_load_finish (again, wait_for (&result), &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (g_list_model_get_n_items (tessera_session_get_messages (again)), ==, 2);
+  restored = g_list_model_get_item (tessera_session_get_messages (again), 1);
+  g_object_unref (restored);
+  g_assert_cmpstr (tessera_chat_message_get_text (restored), ==, tessera_chat_message_get_text (message_at (fixture, 1)));
+  g_assert_cmpint (tessera_chat_message_get_status (restored), ==, TESSERA_TURN_COMPLETE);
+  actions = tessera_chat_message_get_actions (restored);
+  g_assert_cmpuint (actions->len, ==, 3);
+  g_assert_cmpstr (tessera_action_get_path (g_ptr_array_index (actions, 1)), ==, "js/app.js");
+  g_assert_cmpint (tessera_action_get_status (g_ptr_array_index (actions, 1)), ==, TESSERA_ACTION_APPLIED);
+  g_assert_cmpstr (tessera_action_get_content (g_ptr_array_index (actions, 2), NULL), ==, "Created index.html and js/app.js.");
+}
+
+static void
+test_corrupt_conversation (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GFile) chat = g_file_resolve_relative_path (fixture->root, ".tessera/chat");
+  g_autoptr(GFileEnumerator) enumerator = NULL;
+  TesseraChatMessage *notice;
+  gboolean found_backup = FALSE;
+
+  write_file (fixture, ".tessera/chat/conversation.json", "{\"version\": 1, \"messages\": [ {\"role\": ");
+
+  tessera_session_load_async (fixture->session, NULL, store_result, &result);
+  g_assert_true (tessera_session_load_finish (fixture->session, wait_for (&result), &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (n_messages (fixture), ==, 1);
+  notice = message_at (fixture, 0);
+  g_assert_cmpint (tessera_chat_message_get_role (notice), ==, TESSERA_CHAT_ROLE_NOTICE);
+  g_assert_nonnull (strstr (tessera_chat_message_get_text (notice), "could not be read"));
+
+  /* The unreadable file is kept beside the new one, unchanged. */
+  enumerator = g_file_enumerate_children (chat, G_FILE_ATTRIBUTE_STANDARD_NAME, 0, NULL, &error);
+  g_assert_no_error (error);
+  for (;;)
+    {
+      GFileInfo *info = NULL;
+
+      g_assert_true (g_file_enumerator_iterate (enumerator, &info, NULL, NULL, NULL));
+      if (info == NULL)
+        break;
+      if (g_str_has_prefix (g_file_info_get_name (info), "conversation.json.corrupt-"))
+        {
+          g_autofree char *path = g_strdup_printf (".tessera/chat/%s", g_file_info_get_name (info));
+          g_autofree char *kept = read_file (fixture, path);
+
+          g_assert_cmpstr (kept, ==, "{\"version\": 1, \"messages\": [ {\"role\": ");
+          found_backup = TRUE;
+        }
+    }
+  g_assert_true (found_backup);
+}
+
+static void
+test_budget (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) filler = g_string_new (NULL);
+  const TesseraFakeLlmRequest *request;
+  JsonObject *body;
+  JsonArray *messages;
+  gsize total = 0;
+  guint context = 8192;
+  guint max_tokens;
+
+  for (guint i = 0; i < 40; i++)
+    g_string_append_printf (filler, "export const value%u = %u; // some code to fill the file\n", i, i);
+  for (guint i = 0; i < 150; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("src/module%03u.js", i);
+      write_file (fixture, path, filler->str);
+    }
+  write_file (fixture, "src/special.js", "export const special = 'the needle';\n");
+
+  tessera_session_set_context_tokens (fixture->session, context);
+  /* Earlier turns fill the history too. */
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *prompt = g_strdup_printf ("Turn %u: %s", i, filler->str);
+
+      tessera_fake_llm_server_push_text (fixture->server, filler->str);
+      g_assert_cmpint (send (fixture, prompt, &error), ==, TESSERA_TURN_COMPLETE);
+    }
+
+  tessera_fake_llm_server_push_text (fixture->server, "OK.");
+  g_assert_cmpint (send (fixture, "Change src/special.js", &error), ==, TESSERA_TURN_COMPLETE);
+
+  request = tessera_fake_llm_server_get_last_request (fixture->server);
+  body = tessera_fake_llm_request_get_object (request);
+  messages = json_object_get_array_member (body, "messages");
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    total += strlen (json_object_get_string_member (json_array_get_object_element (messages, i), "content"));
+  max_tokens = json_object_get_int_member (body, "max_tokens");
+
+  /* Within the context, with room for the answer. */
+  g_assert_cmpuint (max_tokens, >, 0);
+  g_assert_cmpuint (tessera_estimate_tokens (total) + max_tokens, <=, context);
+  /* Some history and some files had to go; the file the prompt names did not. */
+  g_assert_cmpuint (json_array_get_length (messages), <, 2 + 6 * 2);
+  g_assert_nonnull (strstr (system_text (request), "the needle"));
+  g_assert_nonnull (strstr (system_text (request), "- src/module149.js"));
+  g_assert_null (strstr (system_text (request), "<file path=\"src/module149.js\">"));
+  g_assert_cmpstr (last_user_text (request), ==, "Change src/special.js");
+}
+
+static void
+test_fix_with_ai (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  const TesseraFakeLlmRequest *request;
+  TesseraTurnStatus status;
+
+  write_file (fixture, "js/main.js", "const x = undefinedThing + 1;\n");
+  tessera_fake_llm_server_push_text (fixture->server,
+                                     "<tessera-write path=\"js/main.js\">const x = 1;\n</tessera-write>");
+
+  tessera_session_fix_async (fixture->session, "ReferenceError: undefinedThing is not defined",
+                             "http://127.0.0.1:4321/js/main.js?reload=3", 1, NULL, store_result, &result);
+  status = tessera_session_send_finish (fixture->session, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, TESSERA_TURN_COMPLETE);
+
+  request = tessera_fake_llm_server_get_last_request (fixture->server);
+  g_assert_nonnull (strstr (last_user_text (request), "ReferenceError: undefinedThing is not defined"));
+  g_assert_nonnull (strstr (last_user_text (request), "js/main.js at line 1"));
+  g_assert_nonnull (strstr (system_text (request), "<file path=\"js/main.js\">\nconst x = undefinedThing + 1;\n</file>"));
+  {
+    g_autofree char *fixed = read_file (fixture, "js/main.js");
+    g_assert_cmpstr (fixed, ==, "const x = 1;\n");
+  }
+}
+
+static void
+test_nothing_applied (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  tessera_fake_llm_server_push_text (fixture->server,
+                                     "Here is the page:\n\n```html\n<h1>Hello</h1>\n```\n");
+  g_assert_cmpint (send (fixture, "Make a page", &error), ==, TESSERA_TURN_NOTHING_APPLIED);
+  g_assert_no_error (error);
+}
+
+static void
+test_provider_error (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  tessera_fake_llm_server_push_mode (fixture->server, TESSERA_FAKE_LLM_UNAUTHORIZED);
+  g_assert_cmpint (send (fixture, "Hello", &error), ==, TESSERA_TURN_FAILED);
+  g_assert_error (error, TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_AUTH);
+  g_assert_null (strstr (error->message, "sk-test-session"));
+  g_assert_cmpint (tessera_chat_message_get_status (message_at (fixture, 1)), ==, TESSERA_TURN_FAILED);
+}
+
+static void
+test_run_in_sandbox (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TesseraLocalSandbox) sandbox = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *bwrap = g_find_program_in_path ("bwrap");
+  GPtrArray *actions;
+  TesseraAction *run;
+
+  if (bwrap == NULL)
+    {
+      g_test_skip ("bwrap is not installed");
+      return;
+    }
+
+  sandbox = tessera_local_sandbox_new (fixture->root);
+  tessera_sandbox_start_async (TESSERA_SANDBOX (sandbox), NULL, store_result, &result);
+  if (!tessera_sandbox_start_finish (TESSERA_SANDBOX (sandbox), wait_for (&result), &error))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  g_clear_object (&result);
+  tessera_session_set_sandbox (fixture->session, TESSERA_SANDBOX (sandbox));
+
+  tessera_fake_llm_server_push_text (fixture->server,
+                                     "<tessera-run>cat data.txt; echo from-the-sandbox</tessera-run>\n"
+                                     "<tessera-write path=\"data.txt\">written first\n</tessera-write>\n"
+                                     "<tessera-run>exit 3</tessera-run>\n");
+  g_assert_cmpint (send (fixture, "Run it", &error), ==, TESSERA_TURN_PARTIAL);
+  g_assert_no_error (error);
+
+  actions = tessera_chat_message_get_actions (message_at (fixture, 1));
+  run = g_ptr_array_index (actions, 0);
+  g_assert_cmpint (tessera_action_get_status (run), ==, TESSERA_ACTION_APPLIED);
+  /* Commands run after the files are written, whatever their order. */
+  g_assert_nonnull (strstr (tessera_action_get_output (run), "written first\nfrom-the-sandbox"));
+  run = g_ptr_array_index (actions, 2);
+  g_assert_cmpint (tessera_action_get_status (run), ==, TESSERA_ACTION_FAILED);
+  g_assert_nonnull (strstr (tessera_action_get_message (run), "3"));
+
+  tessera_session_set_sandbox (fixture->session, NULL);
+  tessera_sandbox_stop_async (TESSERA_SANDBOX (sandbox), NULL, store_result, &result);
+  tessera_sandbox_stop_finish (TESSERA_SANDBOX (sandbox), wait_for (&result), NULL);
+}
+
+static void
+test_no_sandbox (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  TesseraAction *run;
+
+  tessera_fake_llm_server_push_text (fixture->server, "<tessera-add-dependency packages=\"left-pad\"/>");
+  g_assert_cmpint (send (fixture, "Add left-pad", &error), ==, TESSERA_TURN_PARTIAL);
+  run = g_ptr_array_index (tessera_chat_message_get_actions (message_at (fixture, 1)), 0);
+  g_assert_cmpint (tessera_action_get_status (run), ==, TESSERA_ACTION_REFUSED);
+  g_assert_nonnull (strstr (tessera_action_get_message (run), "sandbox"));
+}
+
+static void
+test_busy (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+
+  tessera_fake_llm_server_push_text (fixture->server, "One.");
+  tessera_session_send_async (fixture->session, "first", NULL, store_result, &first);
+  tessera_session_send_async (fixture->session, "second", NULL, store_result, &second);
+  g_assert_cmpint (tessera_session_send_finish (fixture->session, wait_for (&second), &error), ==, TESSERA_TURN_FAILED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&error);
+  g_assert_cmpint (tessera_session_send_finish (fixture->session, wait_for (&first), &error), ==, TESSERA_TURN_COMPLETE);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/session/full-turn", test_full_turn);
+  ADD ("/session/refused-path", test_refused_path);
+  ADD ("/session/size-limit", test_size_limit);
+  ADD ("/session/cancel-restores", test_cancel_restores);
+  ADD ("/session/followup-after-failed-edit", test_followup_after_failed_edit);
+  ADD ("/session/followups-are-bounded", test_followups_are_bounded);
+  ADD ("/session/drop-and-continue", test_drop_and_continue);
+  ADD ("/session/persisted", test_persisted);
+  ADD ("/session/corrupt-conversation", test_corrupt_conversation);
+  ADD ("/session/budget", test_budget);
+  ADD ("/session/fix-with-ai", test_fix_with_ai);
+  ADD ("/session/nothing-applied", test_nothing_applied);
+  ADD ("/session/provider-error", test_provider_error);
+  ADD ("/session/run-in-sandbox", test_run_in_sandbox);
+  ADD ("/session/no-sandbox", test_no_sandbox);
+  ADD ("/session/busy", test_busy);
+
+  return g_test_run ();
+}
