@@ -558,6 +558,38 @@ test_bwrap_missing (Fixture       *fixture,
   g_setenv ("PATH", saved_path, TRUE);
 }
 
+static void
+test_bwrap_broken (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *saved_path = g_strdup (g_getenv ("PATH"));
+  g_autofree char *bin = g_build_filename (fixture->tmp, "broken-bin", NULL);
+  g_autofree char *fake = g_build_filename (bin, "bwrap", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *new_path = NULL;
+
+  /* A bwrap that cannot make namespaces, as where user namespaces are
+   * turned off: starting says so instead of failing every command later. */
+  g_assert_cmpint (g_mkdir (bin, 0755), ==, 0);
+  g_file_set_contents (fake, "#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (fake, 0755), ==, 0);
+  new_path = g_strconcat (bin, ":", saved_path, NULL);
+  g_setenv ("PATH", new_path, TRUE);
+
+  tessera_sandbox_start_async (TESSERA_SANDBOX (fixture->sandbox), NULL, store_result_cb, &result);
+  g_assert_false (tessera_sandbox_start_finish (TESSERA_SANDBOX (fixture->sandbox),
+                                                wait_for_result (&result), &error));
+  g_setenv ("PATH", saved_path, TRUE);
+
+  g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_UNAVAILABLE);
+  g_assert_cmpstr (error->message, ==,
+                   "The sandbox could not be set up on this system: bwrap: setting up uid map: Permission denied");
+  g_assert_cmpint (tessera_sandbox_get_state (TESSERA_SANDBOX (fixture->sandbox)), ==, TESSERA_SANDBOX_FAILED);
+  g_assert_null (tessera_local_sandbox_get_launcher (fixture->sandbox));
+}
+
 static gboolean
 file_op_finish (TesseraLocalSandbox  *sandbox,
                 GAsyncResult        **result,
@@ -695,6 +727,7 @@ main (int   argc,
   ADD ("/sandbox/local/dispose-ends-everything", test_dispose_ends_everything);
   ADD ("/sandbox/local/not-started", test_not_started);
   ADD ("/sandbox/local/bwrap-missing", test_bwrap_missing);
+  ADD ("/sandbox/local/bwrap-broken", test_bwrap_broken);
   ADD ("/sandbox/local/files", test_files);
   ADD ("/sandbox/local/expose-port", test_expose_port);
 

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "tessera-local-process.h"
@@ -43,6 +45,9 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* Generous: the first run may wait for a cold disk. */
+#define PROBE_TIMEOUT_MS 30000
 
 static void sandbox_iface_init (TesseraSandboxInterface *iface);
 
@@ -323,6 +328,113 @@ check_running (TesseraLocalSandbox  *self,
   return FALSE;
 }
 
+static void
+start_succeeded (TesseraLocalSandbox *self,
+                 GTask               *task)
+{
+  const char *message;
+
+  if (tessera_launcher_get_kind (self->launcher) == TESSERA_LAUNCHER_UNSANDBOXED)
+    message = _("Running without a sandbox, as allowed for this project");
+  else if (!self->network)
+    message = _("Sandbox ready. The network is off, so running apps cannot be previewed.");
+  else
+    message = _("Sandbox ready");
+
+  tessera_sandbox_set_state (TESSERA_SANDBOX (self), TESSERA_SANDBOX_READY, message);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+start_failed (TesseraLocalSandbox *self,
+              GTask               *task,
+              const char          *detail)
+{
+  g_autofree char *message = NULL;
+
+  /* bwrap exists but cannot make namespaces here (user namespaces turned
+   * off, a restrictive container): say so at start, not as a mysterious
+   * crash of the first command. */
+  message = g_strdup_printf (_("The sandbox could not be set up on this system: %s"), detail);
+  g_clear_object (&self->launcher);
+  tessera_sandbox_set_state (TESSERA_SANDBOX (self), TESSERA_SANDBOX_FAILED, message);
+  g_task_return_new_error (task, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_UNAVAILABLE,
+                           "%s", message);
+}
+
+static void
+string_free (gpointer data)
+{
+  g_string_free (data, TRUE);
+}
+
+static void
+probe_output_cb (TesseraProcess       *process,
+                 TesseraProcessStream  stream,
+                 GBytes               *data,
+                 GString              *errors)
+{
+  if (stream == TESSERA_PROCESS_STDERR && errors->len < 4096)
+    g_string_append_len (errors, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+}
+
+static void
+probe_wait_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TesseraLocalSandbox *self = g_task_get_source_object (task);
+  GString *errors = g_task_get_task_data (task);
+  int exit_status = -1;
+
+  tessera_process_wait_finish (TESSERA_PROCESS (object), result, &exit_status, NULL);
+  g_signal_handlers_disconnect_by_data (object, errors);
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if (exit_status == 0)
+    {
+      start_succeeded (self, task);
+      return;
+    }
+
+  g_strstrip (errors->str);
+  errors->len = strlen (errors->str);
+  if (errors->len == 0)
+    g_string_printf (errors, _("exit %d"), exit_status);
+  start_failed (self, task, errors->str);
+}
+
+/* Runs `true` once through the launcher: proves that this system lets
+ * bwrap build its namespaces. */
+static void
+start_probe (TesseraLocalSandbox *self,
+             GTask               *task)
+{
+  const char * const argv[] = { "true", NULL };
+  g_autoptr(TesseraLocalProcess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root_path = g_file_get_path (self->root);
+  GString *errors = g_string_new (NULL);
+
+  g_task_set_task_data (task, errors, string_free);
+
+  process = tessera_local_process_spawn (self->launcher, root_path, NULL, argv, NULL,
+                                         PROBE_TIMEOUT_MS, &error);
+  if (process == NULL)
+    {
+      start_failed (self, task, error->message);
+      g_object_unref (task);
+      return;
+    }
+
+  g_signal_connect (process, "output", G_CALLBACK (probe_output_cb), errors);
+  tessera_process_wait_async (TESSERA_PROCESS (process), NULL, probe_wait_cb, task);
+  tessera_local_process_start_reading (process);
+}
+
 /* Start and stop */
 
 static void
@@ -334,7 +446,6 @@ tessera_local_sandbox_start_async (TesseraSandbox      *sandbox,
   TesseraLocalSandbox *self = TESSERA_LOCAL_SANDBOX (sandbox);
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  const char *message;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tessera_local_sandbox_start_async);
@@ -358,14 +469,12 @@ tessera_local_sandbox_start_async (TesseraSandbox      *sandbox,
   tessera_launcher_set_cpu_seconds (self->launcher, self->cpu_seconds);
 
   if (tessera_launcher_get_kind (self->launcher) == TESSERA_LAUNCHER_UNSANDBOXED)
-    message = _("Running without a sandbox, as allowed for this project");
-  else if (!self->network)
-    message = _("Sandbox ready. The network is off, so running apps cannot be previewed.");
-  else
-    message = _("Sandbox ready");
+    {
+      start_succeeded (self, task);
+      return;
+    }
 
-  tessera_sandbox_set_state (sandbox, TESSERA_SANDBOX_READY, message);
-  g_task_return_boolean (task, TRUE);
+  start_probe (self, g_steal_pointer (&task));
 }
 
 static gboolean
