@@ -58,6 +58,8 @@ struct _TesseraPreviewPane
   GtkSpinner *waiting_spinner;
   GtkScrolledWindow *scroller;
   GtkBox *frame;
+  AdwClamp *width_clamp;
+  AdwClamp *height_clamp;
   AdwStatusPage *crashed_page;
   GtkLabel *crash_output_label;
   AdwStatusPage *error_page;
@@ -94,6 +96,7 @@ enum {
 enum {
   FIX_WITH_AI,
   RESTART,
+  OPEN_EXTERNAL,
   N_SIGNALS
 };
 
@@ -207,6 +210,7 @@ maybe_open_externally (TesseraPreviewPane     *self,
                        const char             *uri_string)
 {
   g_autoptr(GUri) uri = NULL;
+  gboolean handled = FALSE;
 
   if (webkit_navigation_action_get_navigation_type (action) != WEBKIT_NAVIGATION_TYPE_LINK_CLICKED ||
       !webkit_navigation_action_is_user_gesture (action))
@@ -216,7 +220,7 @@ maybe_open_externally (TesseraPreviewPane     *self,
   if (uri == NULL || !is_web_uri (uri))
     return;
 
-  launch_in_browser (self, uri_string);
+  g_signal_emit (self, signals[OPEN_EXTERNAL], 0, uri_string, &handled);
 }
 
 static gboolean
@@ -589,6 +593,14 @@ launch_in_browser (TesseraPreviewPane *self,
                                            NULL, on_launched, NULL);
 }
 
+static gboolean
+tessera_preview_pane_real_open_external (TesseraPreviewPane *self,
+                                         const char         *uri)
+{
+  launch_in_browser (self, uri);
+  return TRUE;
+}
+
 static void
 on_address_activate (TesseraPreviewPane *self,
                      GtkEntry           *entry)
@@ -627,6 +639,8 @@ on_address_activate (TesseraPreviewPane *self,
   gtk_widget_grab_focus (GTK_WIDGET (self->web_view));
 }
 
+/* Two clamps give the page exactly the device's size, centred, whatever
+ * size the web view would like; a pane smaller than the device scrolls. */
 static void
 apply_device (TesseraPreviewPane *self)
 {
@@ -634,25 +648,32 @@ apply_device (TesseraPreviewPane *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (devices); i++)
     {
+      gboolean full;
+      int width;
+      int height;
+
       if (g_strcmp0 (devices[i].name, self->device) != 0)
         continue;
 
-      gtk_widget_set_size_request (view, devices[i].width, devices[i].height);
-      if (devices[i].width < 0)
+      full = devices[i].width < 0;
+      width = full ? G_MAXINT / 2 : devices[i].width;
+      height = full ? G_MAXINT / 2 : devices[i].height;
+
+      gtk_widget_set_size_request (view, full ? -1 : width, full ? -1 : height);
+      adw_clamp_set_maximum_size (self->width_clamp, width);
+      adw_clamp_set_tightening_threshold (self->width_clamp, width);
+      adw_clamp_set_maximum_size (self->height_clamp, height);
+      adw_clamp_set_tightening_threshold (self->height_clamp, height);
+
+      if (full)
         {
-          gtk_widget_set_halign (view, GTK_ALIGN_FILL);
-          gtk_widget_set_valign (view, GTK_ALIGN_FILL);
-          gtk_widget_set_hexpand (view, TRUE);
-          gtk_widget_set_vexpand (view, TRUE);
           gtk_widget_remove_css_class (view, "tessera-device-frame");
+          gtk_widget_remove_css_class (GTK_WIDGET (self->width_clamp), "tessera-device-margin");
         }
       else
         {
-          gtk_widget_set_halign (view, GTK_ALIGN_CENTER);
-          gtk_widget_set_valign (view, GTK_ALIGN_CENTER);
-          gtk_widget_set_hexpand (view, TRUE);
-          gtk_widget_set_vexpand (view, TRUE);
           gtk_widget_add_css_class (view, "tessera-device-frame");
+          gtk_widget_add_css_class (GTK_WIDGET (self->width_clamp), "tessera-device-margin");
         }
       return;
     }
@@ -983,6 +1004,15 @@ tessera_preview_pane_class_init (TesseraPreviewPaneClass *klass)
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
 
+  signals[OPEN_EXTERNAL] =
+    g_signal_new_class_handler ("open-external",
+                                G_TYPE_FROM_CLASS (klass),
+                                G_SIGNAL_RUN_LAST,
+                                G_CALLBACK (tessera_preview_pane_real_open_external),
+                                g_signal_accumulator_true_handled, NULL, NULL,
+                                G_TYPE_BOOLEAN, 1,
+                                G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+
   g_type_ensure (TESSERA_TYPE_CONSOLE_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -1077,8 +1107,6 @@ create_web_view (TesseraPreviewPane *self)
                                                 "javascript-can-open-windows-automatically", FALSE,
                                                 "javascript-can-access-clipboard", FALSE,
                                                 "enable-back-forward-navigation-gestures", FALSE,
-                                                "enable-hyperlink-auditing", FALSE,
-                                                "enable-dns-prefetching", FALSE,
                                                 "enable-page-cache", FALSE,
                                                 NULL);
 
@@ -1106,7 +1134,19 @@ create_web_view (TesseraPreviewPane *self)
   g_signal_connect_object (webkit_web_view_get_back_forward_list (self->web_view), "changed",
                            G_CALLBACK (on_back_forward_changed), self, G_CONNECT_SWAPPED);
 
-  gtk_box_append (self->frame, GTK_WIDGET (self->web_view));
+  gtk_widget_set_hexpand (GTK_WIDGET (self->web_view), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->web_view), TRUE);
+
+  self->height_clamp = ADW_CLAMP (adw_clamp_new ());
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->height_clamp), GTK_ORIENTATION_VERTICAL);
+  adw_clamp_set_child (self->height_clamp, GTK_WIDGET (self->web_view));
+
+  self->width_clamp = ADW_CLAMP (adw_clamp_new ());
+  gtk_widget_set_hexpand (GTK_WIDGET (self->width_clamp), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->width_clamp), TRUE);
+  adw_clamp_set_child (self->width_clamp, GTK_WIDGET (self->height_clamp));
+
+  gtk_box_append (self->frame, GTK_WIDGET (self->width_clamp));
 }
 
 static void

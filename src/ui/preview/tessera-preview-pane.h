@@ -57,6 +57,9 @@ GtkWidget          *tessera_preview_pane_get_console_panel (TesseraPreviewPane *
  *   ::restart (TesseraPreviewPane *self)
  *     The user asked to restart a crashed app (the pane restarts its runner
  *     itself when it has one).
+ *   ::open-external (TesseraPreviewPane *self, const char *uri) -> gboolean
+ *     The user clicked a link to another site; the default handler opens
+ *     it in the browser.
  * Actions: preview.reload (Ctrl+R, F5), preview.back, preview.forward,
  * preview.devtools, preview.open-in-browser, preview.device (string state),
  * preview.toggle-console, preview.restart.

@@ -1,0 +1,662 @@
+/* test-preview.c: the preview pane, its console and the run panel, against
+ * real WebKit and pages served over loopback
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <libsoup/soup.h>
+
+#include "tessera-console-panel.h"
+#include "tessera-preview-pane.h"
+#include "tessera-run-panel.h"
+
+/* Only a safety net against a hang: every wait ends on an event. */
+#define FAILSAFE_SECONDS 60
+
+typedef struct
+{
+  SoupServer *server;
+  char *base;
+  guint n_requests;
+} Site;
+
+typedef struct
+{
+  Site app;
+  Site other;
+  GtkWindow *window;
+  TesseraPreviewPane *pane;
+  WebKitWebView *view;
+  gboolean load_finished;
+  GPtrArray *decisions;
+  GPtrArray *started;
+  gulong decide_hook;
+} Fixture;
+
+static Fixture *current;
+
+static gboolean
+on_failsafe (gpointer data)
+{
+  g_error ("Timed out waiting for %s", (const char *)data);
+  return G_SOURCE_REMOVE;
+}
+
+#define WAIT_FOR(condition, what)                                              \
+  G_STMT_START {                                                               \
+    guint failsafe_ = g_timeout_add_seconds (FAILSAFE_SECONDS, on_failsafe,   \
+                                             (gpointer)(what));                \
+    while (!(condition))                                                       \
+      g_main_context_iteration (NULL, TRUE);                                   \
+    g_source_remove (failsafe_);                                               \
+  } G_STMT_END
+
+static const char index_html[] =
+  "<!doctype html><html><head><title>App</title></head><body>"
+  "<h1 id='title'>Hello from the app</h1>"
+  "<a id='out' href='%s/'>elsewhere</a>"
+  "<div style='height:4000px'></div>"
+  "</body></html>";
+
+static const char error_html[] =
+  "<!doctype html><html><body>\n"
+  "<p>errors</p>\n"
+  "<script>\n"
+  "console.warn('careful', {a: 1});\n"
+  "console.error('boom', 42);\n"
+  "</script>\n"
+  "<img src='/missing.png'>\n"
+  "</body></html>\n";
+
+static void
+on_request (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  Site *site = user_data;
+  g_autofree char *body = NULL;
+
+  site->n_requests++;
+
+  if (g_str_equal (path, "/") || g_str_equal (path, "/index.html"))
+    body = g_strdup_printf (index_html, current->other.base);
+  else if (g_str_equal (path, "/error"))
+    body = g_strdup (error_html);
+  else if (g_str_equal (path, "/other"))
+    body = g_strdup ("<!doctype html><p id='title'>Other page</p>");
+  else
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
+                                    body, strlen (body));
+}
+
+static void
+site_start (Site *site)
+{
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+  g_autofree char *uri = NULL;
+
+  site->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (site->server, NULL, on_request, site, NULL);
+  soup_server_listen_local (site->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+
+  uris = soup_server_get_uris (site->server);
+  uri = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  /* Without the trailing slash: "http://127.0.0.1:PORT". */
+  site->base = g_strndup (uri, strlen (uri) - (g_str_has_suffix (uri, "/") ? 1 : 0));
+}
+
+static gboolean
+decide_policy_hook (GSignalInvocationHint *hint,
+                    guint                  n_params,
+                    const GValue          *params,
+                    gpointer               user_data)
+{
+  Fixture *fixture = user_data;
+  WebKitPolicyDecision *decision = g_value_get_object (&params[1]);
+  WebKitPolicyDecisionType type = g_value_get_enum (&params[2]);
+
+  if (type != WEBKIT_POLICY_DECISION_TYPE_RESPONSE)
+    {
+      WebKitNavigationAction *action =
+        webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
+
+      g_ptr_array_add (fixture->decisions,
+                       g_strdup (webkit_uri_request_get_uri (webkit_navigation_action_get_request (action))));
+    }
+
+  return TRUE;
+}
+
+static void
+on_load_changed (WebKitWebView   *view,
+                 WebKitLoadEvent  event,
+                 Fixture         *fixture)
+{
+  if (event == WEBKIT_LOAD_STARTED || event == WEBKIT_LOAD_COMMITTED)
+    g_ptr_array_add (fixture->started, g_strdup (webkit_web_view_get_uri (view)));
+  if (event == WEBKIT_LOAD_FINISHED)
+    fixture->load_finished = TRUE;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  current = fixture;
+  site_start (&fixture->app);
+  site_start (&fixture->other);
+
+  fixture->decisions = g_ptr_array_new_with_free_func (g_free);
+  fixture->started = g_ptr_array_new_with_free_func (g_free);
+
+  fixture->pane = g_object_ref_sink (tessera_preview_pane_new (NULL));
+  fixture->view = tessera_preview_pane_get_web_view (fixture->pane);
+  g_signal_connect (fixture->view, "load-changed", G_CALLBACK (on_load_changed), fixture);
+  fixture->decide_hook = g_signal_add_emission_hook (g_signal_lookup ("decide-policy", WEBKIT_TYPE_WEB_VIEW),
+                                                     0, decide_policy_hook, fixture, NULL);
+
+  fixture->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (fixture->window, 1100, 760);
+  gtk_window_set_child (fixture->window, GTK_WIDGET (fixture->pane));
+  gtk_window_present (fixture->window);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_signal_remove_emission_hook (g_signal_lookup ("decide-policy", WEBKIT_TYPE_WEB_VIEW),
+                                 fixture->decide_hook);
+  g_signal_handlers_disconnect_by_data (fixture->view, fixture);
+
+  gtk_window_destroy (fixture->window);
+  g_assert_finalize_object (fixture->pane);
+
+  g_ptr_array_unref (fixture->decisions);
+  g_ptr_array_unref (fixture->started);
+  for (Site *site = &fixture->app; site <= &fixture->other; site++)
+    {
+      soup_server_disconnect (site->server);
+      g_clear_object (&site->server);
+      g_free (site->base);
+    }
+  current = NULL;
+}
+
+static void
+load_and_wait (Fixture    *fixture,
+               const char *path)
+{
+  g_autofree char *url = g_strconcat (fixture->app.base, path, NULL);
+
+  fixture->load_finished = FALSE;
+  if (tessera_preview_pane_get_url (fixture->pane) == NULL)
+    tessera_preview_pane_set_url (fixture->pane, url);
+  else
+    webkit_web_view_load_uri (fixture->view, url);
+  WAIT_FOR (fixture->load_finished, "the page to load");
+}
+
+typedef struct
+{
+  gboolean done;
+  char *result;
+} Eval;
+
+static void
+on_evaluated (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Eval *eval = user_data;
+  g_autoptr(JSCValue) value = NULL;
+  g_autoptr(GError) error = NULL;
+
+  value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (object), result, &error);
+  g_assert_no_error (error);
+  eval->result = jsc_value_to_string (value);
+  eval->done = TRUE;
+}
+
+/* Runs @script in @world (NULL: the page's own) and returns its value as a
+ * string. */
+static char *
+evaluate (Fixture    *fixture,
+          const char *script,
+          const char *world)
+{
+  Eval eval = { 0 };
+
+  webkit_web_view_evaluate_javascript (fixture->view, script, -1, world, NULL, NULL,
+                                       on_evaluated, &eval);
+  WAIT_FOR (eval.done, "a script to run");
+
+  return eval.result;
+}
+
+static const char *
+visible_state (Fixture *fixture)
+{
+  GtkWidget *stack = gtk_widget_get_parent (gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (fixture->view))));
+
+  /* view → frame box → viewport → scrolled window → stack */
+  while (stack != NULL && !GTK_IS_STACK (stack))
+    stack = gtk_widget_get_parent (stack);
+  g_assert_nonnull (stack);
+
+  return gtk_stack_get_visible_child_name (GTK_STACK (stack));
+}
+
+static void
+test_page_renders (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *title = NULL;
+  GtkWidget *entry;
+
+  g_assert_cmpstr (visible_state (fixture), ==, "waiting");
+
+  load_and_wait (fixture, "/");
+  title = evaluate (fixture, "document.getElementById('title').textContent", NULL);
+  g_assert_cmpstr (title, ==, "Hello from the app");
+  g_assert_cmpstr (visible_state (fixture), ==, "ready");
+
+  /* The address shows the path within the app, not the origin. */
+  entry = gtk_widget_get_first_child (gtk_widget_get_first_child (gtk_widget_get_first_child (GTK_WIDGET (fixture->pane))));
+  while (entry != NULL && !GTK_IS_ENTRY (entry))
+    entry = gtk_widget_get_next_sibling (entry);
+  g_assert_nonnull (entry);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "/");
+
+  /* Typing a path navigates within the app. */
+  fixture->load_finished = FALSE;
+  gtk_editable_set_text (GTK_EDITABLE (entry), "other");
+  g_signal_emit_by_name (entry, "activate");
+  WAIT_FOR (fixture->load_finished, "the typed path to load");
+  g_clear_pointer (&title, g_free);
+  title = evaluate (fixture, "document.getElementById('title').textContent", NULL);
+  g_assert_cmpstr (title, ==, "Other page");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "/other");
+}
+
+static gboolean
+saw_decision_for (Fixture    *fixture,
+                  const char *prefix)
+{
+  for (guint i = 0; i < fixture->decisions->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (fixture->decisions, i), prefix))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+on_open_external (TesseraPreviewPane *pane,
+                  const char         *uri,
+                  GPtrArray          *opened)
+{
+  g_ptr_array_add (opened, g_strdup (uri));
+  return TRUE;
+}
+
+static void
+test_other_origin_refused (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *script = NULL;
+  g_autofree char *location = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *other_index = g_strconcat (fixture->other.base, "/", NULL);
+  g_autoptr(GPtrArray) opened = g_ptr_array_new_with_free_func (g_free);
+
+  g_signal_connect (fixture->pane, "open-external", G_CALLBACK (on_open_external), opened);
+  load_and_wait (fixture, "/");
+  g_ptr_array_set_size (fixture->started, 0);
+
+  /* A script navigation and a (scripted, so not user) link click. */
+  script = g_strdup_printf ("window.location.href = '%s/'; 'ok'", fixture->other.base);
+  g_free (evaluate (fixture, script, NULL));
+  WAIT_FOR (saw_decision_for (fixture, fixture->other.base), "the navigation to be decided");
+
+  g_ptr_array_set_size (fixture->decisions, 0);
+  g_free (evaluate (fixture, "document.getElementById('out').click(); 'ok'", NULL));
+  WAIT_FOR (saw_decision_for (fixture, fixture->other.base), "the click to be decided");
+
+  /* Had either been allowed, its load would have started before this
+   * later same-origin navigation finishes. */
+  after = g_strconcat (fixture->app.base, "/other", NULL);
+  fixture->load_finished = FALSE;
+  webkit_web_view_load_uri (fixture->view, after);
+  WAIT_FOR (fixture->load_finished, "the same-origin page");
+
+  for (guint i = 0; i < fixture->started->len; i++)
+    g_assert_false (g_str_has_prefix (g_ptr_array_index (fixture->started, i), fixture->other.base));
+  g_assert_cmpuint (fixture->other.n_requests, ==, 0);
+
+  location = evaluate (fixture, "window.location.href", NULL);
+  g_assert_cmpstr (location, ==, after);
+
+  /* Only the click (scripts run by the test count as user gestures) goes
+   * to the browser; the scripted navigation does not. */
+  g_assert_cmpuint (opened->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (opened, 0), ==, other_index);
+}
+
+static void
+test_no_popups (Fixture       *fixture,
+                gconstpointer  data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint n_windows = g_list_model_get_n_items (toplevels);
+  g_autofree char *opened = NULL;
+  g_autofree char *location = NULL;
+
+  load_and_wait (fixture, "/");
+
+  opened = evaluate (fixture, "String(window.open('/other', '_blank'))", NULL);
+  g_assert_cmpstr (opened, ==, "null");
+
+  /* A round trip later nothing has appeared either. (Scripts the test runs
+   * count as user gestures, so WebKit did ask for a view: the pane gave
+   * none.) */
+  location = evaluate (fixture, "window.location.pathname", NULL);
+  g_assert_cmpstr (location, ==, "/");
+  g_assert_cmpuint (g_list_model_get_n_items (toplevels), ==, n_windows);
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type,
+                 const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) &&
+          (label == NULL ||
+           (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (child)), label) == 0) ||
+           (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)))
+        return child;
+
+      if ((found = find_descendant (child, type, label)))
+        return found;
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  char *message;
+  char *source;
+  guint line;
+  guint n_calls;
+} FixRequest;
+
+static void
+on_fix_with_ai (TesseraPreviewPane *pane,
+                const char         *message,
+                const char         *source,
+                guint               line,
+                FixRequest         *request)
+{
+  g_free (request->message);
+  g_free (request->source);
+  request->message = g_strdup (message);
+  request->source = g_strdup (source);
+  request->line = line;
+  request->n_calls++;
+}
+
+static void
+test_console_captures_errors (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  TesseraConsolePanel *panel = TESSERA_CONSOLE_PANEL (tessera_preview_pane_get_console_panel (fixture->pane));
+  FixRequest request = { 0 };
+  GtkWidget *row_label;
+  GtkWidget *row;
+  GtkWidget *fix;
+  GtkWidget *badge;
+
+  g_signal_connect (fixture->pane, "fix-with-ai", G_CALLBACK (on_fix_with_ai), &request);
+
+  load_and_wait (fixture, "/error");
+  /* The warning, the error and the missing image. */
+  WAIT_FOR (tessera_console_panel_get_n_messages (panel) >= 3, "the console messages");
+  g_assert_cmpuint (tessera_console_panel_get_n_messages (panel), ==, 3);
+  g_assert_cmpuint (tessera_console_panel_get_n_errors (panel), ==, 2);
+
+  g_assert_nonnull (find_descendant (GTK_WIDGET (panel), GTK_TYPE_LABEL, "careful {\"a\":1}"));
+  g_assert_nonnull (find_descendant (GTK_WIDGET (panel), GTK_TYPE_LABEL, "/error:5"));
+
+  /* The badge on the toolbar's console button counts them. */
+  badge = find_descendant (GTK_WIDGET (fixture->pane), GTK_TYPE_LABEL, "3");
+  g_assert_nonnull (badge);
+  g_assert_true (gtk_widget_get_visible (badge));
+
+  row_label = find_descendant (GTK_WIDGET (panel), GTK_TYPE_LABEL, "boom 42");
+  g_assert_nonnull (row_label);
+  row = gtk_widget_get_ancestor (row_label, GTK_TYPE_LIST_BOX_ROW);
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  fix = find_descendant (row, GTK_TYPE_BUTTON, "Fix with AI");
+  g_assert_nonnull (fix);
+  g_signal_emit_by_name (fix, "clicked");
+
+  g_assert_cmpuint (request.n_calls, ==, 1);
+  g_assert_cmpstr (request.message, ==, "boom 42");
+  g_assert_cmpstr (request.source, ==, "/error");
+  g_assert_cmpuint (request.line, ==, 5);
+
+  /* The failed image load is an error entry too. */
+  g_assert_nonnull (find_descendant (GTK_WIDGET (panel), GTK_TYPE_LABEL, "/missing.png"));
+
+  /* A reload repeats them: counts, not new rows. */
+  fixture->load_finished = FALSE;
+  webkit_web_view_reload (fixture->view);
+  WAIT_FOR (fixture->load_finished && tessera_console_panel_get_n_messages (panel) >= 6,
+            "the repeated messages");
+  g_assert_cmpuint (tessera_console_panel_get_n_entries (panel), ==, 3);
+  g_assert_nonnull (find_descendant (row, GTK_TYPE_LABEL, "2"));
+
+  gtk_widget_activate_action (GTK_WIDGET (panel), "console.clear", NULL);
+  g_assert_cmpuint (tessera_console_panel_get_n_messages (panel), ==, 0);
+  g_assert_false (gtk_widget_get_visible (badge));
+
+  g_free (request.message);
+  g_free (request.source);
+}
+
+static void
+test_console_handler_confined (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  TesseraConsolePanel *panel = TESSERA_CONSOLE_PANEL (tessera_preview_pane_get_console_panel (fixture->pane));
+  g_autofree char *in_page = NULL;
+  g_autofree char *in_world = NULL;
+  g_autofree char *forged = NULL;
+
+  load_and_wait (fixture, "/");
+
+  /* The page cannot reach Tessera's handler… */
+  in_page = evaluate (fixture,
+                      "typeof (window.webkit && window.webkit.messageHandlers &&"
+                      " window.webkit.messageHandlers.tesseraConsole)", NULL);
+  g_assert_cmpstr (in_page, ==, "undefined");
+  /* …which exists, in Tessera's own world. */
+  in_world = evaluate (fixture, "typeof window.webkit.messageHandlers.tesseraConsole", "tessera");
+  g_assert_cmpstr (in_world, ==, "object");
+
+  /* Forged relay events are checked: a bad level, a non-string message, a
+   * non-JSON string and a non-string detail are all dropped; a well-formed
+   * one is accepted (it is the page's own business). */
+  forged = evaluate (fixture,
+                     "const send = (d) => document.dispatchEvent(new CustomEvent('tessera-console-v1', {detail: d}));"
+                     "send('{\"level\":\"fatal\",\"message\":\"bad level\"}');"
+                     "send('{\"level\":\"error\",\"message\":{\"x\":1}}');"
+                     "send('not json');"
+                     "send({level: 'error', message: 'an object'});"
+                     "send('x'.repeat(100000));"
+                     "send('{\"level\":\"error\",\"message\":\"forged\",\"line\":1e300}');"
+                     "console.warn('sentinel'); 'ok'", NULL);
+  g_assert_cmpstr (forged, ==, "ok");
+
+  WAIT_FOR (find_descendant (GTK_WIDGET (panel), GTK_TYPE_LABEL, "sentinel") != NULL,
+            "the sentinel message");
+  g_assert_cmpuint (tessera_console_panel_get_n_messages (panel), ==, 2);
+  g_assert_nonnull (find_descendant (GTK_WIDGET (panel), GTK_TYPE_LABEL, "forged"));
+}
+
+static void
+test_device_sizes (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  GtkWidget *view = GTK_WIDGET (fixture->view);
+
+  load_and_wait (fixture, "/");
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->pane), "preview.device", "s", "phone");
+  g_assert_cmpstr (tessera_preview_pane_get_device (fixture->pane), ==, "phone");
+  WAIT_FOR (gtk_widget_get_width (view) == 390 && gtk_widget_get_height (view) == 844,
+            "the phone size");
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->pane), "preview.device", "s", "full");
+  WAIT_FOR (gtk_widget_get_width (view) > 390 && gtk_widget_get_width (view) > gtk_widget_get_height (view),
+            "the full size");
+}
+
+static void
+test_web_process_crash (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *title = NULL;
+
+  load_and_wait (fixture, "/other");
+
+  webkit_web_view_terminate_web_process (fixture->view);
+  WAIT_FOR (g_strcmp0 (visible_state (fixture), "error") == 0, "the error state");
+
+  fixture->load_finished = FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (fixture->pane), "preview.reload", NULL);
+  WAIT_FOR (fixture->load_finished, "the reload");
+  g_assert_cmpstr (visible_state (fixture), ==, "ready");
+  title = evaluate (fixture, "document.getElementById('title').textContent", NULL);
+  g_assert_cmpstr (title, ==, "Other page");
+}
+
+static void
+count_call (guint *counter)
+{
+  (*counter)++;
+}
+
+static void
+test_app_crashed_state (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GString) output = g_string_new (NULL);
+  guint n_restarts = 0;
+
+  for (guint i = 1; i <= 20; i++)
+    g_string_append_printf (output, "line %u\n", i);
+  g_string_append (output, "Error: listen EADDRINUSE\n\n");
+
+  tessera_preview_pane_show_crashed (fixture->pane, "Crashed: exit 1", output->str);
+  g_assert_cmpstr (visible_state (fixture), ==, "crashed");
+
+  /* The last lines only, where the reason is. */
+  g_assert_nonnull (find_descendant (GTK_WIDGET (fixture->pane), GTK_TYPE_LABEL,
+                                     "line 10\nline 11\nline 12\nline 13\nline 14\nline 15\n"
+                                     "line 16\nline 17\nline 18\nline 19\nline 20\n"
+                                     "Error: listen EADDRINUSE"));
+
+  g_signal_connect_swapped (fixture->pane, "restart", G_CALLBACK (count_call), &n_restarts);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->pane), "preview.restart", NULL);
+  g_assert_cmpuint (n_restarts, ==, 1);
+  g_signal_handlers_disconnect_by_data (fixture->pane, &n_restarts);
+}
+
+static void
+test_status_when_waiting (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  tessera_preview_pane_set_status (fixture->pane, "Installing dependencies…", TRUE);
+  g_assert_cmpstr (visible_state (fixture), ==, "waiting");
+  g_assert_nonnull (find_descendant (GTK_WIDGET (fixture->pane), ADW_TYPE_STATUS_PAGE, NULL));
+  g_assert_nonnull (find_descendant (GTK_WIDGET (fixture->pane), GTK_TYPE_LABEL,
+                                     "Installing dependencies…"));
+}
+
+static void
+test_run_panel_output (void)
+{
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  TesseraRunPanel *panel = tessera_run_panel_new ();
+  g_autofree char *text = NULL;
+
+  g_object_ref_sink (panel);
+  gtk_window_set_child (window, GTK_WIDGET (panel));
+  gtk_window_present (window);
+
+  /* Colours render in the terminal; the plain text has none, even when an
+   * escape sequence is split between two chunks. */
+  tessera_run_panel_append (panel, "\033[32m> vite\033[0m\nready in \033", -1);
+  tessera_run_panel_append (panel, "[1m120 ms\033[0m\n", -1);
+  text = tessera_run_panel_get_text (panel);
+  g_assert_cmpstr (text, ==, "> vite\nready in 120 ms\n");
+
+  tessera_run_panel_clear (panel);
+  g_clear_pointer (&text, g_free);
+  text = tessera_run_panel_get_text (panel);
+  g_assert_cmpstr (text, ==, "");
+
+  tessera_run_panel_set_status (panel, "Ready at http://127.0.0.1:5173", FALSE);
+  g_assert_nonnull (find_descendant (GTK_WIDGET (panel), GTK_TYPE_LABEL,
+                                     "Ready at http://127.0.0.1:5173"));
+
+  gtk_window_destroy (window);
+  g_assert_finalize_object (panel);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+
+#define ADD(name, func) \
+  g_test_add ("/preview/pane/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("renders", test_page_renders);
+  ADD ("other-origin-refused", test_other_origin_refused);
+  ADD ("no-popups", test_no_popups);
+  ADD ("console-captures-errors", test_console_captures_errors);
+  ADD ("console-handler-confined", test_console_handler_confined);
+  ADD ("device-sizes", test_device_sizes);
+  ADD ("web-process-crash", test_web_process_crash);
+  ADD ("app-crashed-state", test_app_crashed_state);
+  ADD ("status-when-waiting", test_status_when_waiting);
+#undef ADD
+  g_test_add_func ("/preview/run-panel/output", test_run_panel_output);
+
+  return g_test_run ();
+}
