@@ -108,7 +108,7 @@ static void
 build_workspace (TesseraWindow *self)
 {
   adw_bin_set_child (self->chat_area,
-                     placeholder_new ("chat-bubbles-text-symbolic",
+                     placeholder_new ("tessera-chat-symbolic",
                                       _("Chat"),
                                       _("Describe the app you want and the AI writes it here, file by file.")));
   adw_bin_set_child (self->editor_area,
@@ -120,7 +120,7 @@ build_workspace (TesseraWindow *self)
                                       _("Run"),
                                       _("Output of installs, servers and commands appears here.")));
   adw_bin_set_child (self->preview_area,
-                     placeholder_new ("globe-symbolic",
+                     placeholder_new ("tessera-preview-symbolic",
                                       _("Preview"),
                                       _("The app you are building runs here.")));
 }

@@ -60,6 +60,28 @@ find_descendant (GtkWidget *widget,
 }
 
 static void
+after_paint_cb (GdkFrameClock *clock,
+                gboolean      *painted)
+{
+  *painted = TRUE;
+}
+
+/* Waits until @widget's window has drawn a frame with what changed. */
+static void
+wait_for_frame (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gboolean painted = FALSE;
+  gulong handler;
+
+  g_assert_nonnull (clock);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
+  gtk_widget_queue_draw (widget);
+  WAIT_UNTIL (painted);
+  g_signal_handler_disconnect (clock, handler);
+}
+
+static void
 save_png (GtkWidget  *widget,
           const char *name)
 {
@@ -72,6 +94,9 @@ save_png (GtkWidget  *widget,
   int height = gtk_widget_get_height (widget);
   GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
 
+  wait_for_frame (widget);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
   g_assert_nonnull (node);
@@ -137,6 +162,7 @@ test_open_project (void)
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
+  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)));
   tessera_window_open_project (window, root, FALSE);
   WAIT_UNTIL (tessera_window_get_project (window) != NULL);
   settle ();
