@@ -590,6 +590,70 @@ test_bwrap_broken (Fixture       *fixture,
   g_assert_null (tessera_local_sandbox_get_launcher (fixture->sandbox));
 }
 
+static void
+test_limits (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+
+  SKIP_WITHOUT_BWRAP ();
+
+  g_object_set (fixture->sandbox, "memory-mb", 512, "cpu-seconds", 77, NULL);
+  start_sandbox (fixture->sandbox);
+
+  /* dash reports the data limit in KiB. */
+  g_assert_cmpint (run (fixture->sandbox,
+                        (const char * const[]) { "sh", "-c", "ulimit -d; ulimit -t", NULL },
+                        &out, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "524288\n77\n");
+}
+
+static int
+connect_from_sandbox (TesseraLocalSandbox *sandbox,
+                      guint                port)
+{
+  g_autofree char *script = g_strdup_printf ("import socket; socket.create_connection(('127.0.0.1', %u), timeout=10)", port);
+
+  return run (sandbox, (const char * const[]) { "python3", "-c", script, NULL }, NULL, NULL);
+}
+
+static void
+test_network_switch (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *python = g_find_program_in_path ("python3");
+  TesseraLocalSandbox *offline;
+  guint port;
+
+  SKIP_WITHOUT_BWRAP ();
+  if (python == NULL)
+    {
+      g_test_skip ("python3 is not installed");
+      return;
+    }
+
+  /* A listening socket on the host's loopback: the kernel completes the
+   * handshake without anyone accepting. */
+  g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &bound, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+  start_sandbox (fixture->sandbox);
+  g_assert_cmpint (connect_from_sandbox (fixture->sandbox, port), ==, 0);
+
+  offline = tessera_local_sandbox_new (fixture->root);
+  g_object_set (offline, "network", FALSE, NULL);
+  start_sandbox (offline);
+  g_assert_cmpint (connect_from_sandbox (offline, port), !=, 0);
+  g_assert_finalize_object (offline);
+}
+
 static gboolean
 file_op_finish (TesseraLocalSandbox  *sandbox,
                 GAsyncResult        **result,
@@ -728,6 +792,8 @@ main (int   argc,
   ADD ("/sandbox/local/not-started", test_not_started);
   ADD ("/sandbox/local/bwrap-missing", test_bwrap_missing);
   ADD ("/sandbox/local/bwrap-broken", test_bwrap_broken);
+  ADD ("/sandbox/local/limits", test_limits);
+  ADD ("/sandbox/local/network-switch", test_network_switch);
   ADD ("/sandbox/local/files", test_files);
   ADD ("/sandbox/local/expose-port", test_expose_port);
 

@@ -248,6 +248,42 @@ test_static (Fixture       *fixture,
 
   body = fetch (tessera_runner_get_url (fixture->runner));
   g_assert_nonnull (strstr (body, "static site"));
+
+  /* A write through the project reaches open pages as a reload event. */
+  {
+    g_autofree char *events_url = g_strconcat (tessera_runner_get_url (fixture->runner), "__tessera/events", NULL);
+    g_autoptr(SoupSession) session = soup_session_new ();
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", events_url);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GInputStream) stream = NULL;
+    g_autoptr(GBytes) contents = g_bytes_new_static ("<html><body>edited</body></html>", 32);
+    g_autoptr(GString) received = g_string_new (NULL);
+    g_autoptr(GError) error = NULL;
+
+    soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
+    stream = soup_session_send_finish (session, wait_for_result (&result), &error);
+    g_assert_no_error (error);
+    g_clear_object (&result);
+
+    tessera_project_write (fixture->project, "index.html", contents, NULL, &error);
+    g_assert_no_error (error);
+
+    while (strstr (received->str, "event: reload\n") == NULL)
+      {
+        g_autoptr(GBytes) bytes = NULL;
+
+        g_input_stream_read_bytes_async (stream, 4096, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
+        bytes = g_input_stream_read_bytes_finish (stream, wait_for_result (&result), &error);
+        g_clear_object (&result);
+        g_assert_no_error (error);
+        g_assert_cmpuint (g_bytes_get_size (bytes), >, 0);
+        g_string_append_len (received, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      }
+
+    g_clear_pointer (&body, g_free);
+    body = fetch (tessera_runner_get_url (fixture->runner));
+    g_assert_nonnull (strstr (body, "edited"));
+  }
 }
 
 static void
