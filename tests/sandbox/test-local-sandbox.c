@@ -402,6 +402,44 @@ test_cancel (Fixture       *fixture,
 }
 
 static void
+test_wait_cancel (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GCancellable) stop_waiting = g_cancellable_new ();
+  g_autoptr(GCancellable) unused = g_cancellable_new ();
+  g_autoptr(TesseraProcess) process = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  SKIP_WITHOUT_BWRAP ();
+
+  start_sandbox (fixture->sandbox);
+  process = spawn (fixture->sandbox, (const char * const[]) { "sleep", "300", NULL }, NULL, 0, NULL);
+
+  /* Cancelling a wait stops waiting, not the process. */
+  tessera_process_wait_async (process, stop_waiting, store_result_cb, &result);
+  g_cancellable_cancel (stop_waiting);
+  g_assert_false (tessera_process_wait_finish (process, wait_for_result (&result), &status, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (tessera_process_get_running (process));
+  g_clear_object (&result);
+  g_clear_error (&error);
+
+  /* A wait with a cancellable that is never cancelled completes on exit
+   * and leaves nothing attached (ASan would see the leak). */
+  tessera_process_wait_async (process, unused, store_result_cb, &result);
+  tessera_process_kill (process);
+  g_assert_true (tessera_process_wait_finish (process, wait_for_result (&result), &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 128 + 9);
+  g_assert_cmpstr (tessera_process_get_error_message (process), ==, "Stopped");
+
+  /* Killing again, after the exit, is harmless. */
+  tessera_process_kill (process);
+}
+
+static void
 test_timeout (Fixture       *fixture,
               gconstpointer  data)
 {
@@ -786,6 +824,7 @@ main (int   argc,
   ADD ("/sandbox/local/writes-confined", test_writes_confined);
   ADD ("/sandbox/local/streaming", test_streaming);
   ADD ("/sandbox/local/cancel", test_cancel);
+  ADD ("/sandbox/local/wait-cancel", test_wait_cancel);
   ADD ("/sandbox/local/timeout", test_timeout);
   ADD ("/sandbox/local/stop-ends-everything", test_stop_ends_everything);
   ADD ("/sandbox/local/dispose-ends-everything", test_dispose_ends_everything);

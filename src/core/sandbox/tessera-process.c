@@ -13,7 +13,7 @@ typedef struct
 {
   char     *command_line;
   char     *error_message;
-  /* GTask of tessera_process_wait_async(), completed on exit. */
+  /* Waiters of tessera_process_wait_async(), completed on exit. */
   GPtrArray *waiters;
   int       exit_status;
   guint     running : 1;
@@ -58,6 +58,26 @@ tessera_process_stream_get_type (void)
   return type_id;
 }
 
+typedef struct
+{
+  GTask   *task;
+  GSource *cancel_source;
+} Waiter;
+
+static void
+waiter_free (Waiter *waiter)
+{
+  /* An attached source would otherwise keep the task (and us) alive for
+   * as long as the cancellable lives. */
+  if (waiter->cancel_source != NULL)
+    {
+      g_source_destroy (waiter->cancel_source);
+      g_source_unref (waiter->cancel_source);
+    }
+  g_clear_object (&waiter->task);
+  g_free (waiter);
+}
+
 static void
 tessera_process_real_kill (TesseraProcess *self)
 {
@@ -74,8 +94,9 @@ tessera_process_dispose (GObject *object)
    * leave callers hanging. */
   while (priv->waiters->len > 0)
     {
-      g_autoptr(GTask) task = g_ptr_array_steal_index (priv->waiters, 0);
+      g_autoptr(GTask) task = g_object_ref (((Waiter *)g_ptr_array_index (priv->waiters, 0))->task);
 
+      g_ptr_array_remove_index (priv->waiters, 0);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED,
                                "The process was released before it exited");
     }
@@ -207,7 +228,7 @@ tessera_process_init (TesseraProcess *self)
 
   priv->running = TRUE;
   priv->exit_status = -1;
-  priv->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  priv->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify)waiter_free);
 }
 
 const char *
@@ -262,19 +283,21 @@ static gboolean
 waiter_cancelled_cb (GCancellable *cancellable,
                      gpointer      user_data)
 {
-  GTask *task = user_data;
-  TesseraProcess *self = g_task_get_source_object (task);
+  TesseraProcess *self = user_data;
   TesseraProcessPrivate *priv = tessera_process_get_instance_private (self);
-  GTask *stolen = NULL;
-  guint index;
 
-  if (g_ptr_array_find (priv->waiters, task, &index))
-    stolen = g_ptr_array_steal_index (priv->waiters, index);
-
-  if (stolen != NULL)
+  for (guint i = 0; i < priv->waiters->len; i++)
     {
-      g_task_return_error_if_cancelled (stolen);
-      g_object_unref (stolen);
+      Waiter *waiter = g_ptr_array_index (priv->waiters, i);
+
+      if (g_task_get_cancellable (waiter->task) == cancellable)
+        {
+          g_autoptr(GTask) task = g_object_ref (waiter->task);
+
+          g_ptr_array_remove_index (priv->waiters, i);
+          g_task_return_error_if_cancelled (task);
+          break;
+        }
     }
 
   return G_SOURCE_REMOVE;
@@ -288,6 +311,7 @@ tessera_process_wait_async (TesseraProcess      *self,
 {
   TesseraProcessPrivate *priv = tessera_process_get_instance_private (self);
   g_autoptr(GTask) task = NULL;
+  Waiter *waiter;
 
   g_return_if_fail (TESSERA_IS_PROCESS (self));
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
@@ -304,16 +328,17 @@ tessera_process_wait_async (TesseraProcess      *self,
   if (g_task_return_error_if_cancelled (task))
     return;
 
+  waiter = g_new0 (Waiter, 1);
+  waiter->task = g_steal_pointer (&task);
+
   if (cancellable != NULL)
     {
-      g_autoptr(GSource) source = g_cancellable_source_new (cancellable);
-
-      /* The source dies with the task, so a wait that completes normally
-       * leaves nothing behind on the cancellable. */
-      g_task_attach_source (task, source, G_SOURCE_FUNC (waiter_cancelled_cb));
+      waiter->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (waiter_cancelled_cb), self, NULL);
+      g_source_attach (waiter->cancel_source, g_task_get_context (waiter->task));
     }
 
-  g_ptr_array_add (priv->waiters, g_steal_pointer (&task));
+  g_ptr_array_add (priv->waiters, waiter);
 }
 
 gboolean
@@ -378,14 +403,14 @@ tessera_process_set_exited (TesseraProcess *self,
     priv->error_message = g_strdup (error_message);
 
   waiters = g_steal_pointer (&priv->waiters);
-  priv->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  priv->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify)waiter_free);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXIT_STATUS]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   g_signal_emit (self, signals[EXITED], 0, exit_status);
 
   for (guint i = 0; i < waiters->len; i++)
-    g_task_return_int (g_ptr_array_index (waiters, i), exit_status);
+    g_task_return_int (((Waiter *)g_ptr_array_index (waiters, i))->task, exit_status);
 
   g_object_unref (self);
 }
