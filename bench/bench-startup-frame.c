@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- *   bench-startup-frame [--timeout SEC] [--settle SEC] -- COMMAND [ARGS...]
+ *   bench-startup-frame [--timeout SEC] [--settle SEC] [--smaps FILE] -- COMMAND [ARGS...]
  *
  * Starts COMMAND on the X server of $DISPLAY (a private Xvfb without a
  * window manager, see bench/bench-startup) and prints one line of
@@ -18,6 +18,9 @@
  *   rss_kb, pss_kb            the process started, after it settled
  *   tree_rss_kb, tree_pss_kb  it and every process it started
  *   procs     names of the processes it started (comm), comma-separated
+ *
+ * --smaps FILE keeps a copy of the app's /proc/PID/smaps, to see where its
+ * memory goes.
  *
  * Every process of the tree is killed before it exits: it is a child
  * subreaper, so orphans are handed to it and reaped here, and nothing is
@@ -291,9 +294,30 @@ end_everything (pid_t child,
 }
 
 static void
+copy_smaps (pid_t       pid,
+            const char *dest)
+{
+  char path[64];
+  char buf[65536];
+  FILE *in, *out;
+  size_t n;
+
+  snprintf (path, sizeof path, "/proc/%d/smaps", pid);
+  if ((in = fopen (path, "r")) == NULL)
+    return;
+  if ((out = fopen (dest, "w")) != NULL)
+    {
+      while ((n = fread (buf, 1, sizeof buf, in)) > 0)
+        fwrite (buf, 1, n, out);
+      fclose (out);
+    }
+  fclose (in);
+}
+
+static void
 usage (void)
 {
-  fprintf (stderr, "usage: bench-startup-frame [--timeout SEC] [--settle SEC] -- COMMAND [ARGS...]\n");
+  fprintf (stderr, "usage: bench-startup-frame [--timeout SEC] [--settle SEC] [--smaps FILE] -- COMMAND [ARGS...]\n");
   exit (2);
 }
 
@@ -303,6 +327,7 @@ main (int   argc,
 {
   double timeout_ms = 30000;
   double settle_ms = 2000;
+  const char *smaps_copy = NULL;
   Display *dpy;
   Window root;
   int damage_event, damage_error;
@@ -329,6 +354,8 @@ main (int   argc,
         timeout_ms = atof (argv[++argi]) * 1000;
       else if (strcmp (argv[argi], "--settle") == 0 && argi + 1 < argc)
         settle_ms = atof (argv[++argi]) * 1000;
+      else if (strcmp (argv[argi], "--smaps") == 0 && argi + 1 < argc)
+        smaps_copy = argv[++argi];
       else
         usage ();
     }
@@ -442,6 +469,8 @@ main (int   argc,
       int n = collect_tree (child, tree, MAX_TREE);
       long tree_rss = 0, tree_pss = 0;
 
+      if (smaps_copy != NULL)
+        copy_smaps (child, smaps_copy);
       for (int i = 0; i < n; i++)
         {
           tree_rss += tree[i].rss_kb > 0 ? tree[i].rss_kb : 0;
