@@ -862,6 +862,62 @@ test_operations (void)
   remove_tmp (tmp);
 }
 
+/* A worker thread's blocking write still signals on the main thread. */
+
+typedef struct
+{
+  TesseraProject *project;
+  GThread        *handler_thread;
+  gboolean        seen;
+} ThreadData;
+
+static void
+on_thread_file_changed (TesseraProject    *project,
+                        const char        *path,
+                        TesseraFileChange  change,
+                        const char        *old_path,
+                        ThreadData        *data)
+{
+  if (g_strcmp0 (path, "from-thread.txt") == 0)
+    {
+      data->handler_thread = g_thread_self ();
+      data->seen = TRUE;
+    }
+}
+
+static gpointer
+write_in_thread (gpointer user_data)
+{
+  ThreadData *data = user_data;
+  g_autoptr(GBytes) contents = bytes ("threaded");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (tessera_project_write (data->project, "from-thread.txt", contents, NULL, &error));
+  g_assert_no_error (error);
+  return NULL;
+}
+
+static void
+test_write_from_thread (void)
+{
+  g_autofree char *tmp = make_tmp ();
+  ThreadData data = { 0 };
+  GThread *thread;
+
+  data.project = open_dir (tmp);
+  g_signal_connect (data.project, "file-changed", G_CALLBACK (on_thread_file_changed), &data);
+  thread = g_thread_new ("writer", write_in_thread, &data);
+  g_thread_join (thread);
+  g_assert_false (data.seen);
+  while (!data.seen)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (data.handler_thread == g_thread_self ());
+
+  g_signal_handlers_disconnect_by_func (data.project, on_thread_file_changed, &data);
+  g_assert_finalize_object (data.project);
+  remove_tmp (tmp);
+}
+
 /* Outside changes */
 
 static void
@@ -1056,6 +1112,7 @@ main (int   argc,
   g_test_add_func ("/project/write/failure-keeps-old", test_write_failure_keeps_old);
   g_test_add_func ("/project/write/keeps-mode", test_write_keeps_mode);
   g_test_add_func ("/project/operations", test_operations);
+  g_test_add_func ("/project/write/from-thread", test_write_from_thread);
   g_test_add_func ("/project/monitor/external", test_external_changes);
   g_test_add_func ("/project/ignored", test_ignored);
   g_test_add_func ("/project/state-dir", test_state_dir);

@@ -108,6 +108,8 @@ struct _TesseraProject
 
   /* Main-context state. */
   GMainContext  *context;
+  /* The thread that opened the project: the one that iterates context. */
+  GThread       *owner_thread;
   GHashTable    *known;
   GHashTable    *echoes;
   GHashTable    *monitors;
@@ -829,6 +831,7 @@ start_monitoring (TesseraProject *self)
     return;
 
   self->context = g_main_context_ref_thread_default ();
+  self->owner_thread = g_thread_self ();
   add_monitor (self, "");
   for (guint i = 0; dirs != NULL && i < dirs->len; i++)
     add_monitor (self, g_ptr_array_index (dirs, i));
@@ -2062,28 +2065,35 @@ emit_op_changes (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The blocking variants may run in any thread; the signal still belongs to
- * the project's main context (directly, when that is the caller's). */
+/* The blocking variants may run in any thread (the session applies a
+ * model's edits in a worker); the signal still belongs to the project's
+ * main context, whose handlers may touch widgets. */
 static gboolean
 run_sync (Op            *op,
           GCancellable  *cancellable,
           GError       **error)
 {
+  TesseraProject *self = op->self;
   gboolean ok = op_run (op, cancellable, error);
-  GArray *changes = g_steal_pointer (&op->changes);
 
-  if (changes->len > 0)
+  if (op->changes->len == 0)
+    return ok;
+
+  if (g_thread_self () == self->owner_thread || g_main_context_is_owner (self->context))
     {
-      Op *emit = op_new (op->self, op->kind);
-
-      g_array_unref (emit->changes);
-      emit->changes = changes;
-      g_main_context_invoke_full (op->self->context, G_PRIORITY_DEFAULT,
-                                  emit_op_changes, emit, op_free);
+      apply_changes (self, op->changes);
     }
   else
     {
-      g_array_unref (changes);
+      g_autoptr(GSource) source = g_idle_source_new ();
+      Op *emit = op_new (self, op->kind);
+
+      g_array_unref (emit->changes);
+      emit->changes = g_steal_pointer (&op->changes);
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (source, "[tessera-project-emit]");
+      g_source_set_callback (source, emit_op_changes, emit, op_free);
+      g_source_attach (source, self->context);
     }
 
   return ok;

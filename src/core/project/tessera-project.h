@@ -109,7 +109,8 @@ GFile          *tessera_project_resolve_len        (TesseraProject       *self,
                                                     const char           *path,
                                                     gssize                len,
                                                     GError              **error);
-/* The relative path of @file, or NULL when it is not inside the root. */
+/* The relative path of @file, or NULL when it is not inside the root (or
+ * is the root itself). */
 char           *tessera_project_get_relative_path  (TesseraProject       *self,
                                                     GFile                *file);
 /* TRUE for paths the tree and syncs skip: .git, .tessera, node_modules and
@@ -119,7 +120,12 @@ gboolean        tessera_project_is_ignored         (TesseraProject       *self,
                                                     gboolean              is_directory);
 
 /* File operations. All are confined and emit ::file-changed. Writes are
- * atomic: the old content stays until the new one is complete. */
+ * atomic: the old content stays until the new one is complete.
+ * The blocking variants may be called from any thread; their signal is
+ * then emitted later on the project's main context (directly only on the
+ * thread that opened the project). Writes create missing parent folders,
+ * renames never replace an existing file (EXISTS), and deleting or
+ * renaming a symlink acts on the link. */
 void            tessera_project_write_async        (TesseraProject       *self,
                                                     const char           *path,
                                                     GBytes               *contents,
