@@ -12,6 +12,7 @@
 #include <libsoup/soup.h>
 
 #include "tessera-console-panel.h"
+#include "tessera-local-sandbox.h"
 #include "tessera-preview-pane.h"
 #include "tessera-run-panel.h"
 
@@ -103,14 +104,12 @@ on_request (SoupServer        *server,
 }
 
 static void
-site_start (Site *site)
+site_start_listening (Site *site)
 {
   g_autoptr(GError) error = NULL;
   GSList *uris;
   g_autofree char *uri = NULL;
 
-  site->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (site->server, NULL, on_request, site, NULL);
   soup_server_listen_local (site->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
   g_assert_no_error (error);
 
@@ -119,6 +118,14 @@ site_start (Site *site)
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   /* Without the trailing slash: "http://127.0.0.1:PORT". */
   site->base = g_strndup (uri, strlen (uri) - (g_str_has_suffix (uri, "/") ? 1 : 0));
+}
+
+static void
+site_start (Site *site)
+{
+  site->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (site->server, NULL, on_request, site, NULL);
+  site_start_listening (site);
 }
 
 static gboolean
@@ -636,6 +643,342 @@ test_run_panel_output (void)
   g_assert_finalize_object (panel);
 }
 
+/* Projects on disk */
+
+static char *
+make_project_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("tessera-preview-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static void
+remove_tree (const char *dir)
+{
+  const char *argv[] = { "rm", "-rf", dir, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+}
+
+static TesseraProject *
+create_project (const char *parent_dir)
+{
+  g_autoptr(GFile) parent = g_file_new_for_path (parent_dir);
+  g_autoptr(GError) error = NULL;
+  TesseraProject *project;
+
+  project = tessera_project_create (parent, "app", NULL, &error);
+  g_assert_no_error (error);
+  return project;
+}
+
+static void
+write_file (TesseraProject *project,
+            const char     *path,
+            const char     *contents)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (contents, strlen (contents));
+  g_autoptr(GError) error = NULL;
+
+  tessera_project_write (project, path, bytes, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* A server without live reload (as node or python apps are): it serves the
+ * project's files as they are on disk. */
+static void
+on_project_request (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  TesseraProject *project = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+  const char *relative = g_str_equal (path, "/") ? "index.html" : path + 1;
+
+  current->app.n_requests++;
+  bytes = tessera_project_read (project, relative, NULL, NULL);
+  if (bytes == NULL)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+static const char tall_page[] =
+  "<!doctype html><body><h1 id='title'>%s</h1><div style='height:5000px'></div></body>";
+
+static void
+test_reload_on_file_change (void)
+{
+  g_autofree char *dir = make_project_dir ();
+  g_autoptr(TesseraProject) project = create_project (dir);
+  g_autofree char *page = g_strdup_printf (tall_page, "First");
+  g_autofree char *scroll = NULL;
+  g_autofree char *title = NULL;
+  Fixture fixture = { 0 };
+  GtkWindow *window;
+  guint requests_before;
+
+  current = &fixture;
+  write_file (project, "index.html", page);
+
+  fixture.app.server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (fixture.app.server, NULL, on_project_request, project, NULL);
+  site_start_listening (&fixture.app);
+
+  fixture.pane = g_object_ref_sink (tessera_preview_pane_new (project));
+  fixture.view = tessera_preview_pane_get_web_view (fixture.pane);
+  g_signal_connect (fixture.view, "load-changed", G_CALLBACK (on_load_changed), &fixture);
+  fixture.decisions = g_ptr_array_new_with_free_func (g_free);
+  fixture.started = g_ptr_array_new_with_free_func (g_free);
+  window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (window, 900, 700);
+  gtk_window_set_child (window, GTK_WIDGET (fixture.pane));
+  gtk_window_present (window);
+
+  g_assert_false (tessera_preview_pane_get_live_reload (fixture.pane));
+  load_and_wait (&fixture, "/");
+  g_free (evaluate (&fixture, "window.scrollTo(0, 600); 'ok'", NULL));
+
+  /* A burst of writes (an AI turn) is one reload, at the same scroll
+   * position. The project emits ::file-changed as each write completes,
+   * all before the main loop runs again. */
+  requests_before = fixture.app.n_requests;
+  fixture.load_finished = FALSE;
+  g_free (page);
+  page = g_strdup_printf (tall_page, "Second");
+  write_file (project, "style.css", "body { color: red }");
+  write_file (project, "index.html", page);
+  write_file (project, "app.js", "console.log('hi')");
+  /* Not the app's files: no reload for these alone. */
+  write_file (project, ".tessera/draft", "x");
+  WAIT_FOR (fixture.load_finished, "the reload");
+  g_assert_cmpuint (fixture.app.n_requests - requests_before, ==, 1);
+
+  title = evaluate (&fixture, "document.getElementById('title').textContent", NULL);
+  g_assert_cmpstr (title, ==, "Second");
+  scroll = evaluate (&fixture, "String(window.scrollY)", NULL);
+  g_assert_cmpstr (scroll, ==, "600");
+
+  gtk_window_destroy (window);
+  g_assert_finalize_object (fixture.pane);
+  g_ptr_array_unref (fixture.decisions);
+  g_ptr_array_unref (fixture.started);
+  soup_server_disconnect (fixture.app.server);
+  g_clear_object (&fixture.app.server);
+  g_free (fixture.app.base);
+  g_clear_object (&project);
+  remove_tree (dir);
+  current = NULL;
+}
+
+static gboolean
+runner_reached (TesseraRunner      *runner,
+                TesseraRunnerState  state)
+{
+  return tessera_runner_get_state (runner) == state;
+}
+
+static void
+on_sandbox_stopped (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  tessera_sandbox_stop_finish (TESSERA_SANDBOX (object), result, &error);
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static void
+test_runner_static_project (void)
+{
+  g_autofree char *dir = make_project_dir ();
+  g_autoptr(TesseraProject) project = create_project (dir);
+  g_autoptr(TesseraLocalSandbox) sandbox = NULL;
+  g_autoptr(TesseraRunner) runner = NULL;
+  g_autoptr(TesseraRunPanel) run_panel = NULL;
+  g_autofree char *page = g_strdup_printf (tall_page, "Before the edit");
+  g_autofree char *title = NULL;
+  g_autofree char *log = NULL;
+  Fixture fixture = { 0 };
+  GtkWindow *window;
+  GtkWidget *box;
+  gboolean stopped = FALSE;
+
+  current = &fixture;
+  write_file (project, "index.html", page);
+
+  sandbox = tessera_local_sandbox_new (tessera_project_get_root (project));
+  runner = tessera_runner_new (project, TESSERA_SANDBOX (sandbox));
+
+  fixture.pane = g_object_ref_sink (tessera_preview_pane_new (project));
+  fixture.view = tessera_preview_pane_get_web_view (fixture.pane);
+  g_signal_connect (fixture.view, "load-changed", G_CALLBACK (on_load_changed), &fixture);
+  fixture.decisions = g_ptr_array_new_with_free_func (g_free);
+  fixture.started = g_ptr_array_new_with_free_func (g_free);
+  run_panel = g_object_ref_sink (tessera_run_panel_new ());
+
+  window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (window, 900, 900);
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_vexpand (GTK_WIDGET (fixture.pane), TRUE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (fixture.pane));
+  gtk_widget_set_size_request (GTK_WIDGET (run_panel), -1, 200);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (run_panel));
+  gtk_window_set_child (window, box);
+  gtk_window_present (window);
+
+  tessera_preview_pane_set_runner (fixture.pane, runner);
+  tessera_run_panel_set_runner (run_panel, runner);
+  g_assert_cmpstr (visible_state (&fixture), ==, "waiting");
+
+  tessera_runner_start (runner);
+  WAIT_FOR (runner_reached (runner, TESSERA_RUNNER_READY) && fixture.load_finished,
+            "the static project to run");
+  g_assert_true (tessera_preview_pane_get_live_reload (fixture.pane));
+  g_assert_cmpstr (tessera_preview_pane_get_url (fixture.pane), ==, tessera_runner_get_url (runner));
+  g_assert_cmpstr (visible_state (&fixture), ==, "ready");
+  title = evaluate (&fixture, "document.getElementById('title').textContent", NULL);
+  g_assert_cmpstr (title, ==, "Before the edit");
+
+  /* The server's live reload brings the edit in. */
+  fixture.load_finished = FALSE;
+  g_free (page);
+  page = g_strdup_printf (tall_page, "After the edit");
+  write_file (project, "index.html", page);
+  WAIT_FOR (fixture.load_finished, "the live reload");
+  g_clear_pointer (&title, g_free);
+  title = evaluate (&fixture, "document.getElementById('title').textContent", NULL);
+  g_assert_cmpstr (title, ==, "After the edit");
+
+  /* The run panel follows the runner's status. */
+  g_assert_nonnull (find_descendant (GTK_WIDGET (run_panel), GTK_TYPE_LABEL,
+                                     tessera_runner_get_status_message (runner)));
+
+  tessera_runner_stop (runner);
+  WAIT_FOR (g_strcmp0 (visible_state (&fixture), "waiting") == 0, "the stopped state");
+  tessera_sandbox_stop_async (TESSERA_SANDBOX (sandbox), NULL, on_sandbox_stopped, &stopped);
+  WAIT_FOR (stopped, "the sandbox to stop");
+
+  gtk_window_destroy (window);
+  g_assert_finalize_object (fixture.pane);
+  g_clear_object (&run_panel);
+  g_ptr_array_unref (fixture.decisions);
+  g_ptr_array_unref (fixture.started);
+  g_clear_object (&runner);
+  g_clear_object (&sandbox);
+  g_clear_object (&project);
+  remove_tree (dir);
+  current = NULL;
+}
+
+typedef struct
+{
+  char *message;
+  char *source;
+  guint n_calls;
+} RunFix;
+
+static void
+on_run_fix (TesseraRunPanel *panel,
+            const char      *message,
+            const char      *source,
+            guint            line,
+            RunFix          *fix)
+{
+  g_free (fix->message);
+  g_free (fix->source);
+  fix->message = g_strdup (message);
+  fix->source = g_strdup (source);
+  fix->n_calls++;
+}
+
+static gboolean
+panel_text_contains (TesseraRunPanel *panel,
+                     const char      *needle)
+{
+  g_autofree char *text = tessera_run_panel_get_text (panel);
+
+  return strstr (text, needle) != NULL;
+}
+
+static void
+test_run_panel_command (void)
+{
+  g_autofree char *dir = make_project_dir ();
+  g_autoptr(TesseraProject) project = create_project (dir);
+  g_autoptr(TesseraLocalSandbox) sandbox = NULL;
+  g_autoptr(TesseraRunner) runner = NULL;
+  TesseraRunPanel *panel;
+  GtkWindow *window;
+  GtkWidget *entry;
+  RunFix fix = { 0 };
+  gboolean stopped = FALSE;
+
+  sandbox = tessera_local_sandbox_new (tessera_project_get_root (project));
+  runner = tessera_runner_new (project, TESSERA_SANDBOX (sandbox));
+
+  panel = g_object_ref_sink (tessera_run_panel_new ());
+  g_signal_connect (panel, "fix-with-ai", G_CALLBACK (on_run_fix), &fix);
+  window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_child (window, GTK_WIDGET (panel));
+  gtk_window_present (window);
+  tessera_run_panel_set_runner (panel, runner);
+
+  entry = find_descendant (GTK_WIDGET (panel), GTK_TYPE_ENTRY, NULL);
+  g_assert_nonnull (entry);
+
+  /* Output streams into the panel, then the exit status. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "echo first-line; echo second-line >&2; exit 3");
+  g_signal_emit_by_name (entry, "activate");
+  WAIT_FOR (gtk_widget_get_sensitive (entry), "the command to end");
+  g_assert_true (panel_text_contains (panel, "first-line"));
+  g_assert_true (panel_text_contains (panel, "second-line"));
+  g_assert_true (panel_text_contains (panel, "failed with exit status 3"));
+
+  /* A failed command offers "Fix with AI", with the command and output. */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "run.fix-with-ai", NULL);
+  g_assert_cmpuint (fix.n_calls, ==, 1);
+  g_assert_cmpstr (fix.source, ==, "echo first-line; echo second-line >&2; exit 3");
+  g_assert_nonnull (strstr (fix.message, "first-line"));
+  g_assert_nonnull (strstr (fix.message, "second-line"));
+
+  /* A command that succeeds takes the offer away. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "echo fine");
+  g_signal_emit_by_name (entry, "activate");
+  WAIT_FOR (gtk_widget_get_sensitive (entry), "the second command to end");
+  g_assert_true (panel_text_contains (panel, "“echo fine” finished"));
+  g_assert_false (find_descendant (GTK_WIDGET (panel), GTK_TYPE_BUTTON, "Fix with AI") != NULL &&
+                  gtk_widget_get_visible (find_descendant (GTK_WIDGET (panel), GTK_TYPE_BUTTON, "Fix with AI")));
+
+  tessera_sandbox_stop_async (TESSERA_SANDBOX (sandbox), NULL, on_sandbox_stopped, &stopped);
+  WAIT_FOR (stopped, "the sandbox to stop");
+
+  gtk_window_destroy (window);
+  g_assert_finalize_object (panel);
+  g_free (fix.message);
+  g_free (fix.source);
+  g_clear_object (&runner);
+  g_clear_object (&sandbox);
+  g_clear_object (&project);
+  remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -657,6 +1000,9 @@ main (int   argc,
   ADD ("status-when-waiting", test_status_when_waiting);
 #undef ADD
   g_test_add_func ("/preview/run-panel/output", test_run_panel_output);
+  g_test_add_func ("/preview/run-panel/command", test_run_panel_command);
+  g_test_add_func ("/preview/project/reload-on-file-change", test_reload_on_file_change);
+  g_test_add_func ("/preview/project/runner-static", test_runner_static_project);
 
   return g_test_run ();
 }

@@ -38,7 +38,7 @@ struct _TesseraPreviewPane
   AdwBin parent_instance;
 
   TesseraProject *project;
-  GObject *runner;
+  TesseraRunner *runner;
 
   WebKitWebContext *web_context;
   WebKitNetworkSession *network_session;
@@ -732,30 +732,17 @@ reload_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-is_internal_path (const char *path)
-{
-  static const char * const prefixes[] = { ".tessera", ".git", "node_modules" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
-    {
-      gsize len = strlen (prefixes[i]);
-
-      if (strncmp (path, prefixes[i], len) == 0 && (path[len] == '\0' || path[len] == '/'))
-        return TRUE;
-    }
-
-  return FALSE;
-}
-
 static void
 on_file_changed (TesseraPreviewPane *self,
                  const char         *path,
-                 int                 change,
+                 TesseraFileChange   change,
                  const char         *old_path,
-                 GObject            *project)
+                 TesseraProject     *project)
 {
-  if (self->live_reload || self->url == NULL || path == NULL || is_internal_path (path))
+  /* The server's own script reloads the page when it can; .tessera/ and
+   * node_modules/ changes (installs, history) are not the app's. */
+  if (self->live_reload || self->url == NULL || path == NULL ||
+      tessera_project_is_ignored (project, path, FALSE))
     return;
 
   if (self->reload_source == 0)
@@ -815,7 +802,11 @@ restart_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
-  g_signal_emit (widget, signals[RESTART], 0);
+  TesseraPreviewPane *self = TESSERA_PREVIEW_PANE (widget);
+
+  if (self->runner != NULL)
+    tessera_runner_restart (self->runner);
+  g_signal_emit (self, signals[RESTART], 0);
 }
 
 static void
@@ -968,7 +959,7 @@ tessera_preview_pane_class_init (TesseraPreviewPaneClass *klass)
 
   properties[PROP_PROJECT] =
     g_param_spec_object ("project", NULL, NULL,
-                         G_TYPE_OBJECT,
+                         TESSERA_TYPE_PROJECT,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_URL] =
     g_param_spec_string ("url", NULL, NULL,
@@ -1171,7 +1162,7 @@ tessera_preview_pane_init (TesseraPreviewPane *self)
 TesseraPreviewPane *
 tessera_preview_pane_new (TesseraProject *project)
 {
-  g_return_val_if_fail (project == NULL || G_IS_OBJECT (project), NULL);
+  g_return_val_if_fail (project == NULL || TESSERA_IS_PROJECT (project), NULL);
 
   return g_object_new (TESSERA_TYPE_PREVIEW_PANE, "project", project, NULL);
 }
@@ -1375,17 +1366,76 @@ tessera_preview_pane_get_console_panel (TesseraPreviewPane *self)
 /* Runner following */
 
 static void
+append_output (TesseraPreviewPane *self,
+               const char         *text)
+{
+  static GRegex *escapes;
+
+  g_autofree char *plain = NULL;
+
+  if (g_once_init_enter (&escapes))
+    g_once_init_leave (&escapes,
+                       g_regex_new ("\x1b(\\[[0-?]*[ -/]*[@-~]|\\][^\x07\x1b]*(\x07|\x1b\\\\)?|.)",
+                                    G_REGEX_OPTIMIZE, 0, NULL));
+
+  plain = g_regex_replace_literal (escapes, text, -1, 0, "", 0, NULL);
+  if (plain == NULL)
+    return;
+
+  g_string_append (self->output_tail, plain);
+  if (self->output_tail->len > MAX_OUTPUT_TAIL)
+    g_string_erase (self->output_tail, 0, self->output_tail->len - MAX_OUTPUT_TAIL);
+}
+
+static void
+on_runner_output (TesseraPreviewPane   *self,
+                  TesseraProcessStream  stream,
+                  const char           *text,
+                  TesseraRunner        *runner)
+{
+  append_output (self, text);
+}
+
+static void
 sync_from_runner (TesseraPreviewPane *self)
 {
-  g_autofree char *status = NULL;
-  g_autofree char *url = NULL;
+  TesseraRunnerState state;
+  const char *status;
 
   if (self->runner == NULL)
     return;
 
-  g_object_get (self->runner, "status-message", &status, "url", &url, NULL);
-  tessera_preview_pane_set_status (self, status, url == NULL);
-  tessera_preview_pane_set_url (self, url);
+  state = tessera_runner_get_state (self->runner);
+  status = tessera_runner_get_status_message (self->runner);
+
+  tessera_preview_pane_set_live_reload (self, tessera_runner_get_live_reload (self->runner));
+
+  switch (state)
+    {
+    case TESSERA_RUNNER_READY:
+      tessera_preview_pane_set_status (self, status, FALSE);
+      tessera_preview_pane_set_url (self, tessera_runner_get_url (self->runner));
+      break;
+
+    case TESSERA_RUNNER_CRASHED:
+      tessera_preview_pane_set_url (self, NULL);
+      tessera_preview_pane_set_status (self, status, FALSE);
+      tessera_preview_pane_show_crashed (self, status, self->output_tail->str);
+      break;
+
+    case TESSERA_RUNNER_INSTALLING:
+    case TESSERA_RUNNER_STARTING:
+      tessera_preview_pane_set_url (self, NULL);
+      tessera_preview_pane_set_status (self, status, TRUE);
+      break;
+
+    case TESSERA_RUNNER_IDLE:
+    case TESSERA_RUNNER_STOPPED:
+    default:
+      tessera_preview_pane_set_url (self, NULL);
+      tessera_preview_pane_set_status (self, status, FALSE);
+      break;
+    }
 }
 
 void
@@ -1393,22 +1443,46 @@ tessera_preview_pane_set_runner (TesseraPreviewPane *self,
                                  TesseraRunner      *runner)
 {
   g_return_if_fail (TESSERA_IS_PREVIEW_PANE (self));
-  g_return_if_fail (runner == NULL || G_IS_OBJECT (runner));
+  g_return_if_fail (runner == NULL || TESSERA_IS_RUNNER (runner));
 
-  if ((GObject *)runner == self->runner)
+  if (runner == self->runner)
     return;
 
   if (self->runner != NULL)
     g_signal_handlers_disconnect_by_data (self->runner, self);
-  g_set_object (&self->runner, (GObject *)runner);
+  g_set_object (&self->runner, runner);
   g_string_truncate (self->output_tail, 0);
 
   if (self->runner != NULL)
     {
+      const char *log = tessera_runner_get_log (self->runner);
+
+      if (log != NULL)
+        append_output (self, log);
+
+      g_signal_connect_object (self->runner, "notify::state",
+                               G_CALLBACK (sync_from_runner), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->runner, "notify::status-message",
                                G_CALLBACK (sync_from_runner), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->runner, "notify::url",
                                G_CALLBACK (sync_from_runner), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->runner, "notify::live-reload",
+                               G_CALLBACK (sync_from_runner), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->runner, "output",
+                               G_CALLBACK (on_runner_output), self, G_CONNECT_SWAPPED);
       sync_from_runner (self);
     }
+  else if (!self->disposed)
+    {
+      tessera_preview_pane_set_url (self, NULL);
+      tessera_preview_pane_set_status (self, NULL, FALSE);
+    }
+}
+
+TesseraRunner *
+tessera_preview_pane_get_runner (TesseraPreviewPane *self)
+{
+  g_return_val_if_fail (TESSERA_IS_PREVIEW_PANE (self), NULL);
+
+  return self->runner;
 }

@@ -9,10 +9,9 @@
 #include <webkit/webkit.h>
 
 #include "tessera-project.h"
+#include "tessera-runner.h"
 
 G_BEGIN_DECLS
-
-typedef struct _TesseraRunner TesseraRunner;
 
 #define TESSERA_TYPE_PREVIEW_PANE (tessera_preview_pane_get_type ())
 G_DECLARE_FINAL_TYPE (TesseraPreviewPane, tessera_preview_pane, TESSERA, PREVIEW_PANE, AdwBin)
@@ -23,6 +22,7 @@ TesseraProject     *tessera_preview_pane_get_project    (TesseraPreviewPane *sel
 /* Follows @runner's state, status message and URL (NULL: none). */
 void                tessera_preview_pane_set_runner     (TesseraPreviewPane *self,
                                                          TesseraRunner      *runner);
+TesseraRunner      *tessera_preview_pane_get_runner     (TesseraPreviewPane *self);
 /* Loads @url and pins navigation to its origin. NULL shows the waiting
  * state again. */
 void                tessera_preview_pane_set_url        (TesseraPreviewPane *self,

@@ -22,7 +22,8 @@ struct _TesseraRunPanel
 {
   GtkWidget parent_instance;
 
-  GObject *runner;
+  TesseraRunner *runner;
+  TesseraProcess *command;
   GCancellable *cancellable;
 
   /* Template children */
@@ -266,7 +267,10 @@ tessera_run_panel_dispose (GObject *object)
   GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
-  tessera_run_panel_set_runner (self, NULL);
+  g_clear_object (&self->command);
+  if (self->runner != NULL)
+    g_signal_handlers_disconnect_by_data (self->runner, self);
+  g_clear_object (&self->runner);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_RUN_PANEL);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
@@ -383,7 +387,7 @@ tessera_run_panel_new (void)
 static void
 sync_status (TesseraRunPanel *self)
 {
-  g_autofree char *status = NULL;
+  TesseraRunnerState state;
 
   if (self->runner == NULL)
     {
@@ -391,22 +395,109 @@ sync_status (TesseraRunPanel *self)
       return;
     }
 
-  g_object_get (self->runner, "status-message", &status, NULL);
-  tessera_run_panel_set_status (self, status, FALSE);
+  state = tessera_runner_get_state (self->runner);
+  tessera_run_panel_set_status (self,
+                                tessera_runner_get_status_message (self->runner),
+                                state == TESSERA_RUNNER_INSTALLING || state == TESSERA_RUNNER_STARTING);
+}
+
+static void
+on_runner_output (TesseraRunPanel      *self,
+                  TesseraProcessStream  stream,
+                  const char           *text,
+                  TesseraRunner        *runner)
+{
+  tessera_run_panel_append (self, text, -1);
+}
+
+typedef struct
+{
+  TesseraRunPanel *self;
+  char *command_line;
+} CommandData;
+
+static void
+command_data_free (CommandData *data)
+{
+  g_clear_object (&data->self);
+  g_free (data->command_line);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CommandData, command_data_free)
+
+static void
+on_command_exited (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(CommandData) data = user_data;
+  TesseraProcess *process = TESSERA_PROCESS (object);
+  g_autoptr(GError) error = NULL;
+  int exit_status = 0;
+
+  if (!tessera_process_wait_finish (process, result, &exit_status, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      command_finished (data->self, data->command_line, -1, error->message);
+    }
+  else
+    {
+      command_finished (data->self, data->command_line, exit_status,
+                        tessera_process_get_error_message (process));
+    }
+
+  if (data->self->command == process)
+    g_clear_object (&data->self->command);
+}
+
+static void
+on_command_started (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(CommandData) data = user_data;
+  g_autoptr(TesseraProcess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  TesseraRunPanel *self = data->self;
+
+  process = tessera_runner_run_command_finish (TESSERA_RUNNER (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (process == NULL)
+    {
+      command_finished (self, data->command_line, -1, error->message);
+      return;
+    }
+
+  g_set_object (&self->command, process);
+  tessera_process_wait_async (process, self->cancellable, on_command_exited,
+                              g_steal_pointer (&data));
 }
 
 static void
 on_command_activate (TesseraRunPanel *self,
                      GtkEntry        *entry)
 {
+  CommandData *data;
   g_autofree char *command_line = NULL;
 
   command_line = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry))));
-  if (command_line[0] == '\0' || self->runner == NULL)
+  if (command_line[0] == '\0' || self->runner == NULL || self->command != NULL)
     return;
 
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  gtk_widget_set_sensitive (GTK_WIDGET (entry), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->fix_button), FALSE);
   self->command_start = self->plain->len;
-  command_finished (self, command_line, 127, _("running commands is not available yet"));
+
+  data = g_new0 (CommandData, 1);
+  data->self = g_object_ref (self);
+  data->command_line = g_steal_pointer (&command_line);
+  tessera_runner_run_command_async (self->runner, data->command_line, self->cancellable,
+                                    on_command_started, data);
 }
 
 static void
@@ -414,6 +505,13 @@ stop_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
+  TesseraRunPanel *self = TESSERA_RUN_PANEL (widget);
+
+  /* A running command goes first; the app only when none is running. */
+  if (self->command != NULL && tessera_process_get_running (self->command))
+    tessera_process_kill (self->command);
+  else if (self->runner != NULL)
+    tessera_runner_stop (self->runner);
 }
 
 static void
@@ -421,6 +519,10 @@ restart_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
+  TesseraRunPanel *self = TESSERA_RUN_PANEL (widget);
+
+  if (self->runner != NULL)
+    tessera_runner_restart (self->runner);
 }
 
 void
@@ -428,20 +530,53 @@ tessera_run_panel_set_runner (TesseraRunPanel *self,
                               TesseraRunner   *runner)
 {
   g_return_if_fail (TESSERA_IS_RUN_PANEL (self));
+  g_return_if_fail (runner == NULL || TESSERA_IS_RUNNER (runner));
 
-  if (self->runner != NULL && (GObject *)runner == self->runner)
+  if (self->runner != NULL && runner == self->runner)
     return;
 
   if (self->runner != NULL)
     g_signal_handlers_disconnect_by_data (self->runner, self);
-  g_set_object (&self->runner, (GObject *)runner);
+  g_set_object (&self->runner, runner);
+  if (self->command != NULL)
+    {
+      g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+      self->cancellable = g_cancellable_new ();
+      g_clear_object (&self->command);
+    }
+
+  if (self->terminal != NULL)
+    tessera_run_panel_clear (self);
 
   if (self->runner != NULL)
-    g_signal_connect_object (self->runner, "notify::status-message",
-                             G_CALLBACK (sync_status), self, G_CONNECT_SWAPPED);
+    {
+      const char *log = tessera_runner_get_log (self->runner);
+
+      /* The panel may open after the app started: show what was said. */
+      if (log != NULL)
+        tessera_run_panel_append (self, log, -1);
+
+      g_signal_connect_object (self->runner, "notify::status-message",
+                               G_CALLBACK (sync_status), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->runner, "notify::state",
+                               G_CALLBACK (sync_status), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->runner, "output",
+                               G_CALLBACK (on_runner_output), self, G_CONNECT_SWAPPED);
+    }
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "run.stop", self->runner != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "run.restart", self->runner != NULL);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->command_entry), self->runner != NULL);
-  sync_status (self);
+  if (self->command_entry != NULL)
+    gtk_widget_set_sensitive (GTK_WIDGET (self->command_entry), self->runner != NULL);
+  if (self->status_label != NULL)
+    sync_status (self);
+}
+
+TesseraRunner *
+tessera_run_panel_get_runner (TesseraRunPanel *self)
+{
+  g_return_val_if_fail (TESSERA_IS_RUN_PANEL (self), NULL);
+
+  return self->runner;
 }

@@ -7,9 +7,9 @@
 
 #include <adwaita.h>
 
-G_BEGIN_DECLS
+#include "tessera-runner.h"
 
-typedef struct _TesseraRunner TesseraRunner;
+G_BEGIN_DECLS
 
 #define TESSERA_TYPE_RUN_PANEL (tessera_run_panel_get_type ())
 G_DECLARE_FINAL_TYPE (TesseraRunPanel, tessera_run_panel, TESSERA, RUN_PANEL, GtkWidget)
@@ -18,6 +18,7 @@ TesseraRunPanel *tessera_run_panel_new         (void);
 /* Shows @runner's status and output, and runs commands through it. */
 void             tessera_run_panel_set_runner  (TesseraRunPanel *self,
                                                 TesseraRunner   *runner);
+TesseraRunner   *tessera_run_panel_get_runner  (TesseraRunPanel *self);
 /* Appends raw process output (ANSI colours are rendered). */
 void             tessera_run_panel_append      (TesseraRunPanel *self,
                                                 const char      *data,
