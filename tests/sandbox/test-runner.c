@@ -383,6 +383,47 @@ test_python (Fixture       *fixture,
   g_assert_cmpstr (body, ==, "hello from python");
 }
 
+static gboolean
+have_ipv6_loopback (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+
+  return socket != NULL && g_socket_bind (socket, address, FALSE, NULL);
+}
+
+static void
+test_ipv6_localhost (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *body = NULL;
+
+  SKIP_UNLESS ("python3");
+  if (!have_ipv6_loopback ())
+    {
+      g_test_skip ("no IPv6 loopback here");
+      return;
+    }
+
+  /* As Vite does under Node when "localhost" resolves to ::1 first. */
+  write_file (fixture, "app.py",
+              "import http.server, os, socket\n"
+              "class Server(http.server.HTTPServer):\n"
+              "    address_family = socket.AF_INET6\n"
+              "port = int(os.environ['PORT'])\n"
+              "print(f'  Local:   http://localhost:{port}/')\n"
+              "Server(('::1', port), http.server.SimpleHTTPRequestHandler).serve_forever()\n");
+  open_project (fixture);
+
+  tessera_runner_start (fixture->runner);
+  g_assert_cmpint (wait_settled (fixture->runner), ==, TESSERA_RUNNER_READY);
+  g_assert_true (g_str_has_prefix (tessera_runner_get_url (fixture->runner), "http://localhost:"));
+  body = fetch (tessera_runner_get_url (fixture->runner));
+  g_assert_nonnull (strstr (body, "app.py"));
+}
+
 static void
 test_python_requirements (Fixture       *fixture,
                           gconstpointer  data)
@@ -497,6 +538,7 @@ main (int   argc,
   ADD ("/sandbox/runner/static", test_static);
   ADD ("/sandbox/runner/node", test_node);
   ADD ("/sandbox/runner/python", test_python);
+  ADD ("/sandbox/runner/ipv6-localhost", test_ipv6_localhost);
   ADD ("/sandbox/runner/python-requirements", test_python_requirements);
   ADD ("/sandbox/runner/crash", test_crash);
   ADD ("/sandbox/runner/run-command-setting", test_run_command_setting);

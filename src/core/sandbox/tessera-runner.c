@@ -522,6 +522,27 @@ probe_send_cb (GObject      *object,
   probe_done (self);
 }
 
+/* Asks @probe_url; the app is then ready at @ready_url. */
+static void
+send_probe (TesseraRunner *self,
+            Ticket        *ticket,
+            const char    *probe_url,
+            const char    *ready_url)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_HEAD, probe_url);
+
+  if (msg == NULL)
+    {
+      ticket_free (ticket);
+      probe_done (self);
+      return;
+    }
+
+  g_object_set_data_full (G_OBJECT (msg), "tessera-url", g_strdup (ready_url), g_free);
+  soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, self->cancellable,
+                           probe_send_cb, ticket);
+}
+
 static void
 probe_expose_cb (GObject      *object,
                  GAsyncResult *result,
@@ -531,7 +552,6 @@ probe_expose_cb (GObject      *object,
   TesseraRunner *self = ticket->self;
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
 
   url = tessera_sandbox_expose_port_finish (TESSERA_SANDBOX (object), result, &error);
   if (!ticket_valid (ticket))
@@ -551,16 +571,18 @@ probe_expose_cb (GObject      *object,
       return;
     }
 
-  msg = soup_message_new (SOUP_METHOD_HEAD, url);
-  if (msg == NULL)
+  /* Vite and others listen on "localhost", which Node may bind to ::1
+   * only: ask there too, and show "localhost" if only that answers. */
+  if (g_str_has_prefix (url, "http://127.0.0.1:"))
     {
-      probe_done (self);
-      return;
-    }
-  g_object_set_data_full (G_OBJECT (msg), "tessera-url", g_strdup (url), g_free);
+      g_autofree char *ipv6 = g_strconcat ("http://[::1]:", url + strlen ("http://127.0.0.1:"), NULL);
+      g_autofree char *named = g_strconcat ("http://localhost:", url + strlen ("http://127.0.0.1:"), NULL);
 
-  soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, self->cancellable,
-                           probe_send_cb, g_steal_pointer (&ticket));
+      self->probes_pending++;
+      send_probe (self, ticket_new (self), ipv6, named);
+    }
+
+  send_probe (self, g_steal_pointer (&ticket), url, url);
 }
 
 static void
