@@ -213,7 +213,7 @@ main (int   argc,
       char *argv[])
 {
   const char *env = g_getenv ("TESSERA_FUZZ_ITERATIONS");
-  guint iterations = env ? (guint)atoi (env) : 4000;
+  guint iterations = env ? (guint)atoi (env) : 2500;
   GRand *rand = g_rand_new_with_seed (20261122);
 
   /* TAP, like the other tests. */
