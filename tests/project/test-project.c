@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -753,6 +754,47 @@ test_write_keeps_mode (void)
   remove_tmp (tmp);
 }
 
+/* A symlink swapped in after a path was checked (by code running in the
+ * sandbox, say) must not redirect the operation outside. */
+static void
+test_no_follow_after_check (void)
+{
+  g_autofree char *tmp = make_tmp ();
+  g_autofree char *outside = make_tmp ();
+  g_autofree char *root_real = realpath (tmp, NULL);
+  g_autofree char *sub = g_build_filename (root_real, "sub", NULL);
+  g_autofree char *through = g_build_filename (root_real, "sub", "x.txt", NULL);
+  g_autofree char *doomed = g_build_filename (root_real, "sub", "secret.txt", NULL);
+  g_autofree char *link = g_build_filename (root_real, "link", NULL);
+  g_autofree char *secret = g_build_filename (outside, "secret.txt", NULL);
+  g_autofree char *after = NULL;
+  g_autoptr(GError) error = NULL;
+  struct stat st;
+
+  write_file (outside, "secret.txt", "top secret");
+  g_assert_cmpint (symlink (outside, sub), ==, 0);
+  g_assert_cmpint (symlink (secret, link), ==, 0);
+
+  g_assert_false (tessera_path_write_atomic (root_real, through, "sub/x.txt", (const guint8 *) "x", 1, NULL, &error));
+  g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
+  g_clear_error (&error);
+  g_assert_false (tessera_path_remove_tree_in (root_real, doomed, "sub/secret.txt", NULL, &error));
+  g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_entries (outside, NULL), ==, 1);
+
+  /* A link planted as the last component is replaced, not written through. */
+  g_assert_true (tessera_path_write_atomic (root_real, link, "link", (const guint8 *) "mine", 4, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lstat (link, &st), ==, 0);
+  g_assert_true (S_ISREG (st.st_mode));
+  after = read_file (outside, "secret.txt");
+  g_assert_cmpstr (after, ==, "top secret");
+
+  remove_tmp (tmp);
+  remove_tmp (outside);
+}
+
 /* Operations and their signals */
 
 static void
@@ -1113,6 +1155,7 @@ main (int   argc,
   g_test_add_func ("/project/write/keeps-mode", test_write_keeps_mode);
   g_test_add_func ("/project/operations", test_operations);
   g_test_add_func ("/project/write/from-thread", test_write_from_thread);
+  g_test_add_func ("/project/write/no-follow-after-check", test_no_follow_after_check);
   g_test_add_func ("/project/monitor/external", test_external_changes);
   g_test_add_func ("/project/ignored", test_ignored);
   g_test_add_func ("/project/state-dir", test_state_dir);

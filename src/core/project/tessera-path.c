@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#define _GNU_SOURCE
 #define G_LOG_DOMAIN "tessera-project"
 
 #include "config.h"
@@ -251,40 +252,143 @@ set_errno_error (GError     **error,
   return FALSE;
 }
 
+int
+tessera_path_open_parent (const char  *root_real,
+                          const char  *path,
+                          const char  *display,
+                          const char **base,
+                          GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_auto(GStrv) parts = NULL;
+  const char *below;
+  int errsv;
+  int fd;
+
+  *base = strrchr (path, '/');
+  *base = *base != NULL ? *base + 1 : path;
+
+  if (root_real == NULL)
+    {
+      fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0)
+        return (errsv = errno, set_errno_error (error, errsv, _("Could not open the folder of “%s”: %s."),
+                                                display, g_strerror (errsv)), -1);
+      return fd;
+    }
+
+  if (!tessera_path_is_inside (root_real, dir))
+    {
+      g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH,
+                   _("“%s” is outside the project folder."), display);
+      return -1;
+    }
+
+  /* The root was resolved when the project was opened; below it, every
+   * folder is opened without following symlinks, so that one swapped in
+   * since the path was checked (by code running in the sandbox, say)
+   * cannot redirect the operation outside. */
+  fd = open (root_real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return (errsv = errno, set_errno_error (error, errsv, _("Could not open the folder of “%s”: %s."),
+                                            display, g_strerror (errsv)), -1);
+
+  below = dir + strlen (root_real);
+  parts = g_strsplit (below, "/", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      int next;
+
+      if (parts[i][0] == '\0')
+        continue;
+      next = openat (fd, parts[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      errsv = errno;
+      close (fd);
+      if (next < 0)
+        {
+          if (errsv == ELOOP || errsv == ENOTDIR)
+            g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH,
+                         _("A folder on the way to “%s” was replaced while it was being used."),
+                         display);
+          else
+            set_errno_error (error, errsv, _("Could not open the folder of “%s”: %s."),
+                             display, g_strerror (errsv));
+          return -1;
+        }
+      fd = next;
+    }
+
+  return fd;
+}
+
+static int
+create_temp (int          dirfd,
+             char         name[static sizeof TESSERA_TEMP_PREFIX + 6])
+{
+  static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+  for (guint attempt = 0; attempt < 100; attempt++)
+    {
+      int fd;
+
+      strcpy (name, TESSERA_TEMP_PREFIX);
+      for (guint i = 0; i < 6; i++)
+        name[strlen (TESSERA_TEMP_PREFIX) + i] = chars[g_random_int_range (0, sizeof chars - 1)];
+      name[strlen (TESSERA_TEMP_PREFIX) + 6] = '\0';
+
+      fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+      if (fd >= 0 || errno != EEXIST)
+        return fd;
+    }
+
+  errno = EEXIST;
+  return -1;
+}
+
 gboolean
-tessera_path_write_atomic (const char    *path,
+tessera_path_write_atomic (const char    *root_real,
+                           const char    *path,
                            const char    *display,
                            const guint8  *data,
                            gsize          len,
                            GCancellable  *cancellable,
                            GError       **error)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *tmp = g_build_filename (dir, TESSERA_TEMP_PREFIX "XXXXXX", NULL);
+  char tmp[sizeof TESSERA_TEMP_PREFIX + 6];
+  const char *base;
   struct stat st;
   gboolean existed;
   gsize offset = 0;
+  int dirfd;
   int errsv;
-  int fd;
+  int fd = -1;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
-  existed = stat (path, &st) == 0;
+  if ((dirfd = tessera_path_open_parent (root_real, path, display, &base, error)) < 0)
+    return FALSE;
+
+  existed = fstatat (dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
   if (existed && S_ISDIR (st.st_mode))
     {
+      close (dirfd);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
                    _("Could not save “%s”: a folder of that name is in the way."), display);
       return FALSE;
     }
 
-  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
+  fd = create_temp (dirfd, tmp);
   if (fd < 0)
-    return (errsv = errno, set_errno_error (error, errsv, _("Could not save “%s”: %s."), display, g_strerror (errsv)));
+    {
+      errsv = errno;
+      close (dirfd);
+      return set_errno_error (error, errsv, _("Could not save “%s”: %s."), display, g_strerror (errsv));
+    }
 
   /* Keep the permissions of the file being replaced (an executable script
    * stays executable). */
-  if (existed)
+  if (existed && S_ISREG (st.st_mode))
     (void) fchmod (fd, st.st_mode & 07777);
 
   while (offset < len)
@@ -325,19 +429,92 @@ tessera_path_write_atomic (const char    *path,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     goto failed;
 
-  if (rename (tmp, path) != 0)
+  /* rename(2) replaces a symlink planted at @base, never its target. */
+  if (renameat (dirfd, tmp, dirfd, base) != 0)
     {
       (errsv = errno, set_errno_error (error, errsv, _("Could not save “%s”: %s."), display, g_strerror (errsv)));
       goto failed;
     }
 
+  close (dirfd);
   return TRUE;
 
 failed:
   if (fd >= 0)
     close (fd);
-  g_unlink (tmp);
+  unlinkat (dirfd, tmp, 0);
+  close (dirfd);
   return FALSE;
+}
+
+static gboolean
+remove_at (int            dirfd,
+           const char    *name,
+           const char    *display,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  struct stat st;
+  int errsv;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return (errsv = errno, set_errno_error (error, errsv, _("Could not delete “%s”: %s."), display, g_strerror (errsv)));
+
+  if (S_ISDIR (st.st_mode))
+    {
+      struct dirent *entry;
+      gboolean ok = TRUE;
+      DIR *dir;
+      int fd;
+
+      fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 || !(dir = fdopendir (fd)))
+        {
+          errsv = errno;
+          if (fd >= 0)
+            close (fd);
+          return set_errno_error (error, errsv, _("Could not delete “%s”: %s."), display, g_strerror (errsv));
+        }
+
+      while (ok && (entry = readdir (dir)) != NULL)
+        {
+          if (strcmp (entry->d_name, ".") == 0 || strcmp (entry->d_name, "..") == 0)
+            continue;
+          ok = remove_at (fd, entry->d_name, display, cancellable, error);
+        }
+      closedir (dir);
+
+      if (!ok)
+        return FALSE;
+      if (unlinkat (dirfd, name, AT_REMOVEDIR) != 0)
+        return (errsv = errno, set_errno_error (error, errsv, _("Could not delete “%s”: %s."), display, g_strerror (errsv)));
+      return TRUE;
+    }
+
+  if (unlinkat (dirfd, name, 0) != 0)
+    return (errsv = errno, set_errno_error (error, errsv, _("Could not delete “%s”: %s."), display, g_strerror (errsv)));
+  return TRUE;
+}
+
+gboolean
+tessera_path_remove_tree_in (const char    *root_real,
+                             const char    *path,
+                             const char    *display,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  const char *base;
+  gboolean ok;
+  int dirfd;
+
+  if ((dirfd = tessera_path_open_parent (root_real, path, display, &base, error)) < 0)
+    return FALSE;
+  ok = remove_at (dirfd, base, display, cancellable, error);
+  close (dirfd);
+  return ok;
 }
 
 gboolean
@@ -346,43 +523,5 @@ tessera_path_remove_tree (const char    *path,
                           GCancellable  *cancellable,
                           GError       **error)
 {
-  struct stat st;
-  int errsv;
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-
-  if (lstat (path, &st) != 0)
-    return (errsv = errno, set_errno_error (error, errsv, _("Could not delete “%s”: %s."), display, g_strerror (errsv)));
-
-  if (S_ISDIR (st.st_mode))
-    {
-      DIR *dir = opendir (path);
-      struct dirent *entry;
-      gboolean ok = TRUE;
-
-      if (dir == NULL)
-        return (errsv = errno, set_errno_error (error, errsv, _("Could not delete “%s”: %s."), display, g_strerror (errsv)));
-
-      while (ok && (entry = readdir (dir)) != NULL)
-        {
-          g_autofree char *child = NULL;
-
-          if (strcmp (entry->d_name, ".") == 0 || strcmp (entry->d_name, "..") == 0)
-            continue;
-          child = g_build_filename (path, entry->d_name, NULL);
-          ok = tessera_path_remove_tree (child, display, cancellable, error);
-        }
-      closedir (dir);
-
-      if (!ok)
-        return FALSE;
-      if (rmdir (path) != 0)
-        return (errsv = errno, set_errno_error (error, errsv, _("Could not delete “%s”: %s."), display, g_strerror (errsv)));
-      return TRUE;
-    }
-
-  if (unlink (path) != 0)
-    return (errsv = errno, set_errno_error (error, errsv, _("Could not delete “%s”: %s."), display, g_strerror (errsv)));
-  return TRUE;
+  return tessera_path_remove_tree_in (NULL, path, display, cancellable, error);
 }

@@ -32,16 +32,33 @@ gboolean  tessera_path_confine      (const char    *root_real,
                                      GError       **error);
 gboolean  tessera_path_is_inside    (const char    *root_real,
                                      const char    *path);
+/* Opens (O_PATH) the folder that contains @path. With @root_real, @path
+ * must be inside it and no folder below the root may be a symlink (they
+ * are opened with O_NOFOLLOW one by one). *@base points into @path at the
+ * last component. Returns -1 with @error set on failure. */
+int       tessera_path_open_parent  (const char    *root_real,
+                                     const char    *path,
+                                     const char    *display,
+                                     const char   **base,
+                                     GError       **error);
 /* Replaces @path with @data through a temporary file in the same folder and
  * rename(2); on any failure or cancellation the old file stays and the
- * temporary file is removed. @display names the file in error messages. */
-gboolean  tessera_path_write_atomic (const char    *path,
+ * temporary file is removed. @display names the file in error messages.
+ * @root_real as for tessera_path_open_parent() (NULL: no confinement). */
+gboolean  tessera_path_write_atomic (const char    *root_real,
+                                     const char    *path,
                                      const char    *display,
                                      const guint8  *data,
                                      gsize          len,
                                      GCancellable  *cancellable,
                                      GError       **error);
-/* Removes a file, a symlink (never its target) or a folder recursively. */
+/* Removes a file, a symlink (never its target) or a folder recursively,
+ * never following a symlink. */
+gboolean  tessera_path_remove_tree_in (const char  *root_real,
+                                     const char    *path,
+                                     const char    *display,
+                                     GCancellable  *cancellable,
+                                     GError       **error);
 gboolean  tessera_path_remove_tree  (const char    *path,
                                      const char    *display,
                                      GCancellable  *cancellable,

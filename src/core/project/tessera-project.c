@@ -1098,23 +1098,6 @@ project_load (GFile         *location,
       if (!(manifest = tessera_manifest_parse (bytes, manifest_display, error)))
         return NULL;
     }
-  else
-    {
-      g_autofree char *base = g_path_get_basename (root_path);
-      g_autofree char *name = g_filename_display_name (base);
-      g_autofree char *file_name = g_strconcat (base, TESSERA_PROJECT_MANIFEST_SUFFIX, NULL);
-      g_autoptr(GBytes) bytes = NULL;
-      gsize len;
-      const guint8 *data;
-
-      manifest = tessera_manifest_new (name, NULL);
-      bytes = tessera_manifest_serialize (manifest);
-      data = g_bytes_get_data (bytes, &len);
-      manifest_path = g_build_filename (root_path, file_name, NULL);
-      if (!tessera_path_write_atomic (manifest_path, file_name, data, len, cancellable, error))
-        return NULL;
-    }
-
   if (!(root_real = realpath (root_path, NULL)))
     {
       int errsv = errno;
@@ -1122,6 +1105,24 @@ project_load (GFile         *location,
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                    _("Could not open “%s”: %s."), display, g_strerror (errsv));
       return NULL;
+    }
+
+  if (manifest_path == NULL)
+    {
+      g_autofree char *base = g_path_get_basename (root_path);
+      g_autofree char *name = g_filename_display_name (base);
+      g_autofree char *file_name = g_strconcat (base, TESSERA_PROJECT_MANIFEST_SUFFIX, NULL);
+      g_autofree char *real_path = g_build_filename (root_real, file_name, NULL);
+      g_autoptr(GBytes) bytes = NULL;
+      gsize len;
+      const guint8 *data;
+
+      manifest = tessera_manifest_new (name, NULL);
+      bytes = tessera_manifest_serialize (manifest);
+      data = g_bytes_get_data (bytes, &len);
+      if (!tessera_path_write_atomic (root_real, real_path, file_name, data, len, cancellable, error))
+        return NULL;
+      manifest_path = g_build_filename (root_path, file_name, NULL);
     }
 
   root = g_file_new_for_path (root_path);
@@ -1232,6 +1233,7 @@ project_create (GFile         *parent,
 {
   g_autofree char *parent_path = g_file_get_path (parent);
   g_autofree char *dir = NULL;
+  g_autofree char *dir_real = NULL;
   g_autofree char *index = NULL;
   g_autofree char *manifest_name = NULL;
   g_autofree char *manifest_path = NULL;
@@ -1281,19 +1283,28 @@ project_create (GFile         *parent,
         }
     }
 
+  if (!(dir_real = realpath (dir, NULL)))
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Could not create the project folder “%s”: %s."), name, g_strerror (errsv));
+      return NULL;
+    }
+
   escaped = g_markup_escape_text (name, -1);
   html = g_strdup_printf (starter_html, escaped, escaped);
-  index = g_build_filename (dir, "index.html", NULL);
-  if (!tessera_path_write_atomic (index, "index.html", (const guint8 *) html, strlen (html),
+  index = g_build_filename (dir_real, "index.html", NULL);
+  if (!tessera_path_write_atomic (dir_real, index, "index.html", (const guint8 *) html, strlen (html),
                                   cancellable, error))
     return NULL;
 
   manifest_name = g_strconcat (name, TESSERA_PROJECT_MANIFEST_SUFFIX, NULL);
-  manifest_path = g_build_filename (dir, manifest_name, NULL);
+  manifest_path = g_build_filename (dir_real, manifest_name, NULL);
   manifest = tessera_manifest_new (name, "blank");
   bytes = tessera_manifest_serialize (manifest);
   data = g_bytes_get_data (bytes, &len);
-  if (!tessera_path_write_atomic (manifest_path, manifest_name, data, len, cancellable, error))
+  if (!tessera_path_write_atomic (dir_real, manifest_path, manifest_name, data, len, cancellable, error))
     return NULL;
 
   dir_file = g_file_new_for_path (dir);
@@ -1593,8 +1604,8 @@ tessera_project_set_setting (TesseraProject  *self,
 
   bytes = tessera_manifest_serialize (updated);
   data = g_bytes_get_data (bytes, &len);
-  path = g_file_get_path (self->manifest_file);
-  if (!tessera_path_write_atomic (path, self->manifest_rel, data, len, NULL, error))
+  path = g_build_filename (self->root_real, self->manifest_rel, NULL);
+  if (!tessera_path_write_atomic (self->root_real, path, self->manifest_rel, data, len, NULL, error))
     return FALSE;
 
   g_clear_pointer (&self->manifest, json_object_unref);
@@ -1708,6 +1719,36 @@ op_new (TesseraProject *self,
   return op;
 }
 
+/* mkdir(2) through the parent's no-follow descriptor. */
+static gboolean
+mkdir_in_root (TesseraProject  *self,
+               const char      *real,
+               const char      *display,
+               gboolean        *existed,
+               GError         **error)
+{
+  const char *base;
+  int dirfd;
+  int errsv = 0;
+
+  *existed = FALSE;
+  if ((dirfd = tessera_path_open_parent (self->root_real, real, display, &base, error)) < 0)
+    return FALSE;
+  if (mkdirat (dirfd, base, 0777) != 0)
+    errsv = errno;
+  close (dirfd);
+
+  if (errsv == EEXIST)
+    *existed = TRUE;
+  else if (errsv != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Could not create the folder “%s”: %s."), display, g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Creates the missing parent folders of @rel, each one confined. */
 static gboolean
 make_parents (TesseraProject  *self,
@@ -1720,31 +1761,33 @@ make_parents (TesseraProject  *self,
   for (char *slash = strchr (copy, '/'); slash != NULL; slash = strchr (slash + 1, '/'))
     {
       g_autofree char *real = NULL;
+      g_autofree char *display = NULL;
       struct stat st;
 
       *slash = '\0';
+      display = tessera_path_display (copy, -1);
       if (!tessera_path_confine (self->root_real, copy, TRUE, &real, error))
         return FALSE;
 
       if (lstat (real, &st) != 0)
         {
           int errsv = errno;
+          gboolean existed;
 
-          if (errsv != ENOENT || (mkdir (real, 0777) != 0 && (errsv = errno) != EEXIST))
+          if (errsv != ENOENT)
             {
-              g_autofree char *display = tessera_path_display (copy, -1);
-
               g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                            _("Could not create the folder “%s”: %s."),
                            display, g_strerror (errsv));
               return FALSE;
             }
-          add_change (changes, TESSERA_FILE_CREATED, copy, NULL, TRUE, NULL);
+          if (!mkdir_in_root (self, real, display, &existed, error))
+            return FALSE;
+          if (!existed)
+            add_change (changes, TESSERA_FILE_CREATED, copy, NULL, TRUE, NULL);
         }
       else if (!S_ISDIR (st.st_mode))
         {
-          g_autofree char *display = tessera_path_display (copy, -1);
-
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
                        _("“%s” is a file, so nothing can be put inside it."), display);
           return FALSE;
@@ -1777,7 +1820,7 @@ op_write (TesseraProject  *self,
 
   existed = lstat (real, &st) == 0;
   data = g_bytes_get_data (op->contents, &len);
-  if (!tessera_path_write_atomic (real, display, data, len, cancellable, error))
+  if (!tessera_path_write_atomic (self->root_real, real, display, data, len, cancellable, error))
     return FALSE;
 
   add_change (op->changes, existed ? TESSERA_FILE_CHANGED : TESSERA_FILE_CREATED,
@@ -1904,7 +1947,7 @@ op_delete (TesseraProject  *self,
           return FALSE;
         }
     }
-  else if (!tessera_path_remove_tree (real, display, cancellable, error))
+  else if (!tessera_path_remove_tree_in (self->root_real, real, display, cancellable, error))
     {
       /* Part of a folder may be gone: the monitor reports what is left. */
       return FALSE;
@@ -1924,8 +1967,12 @@ op_rename (TesseraProject  *self,
   g_autofree char *to_display = tessera_path_display (op->path2, -1);
   g_autofree char *from_real = NULL;
   g_autofree char *to_real = NULL;
+  const char *from_base;
+  const char *to_base;
   struct stat st;
   int errsv = 0;
+  int from_fd;
+  int to_fd;
 
   if (strcmp (op->path, op->path2) == 0)
     return TRUE;
@@ -1953,20 +2000,32 @@ op_rename (TesseraProject  *self,
       !tessera_path_confine (self->root_real, op->path2, FALSE, &to_real, error))
     return FALSE;
 
+  if ((from_fd = tessera_path_open_parent (self->root_real, from_real, from_display, &from_base, error)) < 0)
+    return FALSE;
+  if ((to_fd = tessera_path_open_parent (self->root_real, to_real, to_display, &to_base, error)) < 0)
+    {
+      close (from_fd);
+      return FALSE;
+    }
+
   /* Never replace: a rename that would destroy another file is refused. */
-  if (renameat2 (AT_FDCWD, from_real, AT_FDCWD, to_real, RENAME_NOREPLACE) != 0)
+  if (renameat2 (from_fd, from_base, to_fd, to_base, RENAME_NOREPLACE) != 0)
     {
       errsv = errno;
       if (errsv == EINVAL || errsv == ENOSYS)
         {
           struct stat target;
 
-          if (lstat (to_real, &target) == 0)
+          /* Without RENAME_NOREPLACE (some file systems) the check and the
+           * rename are two steps; good enough for those. */
+          if (fstatat (to_fd, to_base, &target, AT_SYMLINK_NOFOLLOW) == 0)
             errsv = EEXIST;
           else
-            errsv = rename (from_real, to_real) == 0 ? 0 : errno;
+            errsv = renameat (from_fd, from_base, to_fd, to_base) == 0 ? 0 : errno;
         }
     }
+  close (from_fd);
+  close (to_fd);
 
   if (errsv == EEXIST)
     {
@@ -1993,21 +2052,18 @@ op_mkdir (TesseraProject  *self,
 {
   g_autofree char *display = tessera_path_display (op->path, -1);
   g_autofree char *real = NULL;
+  gboolean existed;
 
   if (!make_parents (self, op->path, op->changes, error) ||
       !tessera_path_confine (self->root_real, op->path, TRUE, &real, error))
     return FALSE;
 
-  if (mkdir (real, 0777) != 0)
+  if (!mkdir_in_root (self, real, display, &existed, error))
+    return FALSE;
+  if (existed)
     {
-      int errsv = errno;
-
-      if (errsv == EEXIST)
-        g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_EXISTS,
-                     _("“%s” already exists."), display);
-      else
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                     _("Could not create the folder “%s”: %s."), display, g_strerror (errsv));
+      g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_EXISTS,
+                   _("“%s” already exists."), display);
       return FALSE;
     }
 
