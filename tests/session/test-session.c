@@ -556,6 +556,8 @@ test_persisted (Fixture       *fixture,
   g_object_unref (restored);
   g_assert_cmpstr (tessera_chat_message_get_text (restored), ==, tessera_chat_message_get_text (message_at (fixture, 1)));
   g_assert_cmpint (tessera_chat_message_get_status (restored), ==, TESSERA_TURN_COMPLETE);
+  g_assert_true (g_date_time_equal (tessera_chat_message_get_time (restored),
+                                    tessera_chat_message_get_time (message_at (fixture, 1))));
   actions = tessera_chat_message_get_actions (restored);
   g_assert_cmpuint (actions->len, ==, 3);
   g_assert_cmpstr (tessera_action_get_path (g_ptr_array_index (actions, 1)), ==, "js/app.js");

@@ -180,6 +180,18 @@ tessera_chat_message_get_time (TesseraChatMessage *self)
   return self->time;
 }
 
+void
+tessera_chat_message_set_time (TesseraChatMessage *self,
+                               GDateTime          *time)
+{
+  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+  g_return_if_fail (time != NULL);
+
+  g_date_time_ref (time);
+  g_date_time_unref (self->time);
+  self->time = time;
+}
+
 GPtrArray *
 tessera_chat_message_get_actions (TesseraChatMessage *self)
 {

@@ -58,6 +58,8 @@ gboolean            tessera_chat_message_get_automatic   (TesseraChatMessage *se
 void                tessera_chat_message_set_automatic   (TesseraChatMessage *self,
                                                           gboolean            automatic);
 GDateTime          *tessera_chat_message_get_time        (TesseraChatMessage *self);
+void                tessera_chat_message_set_time        (TesseraChatMessage *self,
+                                                          GDateTime          *time);
 /* The actions of an assistant message, in order (TesseraAction). */
 GPtrArray          *tessera_chat_message_get_actions     (TesseraChatMessage *self);
 void                tessera_chat_message_add_action      (TesseraChatMessage *self,

@@ -385,6 +385,14 @@ parse_conversation (const char  *data,
         goto invalid;
 
       message = tessera_chat_message_new (r, text);
+      if (json_object_has_member (m, "time"))
+        {
+          g_autoptr(GDateTime) time =
+            g_date_time_new_from_iso8601 (json_object_get_string_member_with_default (m, "time", ""), NULL);
+
+          if (time != NULL)
+            tessera_chat_message_set_time (message, time);
+        }
       tessera_chat_message_set_automatic (message, json_object_get_boolean_member_with_default (m, "automatic", FALSE));
       if (r == TESSERA_CHAT_ROLE_ASSISTANT)
         {

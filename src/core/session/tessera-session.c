@@ -1588,7 +1588,10 @@ start_round (Turn       *turn,
       else if (role == TESSERA_CHAT_ROLE_ASSISTANT)
         {
           g_autofree char *history = tessera_chat_message_to_history (message);
-          tessera_context_builder_add_history (builder, FALSE, history);
+
+          /* A failed turn may have no answer; some APIs reject empty ones. */
+          if (history[0] != '\0')
+            tessera_context_builder_add_history (builder, FALSE, history);
         }
     }
   tessera_context_builder_set_prompt (builder, prompt);
