@@ -833,6 +833,16 @@ test_operations (void)
   read = tessera_project_read (project, "src", NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY);
   g_clear_error (&error);
+  /* A FIFO must not block the reader forever. */
+  {
+    g_autofree char *fifo = g_build_filename (tmp, "pipe", NULL);
+
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    read = tessera_project_read (project, "pipe", NULL, &error);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE);
+    g_assert_null (read);
+    g_clear_error (&error);
+  }
 
   /* Async: the signal comes before the callback. */
   tessera_project_write_async (project, "style.css", hello, NULL, async_done, &result);

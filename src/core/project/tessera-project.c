@@ -1837,18 +1837,31 @@ op_read (TesseraProject  *self,
   g_autofree char *display = tessera_path_display (op->path, -1);
   g_autofree char *real = NULL;
   g_autoptr(GByteArray) buffer = NULL;
+  const char *base;
   struct stat st;
+  int dirfd;
   int errsv;
   int fd;
 
   if (!tessera_path_confine (self->root_real, op->path, TRUE, &real, error))
     return FALSE;
 
-  /* O_NONBLOCK: a FIFO planted in the project must not hang the thread. */
-  fd = open (real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if ((dirfd = tessera_path_open_parent (self->root_real, real, display, &base, error)) < 0)
+    return FALSE;
+
+  /* O_NONBLOCK: a FIFO planted in the project must not hang the thread.
+   * O_NOFOLLOW: confine() resolved every link, so one here is new. */
+  fd = openat (dirfd, base, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+  errsv = errno;
+  close (dirfd);
+  if (fd < 0 && errsv == ELOOP)
+    {
+      g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH,
+                   _("“%s” was replaced by a symbolic link while it was being opened."), display);
+      return FALSE;
+    }
   if (fd < 0)
     {
-      errsv = errno;
       if (errsv == ENOENT)
         g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_NOT_FOUND,
                      _("“%s” does not exist."), display);
