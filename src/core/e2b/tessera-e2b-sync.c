@@ -161,6 +161,8 @@ typedef struct
   TesseraE2bSandboxInfo *info;
   /* Results. */
   GPtrArray             *files;
+  /* A folder and a file in it may both have changed: send each once. */
+  GHashTable            *seen;
   GPtrArray             *deletes;
   guint                  deletes_left;
   GError                *error;
@@ -174,6 +176,7 @@ flush_free (Flush *f)
   g_clear_pointer (&f->snapshot, g_hash_table_unref);
   g_clear_pointer (&f->info, tessera_e2b_sandbox_info_free);
   g_clear_pointer (&f->files, g_ptr_array_unref);
+  g_clear_pointer (&f->seen, g_hash_table_unref);
   g_clear_pointer (&f->deletes, g_ptr_array_unref);
   g_clear_error (&f->error);
   g_free (f);
@@ -202,8 +205,11 @@ add_file (Flush      *f,
   g_autoptr(GBytes) bytes = NULL;
   gsize length;
 
+  if (g_hash_table_contains (f->seen, rel))
+    return;
   if (!g_file_get_contents (abs, &contents, &length, NULL))
     return;
+  g_hash_table_add (f->seen, g_strdup (rel));
   bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
   g_ptr_array_add (f->files, tessera_sandbox_file_new (rel, bytes));
 }
@@ -446,7 +452,7 @@ static void
 flush (TesseraE2bSync *self)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GFile) root = NULL;
+  GFile *root;
   Flush *f;
 
   g_clear_handle_id (&self->debounce_id, g_source_remove);
@@ -465,6 +471,7 @@ flush (TesseraE2bSync *self)
   f->info = tessera_e2b_sandbox_info_copy (self->info);
   f->files = g_ptr_array_new_with_free_func ((GDestroyNotify) tessera_sandbox_file_free);
   f->deletes = g_ptr_array_new_with_free_func (g_free);
+  f->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->full_pending = FALSE;
   self->flushing = TRUE;
