@@ -381,6 +381,18 @@ test_python (Fixture       *fixture,
 
   body = fetch (tessera_runner_get_url (fixture->runner));
   g_assert_cmpstr (body, ==, "hello from python");
+
+  /* The sandbox stopping under the app (a project closing) is no crash. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    tessera_sandbox_stop_async (TESSERA_SANDBOX (fixture->sandbox), NULL, store_result_cb, &result);
+    g_assert_true (tessera_sandbox_stop_finish (TESSERA_SANDBOX (fixture->sandbox),
+                                                wait_for_result (&result), NULL));
+    g_assert_cmpint (wait_settled (fixture->runner), ==, TESSERA_RUNNER_STOPPED);
+    g_assert_cmpstr (tessera_runner_get_status_message (fixture->runner), ==, "Stopped");
+    g_assert_null (tessera_runner_get_url (fixture->runner));
+  }
 }
 
 static gboolean

@@ -27,7 +27,7 @@
 /* The checks and installs run inside the sandbox, where node_modules and
  * the venv live (for a cloud sandbox they never exist on this machine).
  * Each check exits 0 when nothing needs installing and 127 when the tool
- * is missing. */
+ * is missing (126: Python without its venv module). */
 static const char node_check_script[] =
   "command -v npm >/dev/null 2>&1 || exit 127\n"
   "sum=$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)\n"
@@ -39,6 +39,7 @@ static const char node_install_script[] =
 static const char python_check_script[] =
   "command -v python3 >/dev/null 2>&1 || exit 127\n"
   "[ -f requirements.txt ] || exit 0\n"
+  "[ -x .tessera/venv/bin/python ] || python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || exit 126\n"
   "[ -x .tessera/venv/bin/python ] && "
   "[ \"$(cat .tessera/pip-install.stamp 2>/dev/null)\" = \"$(sha256sum requirements.txt | cut -d' ' -f1)\" ]\n";
 static const char python_install_script[] =
@@ -688,10 +689,14 @@ main_exited_cb (TesseraProcess *process,
       return;
     }
 
+  /* Ended from outside (the sandbox stopped, a kill): not a crash. */
   if (reason != NULL)
-    message = g_strdup_printf (_("Crashed: %s"), reason);
-  else
-    message = g_strdup_printf (_("Crashed: exit %d"), exit_status);
+    {
+      set_state (self, TESSERA_RUNNER_STOPPED, reason);
+      return;
+    }
+
+  message = g_strdup_printf (_("Crashed: exit %d"), exit_status);
   fail (self, message);
 }
 
@@ -933,6 +938,12 @@ check_done (TesseraRunner *self,
   if (exit_status == 0)
     {
       run_app (self, detection);
+      return;
+    }
+
+  if (exit_status == 126 && !node)
+    {
+      fail (self, _("Python’s venv module is not installed. Install it with: sudo apt install python3-venv"));
       return;
     }
 
