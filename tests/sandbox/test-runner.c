@@ -536,6 +536,36 @@ test_run_command (Fixture       *fixture,
   g_assert_nonnull (strstr (fixture->output->str, "hi from the sandbox\n"));
   g_assert_nonnull (strstr (tessera_runner_get_log (fixture->runner), "ünïcode\n"));
   g_assert_cmpint (tessera_runner_get_state (fixture->runner), ==, TESSERA_RUNNER_IDLE);
+
+  /* The log keeps the last 200 KiB, in whole lines. */
+  {
+    g_autoptr(GAsyncResult) spawned = NULL;
+    g_autoptr(GAsyncResult) waited = NULL;
+    g_autoptr(TesseraProcess) big = NULL;
+    const char *log;
+
+    tessera_runner_run_command_async (fixture->runner, "seq 1 60000", NULL, store_result_cb, &spawned);
+    big = tessera_runner_run_command_finish (fixture->runner, wait_for_result (&spawned), &error);
+    g_assert_no_error (error);
+    tessera_process_wait_async (big, NULL, store_result_cb, &waited);
+    g_assert_true (tessera_process_wait_finish (big, wait_for_result (&waited), &status, &error));
+    g_assert_cmpint (status, ==, 0);
+
+    log = tessera_runner_get_log (fixture->runner);
+    g_assert_cmpuint (strlen (log), <=, TESSERA_RUNNER_LOG_LIMIT);
+    g_assert_cmpuint (strlen (log), >, TESSERA_RUNNER_LOG_LIMIT - 16);
+    g_assert_true (g_str_has_suffix (log, "\n59999\n60000\n"));
+    g_assert_null (strstr (log, "hi from the sandbox"));
+    /* Starts with a whole number: cut after a newline. */
+    {
+      g_autofree char *first = g_strndup (log, strcspn (log, "\n"));
+      guint64 n = g_ascii_strtoull (first, NULL, 10);
+      g_autofree char *next = g_strdup_printf ("%" G_GUINT64_FORMAT "\n%" G_GUINT64_FORMAT "\n", n, n + 1);
+
+      g_assert_cmpuint (n, >, 1);
+      g_assert_true (g_str_has_prefix (log, next));
+    }
+  }
 }
 
 int
