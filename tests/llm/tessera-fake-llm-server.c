@@ -45,6 +45,8 @@ typedef struct
   guint                 ticks;
   guint                 idle_id;
   gulong                wrote_id;
+  gulong                finished_id;
+  gulong                disconnected_id;
   gboolean              done;
 } Pump;
 
@@ -404,6 +406,10 @@ pump_free (Pump *pump)
     g_source_remove (pump->idle_id);
   if (pump->wrote_id != 0)
     g_signal_handler_disconnect (pump->msg, pump->wrote_id);
+  if (pump->finished_id != 0)
+    g_signal_handler_disconnect (pump->msg, pump->finished_id);
+  if (pump->disconnected_id != 0)
+    g_signal_handler_disconnect (pump->msg, pump->disconnected_id);
   g_clear_pointer (&pump->body, g_bytes_unref);
   g_object_unref (pump->msg);
   g_free (pump);
@@ -439,12 +445,11 @@ pump_next_cb (gpointer user_data)
       gsize len;
       const char *data = g_bytes_get_data (pump->body, &len);
 
-      if (pump->offset < len)
-        {
-          soup_message_body_append (body, SOUP_MEMORY_COPY, data + pump->offset, 1);
-          pump->offset++;
-        }
-      else
+      soup_message_body_append (body, SOUP_MEMORY_COPY, data + pump->offset, 1);
+      pump->offset++;
+      /* Completing with the last byte, not after it: once the client has
+       * its final event it may hang up before another write. */
+      if (pump->offset == len)
         {
           pump->done = TRUE;
           soup_message_body_complete (body);
@@ -471,6 +476,14 @@ pump_wrote_chunk_cb (SoupServerMessage *msg,
 }
 
 static void
+pump_finished_cb (SoupServerMessage *msg,
+                  Pump              *pump)
+{
+  /* Written, or the client went away: either way nothing more to send. */
+  pump->done = TRUE;
+}
+
+static void
 start_pump (TesseraFakeLlmServer *self,
             SoupServerMessage    *msg,
             Wire                  wire,
@@ -487,6 +500,8 @@ start_pump (TesseraFakeLlmServer *self,
 
   start_event_stream (msg);
   pump->wrote_id = g_signal_connect (msg, "wrote-chunk", G_CALLBACK (pump_wrote_chunk_cb), pump);
+  pump->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (pump_finished_cb), pump);
+  pump->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (pump_finished_cb), pump);
 
   if (body != NULL)
     {
@@ -691,8 +706,6 @@ handle_completion (TesseraFakeLlmServer        *self,
       goto out;
 
     case TESSERA_FAKE_LLM_ENDLESS:
-      self->in_flight++;
-      g_object_set_data (G_OBJECT (msg), "tessera-fake-in-flight", GINT_TO_POINTER (1));
       start_pump (self, msg, wire, NULL);
       goto out;
 
@@ -724,8 +737,6 @@ handle_completion (TesseraFakeLlmServer        *self,
 
       len = body->len;
       bytes = g_bytes_new_take (g_string_free (g_steal_pointer (&body), FALSE), len);
-      self->in_flight++;
-      g_object_set_data (G_OBJECT (msg), "tessera-fake-in-flight", GINT_TO_POINTER (1));
       start_pump (self, msg, wire, bytes);
       goto out;
     }
@@ -857,23 +868,6 @@ server_cb (SoupServer        *server,
     set_json_body (msg, SOUP_STATUS_NOT_FOUND, "{\"error\":\"not found\"}");
 }
 
-static void
-request_done_cb (SoupServer           *server,
-                 SoupServerMessage    *msg,
-                 TesseraFakeLlmServer *self)
-{
-  Pump *pump = g_object_get_data (G_OBJECT (msg), "tessera-fake-pump");
-
-  if (pump != NULL)
-    pump->done = TRUE;
-
-  if (g_object_get_data (G_OBJECT (msg), "tessera-fake-in-flight") != NULL)
-    {
-      g_object_set_data (G_OBJECT (msg), "tessera-fake-in-flight", NULL);
-      self->in_flight--;
-    }
-}
-
 TesseraFakeLlmServer *
 tessera_fake_llm_server_new (void)
 {
@@ -890,8 +884,6 @@ tessera_fake_llm_server_new (void)
   self->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) request_free);
 
   soup_server_add_handler (self->server, NULL, server_cb, self, NULL);
-  g_signal_connect (self->server, "request-finished", G_CALLBACK (request_done_cb), self);
-  g_signal_connect (self->server, "request-aborted", G_CALLBACK (request_done_cb), self);
 
   if (!soup_server_listen (self->server, address, 0, &error))
     g_error ("The fake LLM server could not listen: %s", error->message);
@@ -926,7 +918,6 @@ tessera_fake_llm_server_free (TesseraFakeLlmServer *self)
   while (g_main_context_iteration (NULL, FALSE))
     ;
 
-  g_signal_handlers_disconnect_by_data (self->server, self);
   g_clear_object (&self->server);
   g_queue_clear_full (&self->replies, (GDestroyNotify) reply_free);
   g_ptr_array_unref (self->requests);
