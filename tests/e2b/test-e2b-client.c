@@ -171,6 +171,30 @@ test_config (void)
   url = tessera_e2b_client_get_port_url (client, &info, 5173);
   g_assert_cmpstr (url, ==, "http://localhost:5173/");
 
+  /* ...and, as E2B's SDK, no control plane: nothing listens on
+   * localhost:3000 here, yet the lifecycle calls succeed. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TesseraE2bSandboxInfo) created = NULL;
+    g_autoptr(GPtrArray) list = NULL;
+
+    tessera_e2b_client_create_async (client, "base", 300, NULL, NULL, on_result, &result);
+    created = tessera_e2b_client_create_finish (client, wait_for (&result), &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (created->sandbox_id, ==, "debug_sandbox_id");
+    g_clear_object (&result);
+    tessera_e2b_client_list_async (client, NULL, NULL, on_result, &result);
+    list = tessera_e2b_client_list_finish (client, wait_for (&result), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (list->len, ==, 0);
+    g_clear_object (&result);
+    tessera_e2b_client_kill_async (client, created->sandbox_id, NULL, on_result, &result);
+    g_assert_true (tessera_e2b_client_kill_finish (client, wait_for (&result), &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (tessera_e2b_client_get_request_count (client), ==, 0);
+  }
+
   g_unsetenv ("E2B_API_KEY");
   g_unsetenv ("E2B_DOMAIN");
   g_unsetenv ("E2B_DEBUG");

@@ -796,6 +796,37 @@ escape (const char *s)
 
 /* Control plane ---------------------------------------------------------- */
 
+/* As E2B's SDK in debug mode: no control plane at all, one local envd. */
+#define DEBUG_SANDBOX_ID   "debug_sandbox_id"
+#define DEBUG_ENVD_VERSION "99.99.99"
+
+static TesseraE2bSandboxInfo *
+debug_info (const char *sandbox_id,
+            const char *template_id)
+{
+  TesseraE2bSandboxInfo *info = g_new0 (TesseraE2bSandboxInfo, 1);
+
+  info->sandbox_id = g_strdup (sandbox_id ? sandbox_id : DEBUG_SANDBOX_ID);
+  info->template_id = g_strdup (template_id ? template_id : "base");
+  info->envd_version = g_strdup (DEBUG_ENVD_VERSION);
+  info->state = g_strdup ("running");
+  info->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return info;
+}
+
+static gboolean
+debug_return_info (TesseraE2bClient *self,
+                   GTask            *task,
+                   const char       *sandbox_id,
+                   const char       *template_id)
+{
+  if (!tessera_e2b_client_get_debug (self))
+    return FALSE;
+  g_task_return_pointer (task, debug_info (sandbox_id, template_id),
+                         (GDestroyNotify) tessera_e2b_sandbox_info_free);
+  return TRUE;
+}
+
 static void
 on_info_response (GObject      *source,
                   GAsyncResult *result,
@@ -874,6 +905,11 @@ tessera_e2b_client_create_async (TesseraE2bClient    *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tessera_e2b_client_create_async);
+  if (debug_return_info (self, task, NULL, template_id))
+    {
+      json_object_unref (obj);
+      return;
+    }
 
   json_object_set_string_member (obj, "templateID", template_id && *template_id ? template_id : "base");
   if (timeout_s > 0)
@@ -911,6 +947,8 @@ tessera_e2b_client_get_async (TesseraE2bClient    *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tessera_e2b_client_get_async);
+  if (debug_return_info (self, task, sandbox_id, NULL))
+    return;
   id = escape (sandbox_id);
   request_send (self, request_new ("GET", api_url (self, "/sandboxes/%s", id), TARGET_API, NULL),
                 cancellable, on_info_response, g_steal_pointer (&task));
@@ -1012,6 +1050,12 @@ tessera_e2b_client_list_async (TesseraE2bClient    *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tessera_e2b_client_list_async);
+  if (tessera_e2b_client_get_debug (self))
+    {
+      g_task_return_pointer (task, g_ptr_array_new_with_free_func ((GDestroyNotify) tessera_e2b_sandbox_info_free),
+                             (GDestroyNotify) g_ptr_array_unref);
+      return;
+    }
 
   /* As E2B's SDK: key and value encoded, joined as k=v&k2=v2, and that
    * string encoded again as the one "metadata" parameter. */
@@ -1066,6 +1110,12 @@ simple_call (TesseraE2bClient    *self,
 
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, GINT_TO_POINTER (ok_code), NULL);
+  if (tessera_e2b_client_get_debug (self))
+    {
+      request_free (req);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
   if (body)
     request_set_json (req, body);
   request_send (self, req, cancellable, on_boolean_response, g_steal_pointer (&task));
@@ -1178,6 +1228,8 @@ tessera_e2b_client_connect_async (TesseraE2bClient    *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tessera_e2b_client_connect_async);
+  if (debug_return_info (self, task, sandbox_id, NULL))
+    return;
   id = escape (sandbox_id);
   obj = json_object_new ();
   json_object_set_int_member (obj, "timeout", MAX (timeout_s, 1));
