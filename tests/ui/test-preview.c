@@ -532,6 +532,36 @@ test_console_handler_confined (Fixture       *fixture,
   g_assert_nonnull (find_descendant (GTK_WIDGET (panel), GTK_TYPE_LABEL, "forged"));
 }
 
+static GtkWidget *
+find_toggle_in (GtkWidget  *widget,
+                const char *icon_name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_TOGGLE_BUTTON (child) &&
+          g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (child)), icon_name) == 0)
+        return child;
+      if ((found = find_toggle_in (child, icon_name)))
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_toggle (Fixture    *fixture,
+             const char *icon_name)
+{
+  GtkWidget *toggle = find_toggle_in (GTK_WIDGET (fixture->pane), icon_name);
+
+  g_assert_nonnull (toggle);
+  return toggle;
+}
+
 static void
 test_device_sizes (Fixture       *fixture,
                    gconstpointer  data)
@@ -545,7 +575,13 @@ test_device_sizes (Fixture       *fixture,
   WAIT_FOR (gtk_widget_get_width (view) == 390 && gtk_widget_get_height (view) == 844,
             "the phone size");
 
+  /* The toolbar's toggles follow the state. */
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (find_toggle (fixture, "phone-symbolic"))));
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (find_toggle (fixture, "view-fullscreen-symbolic"))));
+
   gtk_widget_activate_action (GTK_WIDGET (fixture->pane), "preview.device", "s", "full");
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (find_toggle (fixture, "phone-symbolic"))));
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (find_toggle (fixture, "view-fullscreen-symbolic"))));
   WAIT_FOR (gtk_widget_get_width (view) > 390 && gtk_widget_get_width (view) > gtk_widget_get_height (view),
             "the full size");
 }

@@ -175,8 +175,7 @@ create_row (TesseraConsolePanel *self,
 
       gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
       gtk_widget_set_tooltip_text (button, _("Ask the AI to fix this error"));
-      gtk_widget_add_css_class (button, "pill");
-      gtk_widget_add_css_class (button, "small");
+      gtk_widget_add_css_class (button, "tessera-fix-button");
       g_signal_connect_object (button, "clicked", G_CALLBACK (on_fix_clicked), self,
                                G_CONNECT_SWAPPED);
       gtk_box_append (GTK_BOX (box), button);

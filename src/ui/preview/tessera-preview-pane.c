@@ -29,6 +29,9 @@
 /* A burst of file writes (an AI turn writes several files in a row) ends up
  * as one reload. */
 #define RELOAD_DELAY_MS 150
+/* A live-reload server misses a change made while the page reconnects to
+ * its event stream; if no load started by then, the pane reloads itself. */
+#define LIVE_RELOAD_FALLBACK_MS 500
 
 #define MAX_OUTPUT_TAIL 4096
 #define CRASH_OUTPUT_LINES 12
@@ -73,6 +76,7 @@ struct _TesseraPreviewPane
 
   double scroll_y;
   guint reload_source;
+  guint fallback_source;
   guint n_load_messages;
 
   guint live_reload : 1;
@@ -400,6 +404,7 @@ on_load_changed (TesseraPreviewPane *self,
     {
     case WEBKIT_LOAD_STARTED:
       self->n_load_messages = 0;
+      g_clear_handle_id (&self->fallback_source, g_source_remove);
       break;
 
     case WEBKIT_LOAD_COMMITTED:
@@ -732,6 +737,18 @@ reload_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+fallback_timeout (gpointer user_data)
+{
+  TesseraPreviewPane *self = user_data;
+
+  self->fallback_source = 0;
+  g_debug ("The server did not reload the page; reloading it");
+  reload_keeping_scroll (self);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_file_changed (TesseraPreviewPane *self,
                  const char         *path,
@@ -741,9 +758,16 @@ on_file_changed (TesseraPreviewPane *self,
 {
   /* The server's own script reloads the page when it can; .tessera/ and
    * node_modules/ changes (installs, history) are not the app's. */
-  if (self->live_reload || self->url == NULL || path == NULL ||
-      tessera_project_is_ignored (project, path, FALSE))
+  if (self->url == NULL || path == NULL || tessera_project_is_ignored (project, path, FALSE))
     return;
+
+  if (self->live_reload)
+    {
+      /* Stylesheets are swapped in place, without a load to wait for. */
+      if (!g_str_has_suffix (path, ".css") && self->fallback_source == 0)
+        self->fallback_source = g_timeout_add (LIVE_RELOAD_FALLBACK_MS, fallback_timeout, self);
+      return;
+    }
 
   if (self->reload_source == 0)
     self->reload_source = g_timeout_add (RELOAD_DELAY_MS, reload_timeout, self);
@@ -831,6 +855,7 @@ tessera_preview_pane_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reload_source, g_source_remove);
+  g_clear_handle_id (&self->fallback_source, g_source_remove);
 
   tessera_preview_pane_set_runner (self, NULL);
   if (self->project != NULL)
@@ -1099,6 +1124,7 @@ create_web_view (TesseraPreviewPane *self)
                                                 "javascript-can-access-clipboard", FALSE,
                                                 "enable-back-forward-navigation-gestures", FALSE,
                                                 "enable-page-cache", FALSE,
+                                                "hardware-acceleration-policy", WEBKIT_HARDWARE_ACCELERATION_POLICY_NEVER,
                                                 NULL);
 
   self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
@@ -1202,9 +1228,14 @@ tessera_preview_pane_set_url (TesseraPreviewPane *self,
   self->url = g_strdup (url);
   self->restore_scroll = FALSE;
   g_clear_handle_id (&self->reload_source, g_source_remove);
+  g_clear_handle_id (&self->fallback_source, g_source_remove);
 
   if (url != NULL)
     {
+      g_autofree char *path = display_path (self, url);
+
+      /* The view's URI may not change (the same app again): say it now. */
+      gtk_editable_set_text (GTK_EDITABLE (self->address_entry), path);
       webkit_web_view_load_uri (self->web_view, url);
     }
   else
@@ -1237,8 +1268,8 @@ tessera_preview_pane_set_live_reload (TesseraPreviewPane *self,
     return;
 
   self->live_reload = live_reload;
-  if (live_reload)
-    g_clear_handle_id (&self->reload_source, g_source_remove);
+  g_clear_handle_id (&self->reload_source, g_source_remove);
+  g_clear_handle_id (&self->fallback_source, g_source_remove);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIVE_RELOAD]);
 }
 

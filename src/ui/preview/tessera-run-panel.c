@@ -148,6 +148,9 @@ tessera_run_panel_clear (TesseraRunPanel *self)
   g_return_if_fail (TESSERA_IS_RUN_PANEL (self));
 
   vte_terminal_reset (self->terminal, TRUE, TRUE);
+  /* A reset keeps the screen: clear it, and hide the cursor of a terminal
+   * nobody types into. */
+  vte_terminal_feed (self->terminal, "\033[2J\033[H\033[?25l", -1);
   g_string_truncate (self->plain, 0);
   self->command_start = 0;
   self->in_escape = ESCAPE_NONE;
@@ -366,6 +369,8 @@ tessera_run_panel_init (TesseraRunPanel *self)
   font = pango_font_description_from_string ("Monospace 10");
   vte_terminal_set_font (self->terminal, font);
   gtk_widget_set_margin_start (GTK_WIDGET (self->terminal), 8);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->terminal), 4);
+  vte_terminal_feed (self->terminal, "\033[?25l", -1);
   gtk_box_append (self->terminal_box, GTK_WIDGET (self->terminal));
 
   update_colors (self);
