@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
 #include "tessera-e2b-process.h"
@@ -501,6 +502,111 @@ test_pinned (Fixture       *f,
   g_assert_cmpuint (tessera_e2b_test_server_get_n_sandboxes (f->server), ==, 0);
 }
 
+static guint
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (any, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, address, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+typedef struct
+{
+  SoupSession *session;
+  char        *url;
+  GBytes      *body;
+  guint        status;
+  guint        attempts;
+} Probe;
+
+static void probe_once (Probe *probe);
+
+static gboolean
+on_probe_again (gpointer data)
+{
+  probe_once (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_probed (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Probe *probe = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+
+  /* The server is up once it accepts connections: probe, never sleep a
+   * fixed time. */
+  if (body == NULL)
+    {
+      g_assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED));
+      g_assert_cmpuint (++probe->attempts, <, 1000);
+      g_timeout_add (10, on_probe_again, probe);
+      return;
+    }
+  probe->status = soup_message_get_status (soup_session_get_async_result_message (SOUP_SESSION (source), result));
+  probe->body = g_steal_pointer (&body);
+}
+
+static void
+probe_once (Probe *probe)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", probe->url);
+
+  soup_session_send_and_read_async (probe->session, msg, G_PRIORITY_DEFAULT, NULL, on_probed, probe);
+}
+
+static void
+test_serve_static (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *expected = NULL;
+  guint port = free_port ();
+  Probe probe = { 0 };
+
+  tessera_e2b_sandbox_set_static_port (f->sandbox, port);
+  start_sandbox (f);
+  tessera_sandbox_serve_static_async (TESSERA_SANDBOX (f->sandbox), NULL, on_result, &result);
+  url = tessera_sandbox_serve_static_finish (TESSERA_SANDBOX (f->sandbox), wait_for (&result), &error);
+  g_assert_no_error (error);
+  expected = g_strdup_printf ("https://%u-%s.e2b.test/", port, tessera_e2b_sandbox_get_sandbox_id (f->sandbox));
+  g_assert_cmpstr (url, ==, expected);
+  g_clear_object (&result);
+
+  /* Asking again reuses the running server. */
+  tessera_sandbox_serve_static_async (TESSERA_SANDBOX (f->sandbox), NULL, on_result, &result);
+  again = tessera_sandbox_serve_static_finish (TESSERA_SANDBOX (f->sandbox), wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, url);
+  g_assert_cmpuint (tessera_e2b_test_server_get_request_count (f->server, "POST", "/process.Process/Start"), ==, 1);
+
+  /* The test server's "sandbox" is this machine: the project's files are
+   * served from the synced copy. */
+  probe.session = soup_session_new ();
+  probe.url = g_strdup_printf ("http://127.0.0.1:%u/css/style.css", port);
+  probe_once (&probe);
+  while (probe.body == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (probe.status, ==, 200);
+  g_assert_cmpmem (g_bytes_get_data (probe.body, NULL), g_bytes_get_size (probe.body), "body { color: red }", 19);
+
+  g_bytes_unref (probe.body);
+  g_free (probe.url);
+  g_object_unref (probe.session);
+  stop_sandbox (f);
+}
+
 static void
 test_bad_key (Fixture       *f,
               gconstpointer  data)
@@ -529,6 +635,7 @@ main (int   argc,
   ADD ("kill", test_kill);
   ADD ("expired", test_expired);
   ADD ("pinned", test_pinned);
+  ADD ("serve-static", test_serve_static);
   ADD ("bad-key", test_bad_key);
 #undef ADD
 

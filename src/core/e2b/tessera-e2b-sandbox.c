@@ -31,6 +31,7 @@ struct _TesseraE2bSandbox
   guint                  timeout_s;
   gboolean               keep_alive;
   gboolean               pinned;
+  guint                  static_port;
 
   /* Running processes we started, strong references. */
   GPtrArray             *processes;
@@ -47,6 +48,7 @@ enum {
   PROP_TIMEOUT,
   PROP_KEEP_ALIVE,
   PROP_PINNED,
+  PROP_STATIC_PORT,
   PROP_SANDBOX_ID,
   PROP_END_TIME,
   PROP_TRAFFIC_ACCESS_TOKEN,
@@ -1080,7 +1082,7 @@ on_static_spawned (GObject      *source,
       return;
     }
   g_set_object (&self->static_server, TESSERA_E2B_PROCESS (process));
-  g_task_return_pointer (task, tessera_e2b_client_get_port_url (self->client, self->info, TESSERA_E2B_STATIC_PORT),
+  g_task_return_pointer (task, tessera_e2b_client_get_port_url (self->client, self->info, self->static_port),
                          g_free);
 }
 
@@ -1092,7 +1094,7 @@ tessera_e2b_sandbox_serve_static_async (TesseraSandbox      *sandbox,
 {
   TesseraE2bSandbox *self = TESSERA_E2B_SANDBOX (sandbox);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autofree char *port = g_strdup_printf ("%d", TESSERA_E2B_STATIC_PORT);
+  g_autofree char *port = g_strdup_printf ("%u", self->static_port);
   const char * const argv[] = { "python3", "-m", "http.server", port, "--bind", "0.0.0.0", NULL };
 
   g_task_set_source_tag (task, tessera_e2b_sandbox_serve_static_async);
@@ -1100,7 +1102,7 @@ tessera_e2b_sandbox_serve_static_async (TesseraSandbox      *sandbox,
     return;
   if (self->static_server && tessera_process_get_running (TESSERA_PROCESS (self->static_server)))
     {
-      g_task_return_pointer (task, tessera_e2b_client_get_port_url (self->client, self->info, TESSERA_E2B_STATIC_PORT),
+      g_task_return_pointer (task, tessera_e2b_client_get_port_url (self->client, self->info, self->static_port),
                              g_free);
       return;
     }
@@ -1237,6 +1239,25 @@ tessera_e2b_sandbox_set_pinned (TesseraE2bSandbox *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PINNED]);
 }
 
+guint
+tessera_e2b_sandbox_get_static_port (TesseraE2bSandbox *self)
+{
+  g_return_val_if_fail (TESSERA_IS_E2B_SANDBOX (self), 0);
+  return self->static_port;
+}
+
+void
+tessera_e2b_sandbox_set_static_port (TesseraE2bSandbox *self,
+                                     guint              port)
+{
+  g_return_if_fail (TESSERA_IS_E2B_SANDBOX (self));
+  g_return_if_fail (port > 0 && port < 65536);
+  if (self->static_port == port)
+    return;
+  self->static_port = port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATIC_PORT]);
+}
+
 const char *
 tessera_e2b_sandbox_get_sandbox_id (TesseraE2bSandbox *self)
 {
@@ -1326,6 +1347,9 @@ tessera_e2b_sandbox_get_property (GObject    *object,
     case PROP_PINNED:
       g_value_set_boolean (value, self->pinned);
       break;
+    case PROP_STATIC_PORT:
+      g_value_set_uint (value, self->static_port);
+      break;
     case PROP_SANDBOX_ID:
       g_value_set_string (value, tessera_e2b_sandbox_get_sandbox_id (self));
       break;
@@ -1374,6 +1398,9 @@ tessera_e2b_sandbox_set_property (GObject      *object,
     case PROP_PINNED:
       tessera_e2b_sandbox_set_pinned (self, g_value_get_boolean (value));
       break;
+    case PROP_STATIC_PORT:
+      tessera_e2b_sandbox_set_static_port (self, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1421,6 +1448,9 @@ tessera_e2b_sandbox_class_init (TesseraE2bSandboxClass *klass)
   properties[PROP_PINNED] =
     g_param_spec_boolean ("pinned", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATIC_PORT] =
+    g_param_spec_uint ("static-port", NULL, NULL, 1, 65535, TESSERA_E2B_STATIC_PORT,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SANDBOX_ID] =
     g_param_spec_string ("sandbox-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -1447,6 +1477,7 @@ tessera_e2b_sandbox_init (TesseraE2bSandbox *self)
   self->template_id = g_strdup ("base");
   self->timeout_s = DEFAULT_TIMEOUT_S;
   self->keep_alive = TRUE;
+  self->static_port = TESSERA_E2B_STATIC_PORT;
 }
 
 TesseraE2bSandbox *

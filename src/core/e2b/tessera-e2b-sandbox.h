@@ -12,7 +12,8 @@
 
 G_BEGIN_DECLS
 
-/* The port of the static file server serve_static starts in the sandbox. */
+/* The default port of the static file server serve_static starts in the
+ * sandbox ("static-port"). */
 #define TESSERA_E2B_STATIC_PORT 8000
 /* The metadata key that ties a sandbox to its project. */
 #define TESSERA_E2B_PROJECT_METADATA "tesseraProjectId"
@@ -30,6 +31,7 @@ G_DECLARE_FINAL_TYPE (TesseraE2bSandbox, tessera_e2b_sandbox, TESSERA, E2B_SANDB
  *   "pinned"       gboolean, read-write: stop pauses the sandbox instead of
  *                  killing it; the next start resumes it and re-attaches
  *                  to the app still running there. Default FALSE.
+ *   "static-port"  guint, read-write: where serve_static's server listens.
  *   "sandbox-id"   string, read-only, NULL when none.
  *   "end-time"     GDateTime, read-only: when E2B will end the sandbox.
  *   "traffic-access-token" string, read-only: when set, the preview must
@@ -57,6 +59,9 @@ void               tessera_e2b_sandbox_set_keep_alive   (TesseraE2bSandbox *self
 gboolean           tessera_e2b_sandbox_get_pinned       (TesseraE2bSandbox *self);
 void               tessera_e2b_sandbox_set_pinned       (TesseraE2bSandbox *self,
                                                          gboolean           pinned);
+guint              tessera_e2b_sandbox_get_static_port  (TesseraE2bSandbox *self);
+void               tessera_e2b_sandbox_set_static_port  (TesseraE2bSandbox *self,
+                                                         guint              port);
 const char        *tessera_e2b_sandbox_get_sandbox_id   (TesseraE2bSandbox *self);
 GDateTime         *tessera_e2b_sandbox_get_end_time     (TesseraE2bSandbox *self);
 const char        *tessera_e2b_sandbox_get_traffic_access_token (TesseraE2bSandbox *self);
