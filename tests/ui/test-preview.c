@@ -410,6 +410,25 @@ find_descendant (GtkWidget *widget,
   return NULL;
 }
 
+static GtkWidget *
+find_label_containing (GtkWidget  *widget,
+                       const char *needle)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (child) && strstr (gtk_label_get_label (GTK_LABEL (child)), needle) != NULL)
+        return child;
+      if ((found = find_label_containing (child, needle)))
+        return found;
+    }
+
+  return NULL;
+}
+
 typedef struct
 {
   char *message;
@@ -923,6 +942,56 @@ test_runner_static_project (void)
   current = NULL;
 }
 
+static void
+test_runner_crash (void)
+{
+  g_autofree char *dir = make_project_dir ();
+  g_autoptr(TesseraProject) project = create_project (dir);
+  g_autoptr(TesseraLocalSandbox) sandbox = NULL;
+  g_autoptr(TesseraRunner) runner = NULL;
+  g_autoptr(GError) error = NULL;
+  Fixture fixture = { 0 };
+  GtkWindow *window;
+  GtkWidget *output;
+  gboolean stopped = FALSE;
+
+  current = &fixture;
+  /* An app that dies at once, as a server with a syntax error does. */
+  tessera_project_set_setting (project, TESSERA_RUNNER_SETTING_RUN_COMMAND,
+                               "echo 'SyntaxError: Unexpected token' >&2; exit 3", &error);
+  g_assert_no_error (error);
+
+  sandbox = tessera_local_sandbox_new (tessera_project_get_root (project));
+  runner = tessera_runner_new (project, TESSERA_SANDBOX (sandbox));
+
+  fixture.pane = g_object_ref_sink (tessera_preview_pane_new (project));
+  fixture.view = tessera_preview_pane_get_web_view (fixture.pane);
+  window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_child (window, GTK_WIDGET (fixture.pane));
+  gtk_window_present (window);
+
+  tessera_preview_pane_set_runner (fixture.pane, runner);
+  tessera_runner_start (runner);
+  WAIT_FOR (g_strcmp0 (visible_state (&fixture), "crashed") == 0, "the crashed state");
+
+  /* What the app said last is on the page, not a blank pane. */
+  output = find_label_containing (GTK_WIDGET (fixture.pane), "SyntaxError: Unexpected token");
+  g_assert_nonnull (output);
+  g_assert_true (gtk_widget_is_visible (output));
+
+  tessera_runner_stop (runner);
+  tessera_sandbox_stop_async (TESSERA_SANDBOX (sandbox), NULL, on_sandbox_stopped, &stopped);
+  WAIT_FOR (stopped, "the sandbox to stop");
+
+  gtk_window_destroy (window);
+  g_assert_finalize_object (fixture.pane);
+  g_clear_object (&runner);
+  g_clear_object (&sandbox);
+  g_clear_object (&project);
+  remove_tree (dir);
+  current = NULL;
+}
+
 typedef struct
 {
   char *message;
@@ -1039,6 +1108,7 @@ main (int   argc,
   g_test_add_func ("/preview/run-panel/command", test_run_panel_command);
   g_test_add_func ("/preview/project/reload-on-file-change", test_reload_on_file_change);
   g_test_add_func ("/preview/project/runner-static", test_runner_static_project);
+  g_test_add_func ("/preview/project/runner-crash", test_runner_crash);
 
   return g_test_run ();
 }
