@@ -29,6 +29,8 @@ struct _TesseraStaticServer
   SoupServer *server;
   char       *url;
   guint       port;
+  /* Bumped by stop: answers prepared for an older server are dropped. */
+  guint       generation;
 
   /* Open live-reload streams (SoupServerMessage). */
   GPtrArray  *event_streams;
@@ -411,9 +413,11 @@ job_free (Job *job)
 
 typedef struct
 {
-  SoupServerMessage *msg;
-  gulong             finished_handler;
-  gboolean           finished;
+  TesseraStaticServer *self;
+  SoupServerMessage   *msg;
+  guint                generation;
+  gulong               finished_handler;
+  gboolean             finished;
 } Request;
 
 static void
@@ -422,6 +426,7 @@ request_free (Request *request)
   if (request->finished_handler != 0)
     g_signal_handler_disconnect (request->msg, request->finished_handler);
   g_clear_object (&request->msg);
+  g_clear_object (&request->self);
   g_free (request);
 }
 
@@ -456,7 +461,10 @@ resolve_cb (GObject      *object,
 
   response = g_task_propagate_pointer (G_TASK (result), NULL);
 
-  if (response == NULL || request->finished)
+  /* The server may have stopped (or restarted) while the disk was read:
+   * the message then belongs to a closed connection. */
+  if (response == NULL || request->finished ||
+      request->self->server == NULL || request->generation != request->self->generation)
     {
       g_clear_pointer (&response, response_free);
       request_free (request);
@@ -560,6 +568,8 @@ handle_request (SoupServer        *server,
     }
 
   request = g_new0 (Request, 1);
+  request->self = g_object_ref (self);
+  request->generation = self->generation;
   request->msg = g_object_ref (msg);
   request->finished_handler = g_signal_connect (msg, "finished",
                                                 G_CALLBACK (request_finished_cb), request);
@@ -755,6 +765,7 @@ tessera_static_server_stop (TesseraStaticServer *self)
 
   g_clear_handle_id (&self->coalesce_source, g_source_remove);
   g_clear_handle_id (&self->keepalive_source, g_source_remove);
+  self->generation++;
 
   while (self->event_streams->len > 0)
     {
