@@ -363,7 +363,6 @@ add_bwrap_args (TesseraLauncher *self,
                 const char      *sandbox_cwd)
 {
   const char *node_prefix = get_node_prefix ();
-
   g_autofree char *bwrap = NULL;
 
   /* By absolute path: the spawned environment's PATH is the sandbox's. */
