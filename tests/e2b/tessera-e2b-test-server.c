@@ -1005,6 +1005,28 @@ envelope (guint8      flags,
   return g_bytes_new_take (buf, len + 5);
 }
 
+/* A streaming call that fails answers 200 with only an end-stream
+ * message carrying the error, as connect-go does. */
+static void
+set_stream_error (SoupServerMessage *msg,
+                  const char        *code,
+                  const char        *message)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_add_value (b, connect_error_node (code, message));
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  bytes = envelope (0x02, node);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/connect+json", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
 static void
 stream_client_send (StreamClient *client,
                     guint8        flags,
@@ -1328,13 +1350,13 @@ handle_process_start (TesseraE2bTestServer *self,
   g_autofree char *local_cwd = NULL;
 
   if (config == NULL || !json_object_has_member (config, "cmd"))
-    return set_connect_error (msg, "invalid_argument", "process.cmd is required");
+    return set_stream_error (msg, "invalid_argument", "process.cmd is required");
 
   cwd = json_object_get_string_member_with_default (config, "cwd", NULL);
   if ((local_cwd = map_path (sb, cwd)) == NULL)
-    return set_connect_error (msg, "invalid_argument", "invalid cwd");
+    return set_stream_error (msg, "invalid_argument", "invalid cwd");
   if (!g_file_test (local_cwd, G_FILE_TEST_IS_DIR))
-    return set_connect_error (msg, "invalid_argument", "cwd does not exist");
+    return set_stream_error (msg, "invalid_argument", "cwd does not exist");
 
   p = g_new0 (ServerProcess, 1);
   g_atomic_ref_count_init (&p->ref_count);
@@ -1385,7 +1407,7 @@ handle_process_start (TesseraE2bTestServer *self,
   if (p->subprocess == NULL)
     {
       server_process_unref (p);
-      return set_connect_error (msg, "internal", error->message);
+      return set_stream_error (msg, "internal", error->message);
     }
   p->pid = (guint) g_ascii_strtoull (g_subprocess_get_identifier (p->subprocess), NULL, 10);
   g_hash_table_insert (sb->processes, GUINT_TO_POINTER (p->pid), p);
@@ -1652,7 +1674,7 @@ handle_envd (TesseraE2bTestServer *self,
               return;
             }
           if ((req = parse_envelope (msg)) == NULL)
-            return set_connect_error (msg, "invalid_argument", "malformed envelope");
+            return set_stream_error (msg, "invalid_argument", "malformed envelope");
           if (g_str_equal (method_name, "Start"))
             handle_process_start (self, sb, msg, req);
           else
@@ -1661,7 +1683,7 @@ handle_envd (TesseraE2bTestServer *self,
               StreamClient *client;
 
               if (p == NULL || p->ended)
-                return set_connect_error (msg, "not_found", "process not found");
+                return set_stream_error (msg, "not_found", "process not found");
               client = attach_stream (self, p, msg);
               if (client->drop)
                 stream_client_finish_full (client, FALSE, NULL, NULL);

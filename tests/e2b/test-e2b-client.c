@@ -641,6 +641,19 @@ test_process_kill (Fixture       *f,
                                         NULL, on_result, &result);
   g_assert_false (tessera_e2b_client_send_signal_finish (f->client, wait_for (&result), &error));
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_NOT_RUNNING);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  /* Nothing to re-attach to either: the stream's own error says so. */
+  {
+    g_autoptr(TesseraE2bStream) gone = NULL;
+
+    tessera_e2b_client_connect_process_async (f->client, info, tessera_e2b_stream_get_pid (stream),
+                                              NULL, on_result, &result);
+    gone = tessera_e2b_client_connect_process_finish (f->client, wait_for (&result), &error);
+    g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_NOT_RUNNING);
+    g_assert_null (gone);
+  }
 }
 
 /* The process waits for a file that the test writes when it is ready. */

@@ -1507,6 +1507,12 @@ on_call_response (GObject      *source,
       g_autofree char *code = NULL;
       g_autofree char *message = body_message (body, &code);
 
+      /* Not a Connect error (a paused sandbox's proxy, say): plain HTTP. */
+      if (code == NULL)
+        {
+          g_task_return_error (task, http_error (TARGET_ENVD, status, body));
+          return;
+        }
       r = g_task_get_task_data (task);
       r->code = g_strdup (code ? code : "unknown");
       if (g_str_equal (r->code, "not_found"))

@@ -355,7 +355,8 @@ handle_expired (TesseraE2bSandbox *self)
   Recovery *r;
   TesseraSandboxState state = tessera_sandbox_get_state (TESSERA_SANDBOX (self));
 
-  if (self->recovering || self->info == NULL || (state != TESSERA_SANDBOX_READY && state != TESSERA_SANDBOX_STARTING))
+  /* While starting, the start itself fails and says why. */
+  if (self->recovering || self->info == NULL || state != TESSERA_SANDBOX_READY)
     return;
 
   g_debug ("Sandbox %s expired; creating a new one", self->info->sandbox_id);
