@@ -61,12 +61,30 @@ step('write several files in one request', async () => {
 });
 step('read a file back', async () => {
   assert.equal(await sandbox.files.read('app/index.html'), '<h1>Hi</h1>');
+  const bytes = await sandbox.files.read('app/index.html', { format: 'bytes' });
+  assert.equal(bytes.length, 11);
 });
 step('list a folder and check existence', async () => {
   const entries = await sandbox.files.list('/home/user/app');
   assert.deepEqual(entries.map((e) => e.name).sort(), ['index.html', 'js']);
   assert.equal(await sandbox.files.exists('/home/user/nope'), false);
   assert.equal(await sandbox.files.exists('/home/user/hello.txt'), true);
+});
+step('make a folder, rename and remove files', async () => {
+  assert.equal(await sandbox.files.makeDir('/home/user/made'), true);
+  assert.equal(await sandbox.files.makeDir('/home/user/made'), false);
+  const moved = await sandbox.files.rename('/home/user/app/index.html', '/home/user/made/index.html');
+  assert.equal(moved.path, '/home/user/made/index.html');
+  await sandbox.files.remove('/home/user/made');
+  assert.equal(await sandbox.files.exists('/home/user/made'), false);
+  const info = await sandbox.files.getInfo('/home/user/app/js/main.js');
+  assert.equal(info.type, 'file');
+  assert.equal(info.size, 14);
+});
+step('run a command with environment and folder', async () => {
+  const result = await sandbox.commands.run('echo "$GREETING" && pwd', { envs: { GREETING: 'hi there' }, cwd: '/home/user/app' });
+  assert.equal(result.stdout.split('\n')[0], 'hi there');
+  assert.match(result.stdout.split('\n')[1], /\/app$/);
 });
 step('run a command and read its output', async () => {
   const result = await sandbox.commands.run('cat hello.txt && echo oops >&2 && pwd');
@@ -93,6 +111,17 @@ step('setTimeout and getInfo', async () => {
   const info = await sandbox.getInfo();
   assert.equal(info.sandboxId, sandbox.sandboxId);
   assert.equal(info.metadata.tesseraProjectId, 'conformance');
+});
+step('pause, and pause again', async () => {
+  assert.equal(await sandbox.pause(), true);
+  assert.equal(await sandbox.pause(), false);
+  assert.equal((await sandbox.getInfo()).state, 'paused');
+});
+step('connect resumes a paused sandbox with its files', async () => {
+  const again = await Sandbox.connect(sandbox.sandboxId);
+  assert.equal(again.sandboxId, sandbox.sandboxId);
+  assert.equal((await again.getInfo()).state, 'running');
+  assert.equal(await again.files.read('/home/user/hello.txt'), 'Hello from the SDK\n');
 });
 step('kill', async () => {
   await sandbox.kill();
