@@ -270,6 +270,25 @@ visible_state (Fixture *fixture)
   return gtk_stack_get_visible_child_name (GTK_STACK (stack));
 }
 
+static GtkWidget *
+find_label_containing (GtkWidget  *widget,
+                       const char *needle)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (child) && strstr (gtk_label_get_label (GTK_LABEL (child)), needle) != NULL)
+        return child;
+      if ((found = find_label_containing (child, needle)))
+        return found;
+    }
+
+  return NULL;
+}
+
 static void
 test_page_renders (Fixture       *fixture,
                    gconstpointer  data)
@@ -300,6 +319,30 @@ test_page_renders (Fixture       *fixture,
   title = evaluate (fixture, "document.getElementById('title').textContent", NULL);
   g_assert_cmpstr (title, ==, "Other page");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "/other");
+
+  /* The address field never leaves the app. */
+  g_ptr_array_set_size (fixture->started, 0);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "http://example.com/");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_true (gtk_widget_has_css_class (entry, "error"));
+  g_assert_cmpuint (fixture->started->len, ==, 0);
+}
+
+static void
+test_load_failure (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  TesseraConsolePanel *panel = TESSERA_CONSOLE_PANEL (tessera_preview_pane_get_console_panel (fixture->pane));
+  g_autofree char *url = NULL;
+
+  /* A server that is gone: nothing listens on its port any more. */
+  url = g_strconcat (fixture->other.base, "/", NULL);
+  soup_server_disconnect (fixture->other.server);
+
+  tessera_preview_pane_set_url (fixture->pane, url);
+  WAIT_FOR (g_strcmp0 (visible_state (fixture), "error") == 0, "the error state");
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (fixture->pane), "The Preview Could Not Load"));
+  g_assert_cmpuint (tessera_console_panel_get_n_errors (panel), ==, 1);
 }
 
 static gboolean
@@ -404,25 +447,6 @@ find_descendant (GtkWidget *widget,
         return child;
 
       if ((found = find_descendant (child, type, label)))
-        return found;
-    }
-
-  return NULL;
-}
-
-static GtkWidget *
-find_label_containing (GtkWidget  *widget,
-                       const char *needle)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_LABEL (child) && strstr (gtk_label_get_label (GTK_LABEL (child)), needle) != NULL)
-        return child;
-      if ((found = find_label_containing (child, needle)))
         return found;
     }
 
@@ -1103,6 +1127,7 @@ main (int   argc,
   ADD ("web-process-crash", test_web_process_crash);
   ADD ("app-crashed-state", test_app_crashed_state);
   ADD ("status-when-waiting", test_status_when_waiting);
+  ADD ("load-failure", test_load_failure);
 #undef ADD
   g_test_add_func ("/preview/run-panel/output", test_run_panel_output);
   g_test_add_func ("/preview/run-panel/command", test_run_panel_command);
