@@ -1051,10 +1051,33 @@ test_external_changes (void)
   g_assert_cmpuint (recorder_count (&recorder, "changed:moved.txt"), ==, 0);
   g_assert_cmpuint (recorder_count (&recorder, "deleted:existing.txt"), ==, 0);
 
-  /* A folder deleted from outside. */
-  g_assert_true (tessera_path_remove_tree (deep, "d/e", NULL, &error));
+  /* Folders renamed, by us and from outside, stay watched under their
+   * new names. */
+  g_assert_true (tessera_project_rename (project, "d", "dd", NULL, &error));
   g_assert_no_error (error);
-  recorder_wait (&recorder, "deleted:d/e");
+  g_assert_cmpuint (recorder_count (&recorder, "renamed:d>dd"), ==, 1);
+  write_file (tmp, "dd/e/h.txt", "x");
+  recorder_wait (&recorder, "created:dd/e/h.txt");
+  {
+    g_autofree char *from = g_build_filename (tmp, "sub", NULL);
+    g_autofree char *to = g_build_filename (tmp, "sub2", NULL);
+
+    g_assert_cmpint (g_rename (from, to), ==, 0);
+    recorder_wait (&recorder, "renamed:sub>sub2");
+    write_file (tmp, "sub2/z.txt", "x");
+    recorder_wait (&recorder, "created:sub2/z.txt");
+    write_file (tmp, "sub2/inner.txt", "changed again");
+    recorder_wait (&recorder, "changed:sub2/inner.txt");
+  }
+
+  /* A folder deleted from outside. */
+  {
+    g_autofree char *dd_e = g_build_filename (tmp, "dd", "e", NULL);
+
+    g_assert_true (tessera_path_remove_tree (dd_e, "dd/e", NULL, &error));
+    g_assert_no_error (error);
+    recorder_wait (&recorder, "deleted:dd/e");
+  }
 
   recorder_clear (&recorder, project);
   g_assert_finalize_object (project);
