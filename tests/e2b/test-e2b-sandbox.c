@@ -394,6 +394,29 @@ test_spawn_and_reattach (Fixture       *f,
 }
 
 static void
+test_empty_project (Fixture       *f,
+                    gconstpointer  data)
+{
+  const char * const argv[] = { "pwd", NULL };
+  g_autoptr(TesseraProcess) process = NULL;
+  Output o = { g_string_new (NULL), FALSE, -1 };
+
+  g_assert_true (tessera_project_delete (f->project, "index.html", FALSE, NULL, NULL));
+  g_assert_true (tessera_project_delete (f->project, "css", FALSE, NULL, NULL));
+  start_sandbox (f);
+  /* Nothing to upload, yet commands have their folder. */
+  process = spawn (f, argv, 10000);
+  g_signal_connect (process, "output", G_CALLBACK (on_output), &o);
+  g_signal_connect (process, "exited", G_CALLBACK (on_exited), &o);
+  while (!o.exited)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (o.status, ==, 0);
+  g_assert_true (g_str_has_suffix (o.out->str, "/project\n"));
+  g_string_free (o.out, TRUE);
+  stop_sandbox (f);
+}
+
+static void
 test_kill (Fixture       *f,
            gconstpointer  data)
 {
@@ -632,6 +655,7 @@ main (int   argc,
   ADD ("start-and-sync", test_start_and_sync);
   ADD ("sync-retry", test_sync_retry);
   ADD ("spawn-and-reattach", test_spawn_and_reattach);
+  ADD ("empty-project", test_empty_project);
   ADD ("kill", test_kill);
   ADD ("expired", test_expired);
   ADD ("pinned", test_pinned);

@@ -327,6 +327,22 @@ on_resynced (GObject      *source,
 }
 
 static void
+on_recreated_dir_made (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  Recovery *r = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tessera_e2b_client_make_dir_finish (TESSERA_E2B_CLIENT (source), result, &error))
+    {
+      recovery_failed (r, error);
+      return;
+    }
+  tessera_e2b_sync_upload_all_async (r->self->sync, r->self->cancellable, on_resynced, r);
+}
+
+static void
 on_recreated (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
@@ -342,7 +358,8 @@ on_recreated (GObject      *source,
       return;
     }
   set_info (self, info);
-  tessera_e2b_sync_upload_all_async (self->sync, self->cancellable, on_resynced, r);
+  tessera_e2b_client_make_dir_async (self->client, self->info, TESSERA_E2B_PROJECT_DIR, self->cancellable,
+                                     on_recreated_dir_made, r);
 }
 
 /* The sandbox is gone (timed out, killed elsewhere): a new one takes its
@@ -416,6 +433,24 @@ on_uploaded (GObject      *source,
 }
 
 static void
+on_project_dir_made (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TesseraE2bSandbox *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!tessera_e2b_client_make_dir_finish (TESSERA_E2B_CLIENT (source), result, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  set_state (self, TESSERA_SANDBOX_STARTING, _("Copying the project to the cloud sandbox…"));
+  tessera_e2b_sync_upload_all_async (self->sync, g_task_get_cancellable (task), on_uploaded, g_object_ref (task));
+}
+
+static void
 adopt (GTask                       *owned_task,
        const TesseraE2bSandboxInfo *info)
 {
@@ -423,8 +458,10 @@ adopt (GTask                       *owned_task,
   TesseraE2bSandbox *self = g_task_get_source_object (task);
 
   set_info (self, info);
-  set_state (self, TESSERA_SANDBOX_STARTING, _("Copying the project to the cloud sandbox…"));
-  tessera_e2b_sync_upload_all_async (self->sync, g_task_get_cancellable (task), on_uploaded, g_object_ref (task));
+  /* Commands run in the project folder, which must exist even when the
+   * project has no file yet. */
+  tessera_e2b_client_make_dir_async (self->client, self->info, TESSERA_E2B_PROJECT_DIR,
+                                     g_task_get_cancellable (task), on_project_dir_made, g_object_ref (task));
 }
 
 static void
