@@ -8,12 +8,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -733,6 +738,95 @@ test_write_failure_keeps_old (void)
   remove_tmp (tmp);
 }
 
+/* Cancelled while the data is half written. The bytes to write live in
+ * memory whose second part is missing under userfaultfd: the writer thread
+ * stops inside write(2) right after the first 64 KiB chunk, the test
+ * cancels, then lets it go on. No timing involved. */
+
+typedef struct
+{
+  TesseraProject *project;
+  GBytes         *contents;
+  GCancellable   *cancellable;
+  GError         *error;
+  gboolean        ok;
+} MidWrite;
+
+static gpointer
+mid_write_thread (gpointer user_data)
+{
+  MidWrite *m = user_data;
+
+  m->ok = tessera_project_write (m->project, "big.bin", m->contents, m->cancellable, &m->error);
+  return NULL;
+}
+
+static void
+test_write_cancelled_midway (void)
+{
+  const gsize chunk = 64 * 1024;
+  const gsize size = 4 * chunk;
+  g_autofree char *tmp = make_tmp ();
+  g_autofree char *after = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  struct uffdio_api api = { .api = UFFD_API };
+  struct uffdio_register reg = { 0 };
+  struct uffdio_zeropage zero = { 0 };
+  struct uffd_msg msg;
+  MidWrite m = { 0 };
+  GThread *thread;
+  guint8 *region;
+  int uffd;
+
+  uffd = syscall (SYS_userfaultfd, O_CLOEXEC);
+  if (uffd < 0 || ioctl (uffd, UFFDIO_API, &api) != 0)
+    {
+      if (uffd >= 0)
+        close (uffd);
+      g_test_skip ("userfaultfd is not available here");
+      remove_tmp (tmp);
+      return;
+    }
+
+  region = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  g_assert_true (region != MAP_FAILED);
+  memset (region, 'a', chunk);
+  reg.range.start = (guintptr) region + chunk;
+  reg.range.len = size - chunk;
+  reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+  g_assert_cmpint (ioctl (uffd, UFFDIO_REGISTER, &reg), ==, 0);
+
+  write_file (tmp, "big.bin", "old content");
+  m.project = open_dir (tmp);
+  m.contents = g_bytes_new_static (region, size);
+  m.cancellable = cancellable;
+  thread = g_thread_new ("writer", mid_write_thread, &m);
+
+  /* Blocks until the writer touches the missing memory. */
+  g_assert_cmpint (read (uffd, &msg, sizeof msg), ==, sizeof msg);
+  g_assert_cmpint (msg.event, ==, UFFD_EVENT_PAGEFAULT);
+  g_assert_cmpuint (count_entries (tmp, TESSERA_TEMP_PREFIX), ==, 1);
+  g_cancellable_cancel (cancellable);
+
+  zero.range.start = (guintptr) region + chunk;
+  zero.range.len = size - chunk;
+  g_assert_cmpint (ioctl (uffd, UFFDIO_ZEROPAGE, &zero), ==, 0);
+  g_thread_join (thread);
+
+  g_assert_false (m.ok);
+  g_assert_error (m.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&m.error);
+  after = read_file (tmp, "big.bin");
+  g_assert_cmpstr (after, ==, "old content");
+  g_assert_cmpuint (count_entries (tmp, TESSERA_TEMP_PREFIX), ==, 0);
+
+  g_bytes_unref (m.contents);
+  g_assert_finalize_object (m.project);
+  munmap (region, size);
+  close (uffd);
+  remove_tmp (tmp);
+}
+
 static void
 test_write_keeps_mode (void)
 {
@@ -1185,6 +1279,7 @@ main (int   argc,
   g_test_add_func ("/project/resolve/confinement", test_resolve);
   g_test_add_func ("/project/resolve/symlinked-root", test_resolve_symlinked_root);
   g_test_add_func ("/project/write/failure-keeps-old", test_write_failure_keeps_old);
+  g_test_add_func ("/project/write/cancelled-midway", test_write_cancelled_midway);
   g_test_add_func ("/project/write/keeps-mode", test_write_keeps_mode);
   g_test_add_func ("/project/operations", test_operations);
   g_test_add_func ("/project/write/from-thread", test_write_from_thread);
