@@ -271,8 +271,16 @@ test_manifest_roundtrip (void)
   g_assert_null (tessera_project_get_setting (project, "model"));
   id = g_strdup (tessera_project_get_id (project));
 
-  g_assert_true (tessera_project_set_setting (project, "model", "qwen2.5-coder", &error));
-  g_assert_no_error (error);
+  {
+    /* What the getters returned outlives a settings change. */
+    const char *name = tessera_project_get_name (project);
+    const char *template_name = tessera_project_get_template (project);
+
+    g_assert_true (tessera_project_set_setting (project, "model", "qwen2.5-coder", &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (name, ==, "Shop");
+    g_assert_cmpstr (template_name, ==, "blank");
+  }
   g_assert_true (tessera_project_set_setting (project, "sandbox", "local", &error));
   g_assert_cmpstr (tessera_project_get_setting (project, "model"), ==, "qwen2.5-coder");
   g_assert_finalize_object (project);

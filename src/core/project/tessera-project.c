@@ -1568,23 +1568,6 @@ tessera_project_set_setting (TesseraProject  *self,
   if (g_strcmp0 (tessera_project_get_setting (self, key), value) == 0)
     return TRUE;
 
-  /* Build the new document beside the current one, so that a failed write
-   * leaves both the file and the object as they were. */
-  updated = json_object_new ();
-  members = json_object_get_members (self->manifest);
-  for (const GList *l = members; l != NULL; l = l->next)
-    {
-      JsonNode *node = json_object_dup_member (self->manifest, l->data);
-
-      if (strcmp (l->data, "settings") == 0)
-        {
-          json_node_unref (node);
-          continue;
-        }
-      json_object_set_member (updated, l->data, node);
-    }
-  g_list_free (members);
-
   settings = json_object_new ();
   if (json_object_has_member (self->manifest, "settings"))
     {
@@ -1600,16 +1583,31 @@ tessera_project_set_setting (TesseraProject  *self,
     }
   if (value != NULL)
     json_object_set_string_member (settings, key, value);
-  json_object_set_object_member (updated, "settings", settings);
+
+  /* The document to write shares every other member with the current one;
+   * the current one only changes once the write succeeded, and keeps its
+   * other strings (the name a caller may hold) where they are. */
+  updated = json_object_new ();
+  members = json_object_get_members (self->manifest);
+  for (const GList *l = members; l != NULL; l = l->next)
+    {
+      if (strcmp (l->data, "settings") != 0)
+        json_object_set_member (updated, l->data,
+                                json_node_ref (json_object_get_member (self->manifest, l->data)));
+    }
+  g_list_free (members);
+  json_object_set_object_member (updated, "settings", json_object_ref (settings));
 
   bytes = tessera_manifest_serialize (updated);
   data = g_bytes_get_data (bytes, &len);
   path = g_build_filename (self->root_real, self->manifest_rel, NULL);
   if (!tessera_path_write_atomic (self->root_real, path, self->manifest_rel, data, len, NULL, error))
-    return FALSE;
+    {
+      json_object_unref (settings);
+      return FALSE;
+    }
 
-  g_clear_pointer (&self->manifest, json_object_unref);
-  self->manifest = g_steal_pointer (&updated);
+  json_object_set_object_member (self->manifest, "settings", settings);
 
   stamp_path (&stamp, path);
   apply_change (self, TESSERA_FILE_CHANGED, self->manifest_rel, NULL, FALSE, &stamp);

@@ -88,7 +88,9 @@ GDateTime      *tessera_project_get_created        (TesseraProject       *self);
 const char     *tessera_project_get_template       (TesseraProject       *self);
 
 /* Per-project settings (string values) kept in the manifest's "settings"
- * object. Setting a value rewrites the manifest atomically. */
+ * object. Setting a value (NULL removes it) rewrites the manifest
+ * atomically, blocking, on the main thread; a returned setting stays valid
+ * until the next set_setting (the name, id and template never change). */
 const char     *tessera_project_get_setting        (TesseraProject       *self,
                                                     const char           *key);
 gboolean        tessera_project_set_setting        (TesseraProject       *self,
