@@ -101,7 +101,7 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *tmp = g_dir_make_tmp ("tessera-bench-XXXXXX", &error);
+  g_autofree char *tmp = g_dir_make_tmp ("tessera-bench-project-XXXXXX", &error);
   g_autoptr(GFile) location = NULL;
   g_autoptr(GBytes) contents = NULL;
   g_autofree char *payload = g_strnfill (2048, 'x');
