@@ -584,12 +584,14 @@ test_bwrap_missing (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, "bubblewrap"));
   g_assert_cmpint (tessera_sandbox_get_state (TESSERA_SANDBOX (fixture->sandbox)), ==, TESSERA_SANDBOX_FAILED);
   g_assert_cmpstr (tessera_sandbox_get_status_message (TESSERA_SANDBOX (fixture->sandbox)), ==, error->message);
+  g_assert_true (tessera_local_sandbox_get_unavailable (fixture->sandbox));
 
   /* Only the user's explicit opt-in runs it without a sandbox. */
   g_object_set (fixture->sandbox, "allow-unsandboxed", TRUE, NULL);
   start_sandbox (fixture->sandbox);
   g_assert_cmpint (tessera_launcher_get_kind (tessera_local_sandbox_get_launcher (fixture->sandbox)),
                    ==, TESSERA_LAUNCHER_UNSANDBOXED);
+  g_assert_false (tessera_local_sandbox_get_unavailable (fixture->sandbox));
   g_assert_cmpint (run (fixture->sandbox, (const char * const[]) { "/bin/sh", "-c", "echo ran", NULL }, &out, NULL), ==, 0);
   g_assert_cmpstr (out, ==, "ran\n");
 
@@ -626,6 +628,7 @@ test_bwrap_broken (Fixture       *fixture,
                    "The sandbox could not be set up on this system: bwrap: setting up uid map: Permission denied");
   g_assert_cmpint (tessera_sandbox_get_state (TESSERA_SANDBOX (fixture->sandbox)), ==, TESSERA_SANDBOX_FAILED);
   g_assert_null (tessera_local_sandbox_get_launcher (fixture->sandbox));
+  g_assert_true (tessera_local_sandbox_get_unavailable (fixture->sandbox));
 }
 
 static void

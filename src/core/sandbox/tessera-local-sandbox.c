@@ -29,6 +29,7 @@ struct _TesseraLocalSandbox
   guint                cpu_seconds;
   guint                network : 1;
   guint                allow_unsandboxed : 1;
+  guint                unavailable : 1;
 };
 
 enum {
@@ -38,6 +39,7 @@ enum {
   PROP_MEMORY_MB,
   PROP_CPU_SECONDS,
   PROP_ALLOW_UNSANDBOXED,
+  PROP_UNAVAILABLE,
   N_PROPS,
 
   PROP_STATE = N_PROPS,
@@ -143,6 +145,10 @@ tessera_local_sandbox_get_property (GObject    *object,
 
     case PROP_ALLOW_UNSANDBOXED:
       g_value_set_boolean (value, self->allow_unsandboxed);
+      break;
+
+    case PROP_UNAVAILABLE:
+      g_value_set_boolean (value, self->unavailable);
       break;
 
     case PROP_STATE:
@@ -254,6 +260,13 @@ tessera_local_sandbox_class_init (TesseraLocalSandboxClass *klass)
                            G_PARAM_EXPLICIT_NOTIFY |
                            G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_UNAVAILABLE] =
+    g_param_spec_boolean ("unavailable", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE |
+                           G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_object_class_override_property (object_class, PROP_STATE, "state");
@@ -294,6 +307,26 @@ tessera_local_sandbox_get_launcher (TesseraLocalSandbox *self)
   g_return_val_if_fail (TESSERA_IS_LOCAL_SANDBOX (self), NULL);
 
   return self->launcher;
+}
+
+static void
+set_unavailable (TesseraLocalSandbox *self,
+                 gboolean             unavailable)
+{
+  unavailable = !!unavailable;
+  if (self->unavailable == unavailable)
+    return;
+
+  self->unavailable = unavailable;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNAVAILABLE]);
+}
+
+gboolean
+tessera_local_sandbox_get_unavailable (TesseraLocalSandbox *self)
+{
+  g_return_val_if_fail (TESSERA_IS_LOCAL_SANDBOX (self), FALSE);
+
+  return self->unavailable;
 }
 
 TesseraStaticServer *
@@ -341,6 +374,7 @@ start_succeeded (TesseraLocalSandbox *self,
   else
     message = _("Sandbox ready");
 
+  set_unavailable (self, FALSE);
   tessera_sandbox_set_state (TESSERA_SANDBOX (self), TESSERA_SANDBOX_READY, message);
   g_task_return_boolean (task, TRUE);
 }
@@ -357,6 +391,7 @@ start_failed (TesseraLocalSandbox *self,
    * crash of the first command. */
   message = g_strdup_printf (_("The sandbox could not be set up on this system: %s"), detail);
   g_clear_object (&self->launcher);
+  set_unavailable (self, TRUE);
   tessera_sandbox_set_state (TESSERA_SANDBOX (self), TESSERA_SANDBOX_FAILED, message);
   g_task_return_new_error (task, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_UNAVAILABLE,
                            "%s", message);
@@ -459,6 +494,7 @@ tessera_local_sandbox_start_async (TesseraSandbox      *sandbox,
   self->launcher = tessera_launcher_new_for_host (self->allow_unsandboxed, &error);
   if (self->launcher == NULL)
     {
+      set_unavailable (self, TRUE);
       tessera_sandbox_set_state (sandbox, TESSERA_SANDBOX_FAILED, error->message);
       g_task_return_error (task, g_steal_pointer (&error));
       return;

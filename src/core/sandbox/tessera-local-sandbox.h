@@ -28,6 +28,11 @@ TesseraLauncher     *tessera_local_sandbox_get_launcher   (TesseraLocalSandbox *
  * the static server; the owner calls it on TesseraProject::file-changed. */
 void                 tessera_local_sandbox_notify_changed (TesseraLocalSandbox *self,
                                                            const char          *path);
+/* TRUE after a start failed because this machine cannot sandbox (bwrap
+ * missing, or unable to build namespaces): the moment for the UI to offer
+ * the per-project opt-in ("allow-unsandboxed", then start again). Also the
+ * read-only property "unavailable". */
+gboolean             tessera_local_sandbox_get_unavailable (TesseraLocalSandbox *self);
 /* The built-in server once serve_static ran, else NULL. */
 TesseraStaticServer *tessera_local_sandbox_get_static_server (TesseraLocalSandbox *self);
 
