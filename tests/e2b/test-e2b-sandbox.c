@@ -417,6 +417,29 @@ test_empty_project (Fixture       *f,
 }
 
 static void
+test_run_after_edit (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char * const argv[] = { "cat", "data/fresh.txt", NULL };
+  g_autoptr(TesseraProcess) process = NULL;
+  Output o = { g_string_new (NULL), FALSE, -1 };
+
+  start_sandbox (f);
+  /* The AI writes a file and runs a command at once: the command must not
+   * race the sync's debounce. */
+  write_file (f, "data/fresh.txt", "written just now");
+  process = spawn (f, argv, 10000);
+  g_signal_connect (process, "output", G_CALLBACK (on_output), &o);
+  g_signal_connect (process, "exited", G_CALLBACK (on_exited), &o);
+  while (!o.exited)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (o.status, ==, 0);
+  g_assert_cmpstr (o.out->str, ==, "written just now");
+  g_string_free (o.out, TRUE);
+  stop_sandbox (f);
+}
+
+static void
 test_kill (Fixture       *f,
            gconstpointer  data)
 {
@@ -656,6 +679,7 @@ main (int   argc,
   ADD ("sync-retry", test_sync_retry);
   ADD ("spawn-and-reattach", test_spawn_and_reattach);
   ADD ("empty-project", test_empty_project);
+  ADD ("run-after-edit", test_run_after_edit);
   ADD ("kill", test_kill);
   ADD ("expired", test_expired);
   ADD ("pinned", test_pinned);

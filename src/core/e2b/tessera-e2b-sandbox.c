@@ -991,6 +991,38 @@ on_processes_listed (GObject      *source,
   tessera_e2b_process_start_async (s->process, cancellable, on_process_started, g_steal_pointer (&task));
 }
 
+static void
+on_flushed_before_spawn (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TesseraE2bSandbox *self = g_task_get_source_object (task);
+  Spawn *s = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!tessera_e2b_sync_flush_finish (TESSERA_E2B_SYNC (source), result, &error))
+    {
+      if (g_task_return_error_if_cancelled (task))
+        return;
+      /* The sync reports its own failure and keeps retrying; the command
+       * still runs. */
+      g_debug ("Running before the sync completed: %s", error->message);
+    }
+  if (self->info == NULL)
+    {
+      g_task_return_new_error (task, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_NOT_RUNNING,
+                               _("The cloud sandbox is not running."));
+      return;
+    }
+  if (s->tag)
+    tessera_e2b_client_list_processes_async (self->client, self->info, cancellable, on_processes_listed,
+                                             g_steal_pointer (&task));
+  else
+    tessera_e2b_process_start_async (s->process, cancellable, on_process_started, g_steal_pointer (&task));
+}
+
 static char *
 server_tag (const char * const *argv,
             const char         *cwd,
@@ -1062,11 +1094,9 @@ tessera_e2b_sandbox_spawn_async (TesseraSandbox      *sandbox,
   s->process = tessera_e2b_process_new (self->client, self->info, display, command->str, remote_cwd,
                                         env, s->tag, timeout_ms);
 
-  if (s->tag)
-    tessera_e2b_client_list_processes_async (self->client, self->info, cancellable, on_processes_listed,
-                                             g_steal_pointer (&task));
-  else
-    tessera_e2b_process_start_async (s->process, cancellable, on_process_started, g_steal_pointer (&task));
+  /* The command must see the files as they are on disk now, even edits
+   * made a moment ago and still inside the sync's debounce. */
+  tessera_e2b_sync_flush_async (self->sync, cancellable, on_flushed_before_spawn, g_steal_pointer (&task));
 }
 
 static TesseraProcess *

@@ -39,7 +39,9 @@ struct _TesseraE2bSync
   /* path -> Op: what the sandbox does not have yet. */
   GHashTable            *pending;
   gboolean               full_pending;
+  /* upload_all callers, and flush callers. */
   GPtrArray             *waiters;
+  GPtrArray             *flush_waiters;
 
   guint                  debounce_ms;
   guint                  debounce_id;
@@ -294,12 +296,12 @@ gather_thread (GTask        *task,
 /* Sending (main thread) -------------------------------------------------- */
 
 static void
-complete_waiters (TesseraE2bSync *self,
-                  const GError   *error)
+complete_list (GPtrArray    **list,
+               const GError  *error)
 {
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->waiters);
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (list);
 
-  self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  *list = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < waiters->len; i++)
     {
       GTask *task = g_ptr_array_index (waiters, i);
@@ -309,6 +311,19 @@ complete_waiters (TesseraE2bSync *self,
       else
         g_task_return_boolean (task, TRUE);
     }
+}
+
+static void
+complete_waiters (TesseraE2bSync *self,
+                  const GError   *error)
+{
+  complete_list (&self->waiters, error);
+}
+
+static gboolean
+is_idle (TesseraE2bSync *self)
+{
+  return !self->flushing && !self->full_pending && g_hash_table_size (self->pending) == 0;
 }
 
 static gboolean
@@ -338,7 +353,12 @@ flush_done (TesseraE2bSync *self,
       if (f->full)
         complete_waiters (self, NULL);
       g_signal_emit (self, signals[SYNCED], 0, f->files->len);
-      schedule (self, self->full_pending ? 0 : self->debounce_ms);
+      if (is_idle (self))
+        complete_list (&self->flush_waiters, NULL);
+      else if (self->flush_waiters->len > 0)
+        flush (self);
+      else
+        schedule (self, self->full_pending ? 0 : self->debounce_ms);
       return;
     }
 
@@ -360,6 +380,7 @@ flush_done (TesseraE2bSync *self,
 
   if (f->full)
     complete_waiters (self, f->error);
+  complete_list (&self->flush_waiters, f->error);
 
   if (g_error_matches (f->error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_EXPIRED))
     {
@@ -497,9 +518,45 @@ tessera_e2b_sync_set_sandbox (TesseraE2bSync              *self,
   g_clear_handle_id (&self->retry_id, g_source_remove);
   self->retry_ms = 0;
   if (info == NULL)
-    g_clear_handle_id (&self->debounce_id, g_source_remove);
+    {
+      g_clear_handle_id (&self->debounce_id, g_source_remove);
+      /* Nothing to wait for without a sandbox. */
+      complete_list (&self->flush_waiters, NULL);
+    }
   else
     schedule (self, self->debounce_ms);
+}
+
+void
+tessera_e2b_sync_flush_async (TesseraE2bSync      *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TESSERA_IS_E2B_SYNC (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tessera_e2b_sync_flush_async);
+  if (self->info == NULL || is_idle (self))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  g_ptr_array_add (self->flush_waiters, g_steal_pointer (&task));
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  if (!self->flushing)
+    flush (self);
+}
+
+gboolean
+tessera_e2b_sync_flush_finish (TesseraE2bSync  *self,
+                               GAsyncResult    *result,
+                               GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void
@@ -571,10 +628,11 @@ tessera_e2b_sync_dispose (GObject *object)
   g_clear_handle_id (&self->retry_id, g_source_remove);
   if (self->project)
     g_signal_handlers_disconnect_by_data (self->project, self);
-  if (self->waiters && self->waiters->len > 0)
+  if ((self->waiters && self->waiters->len > 0) || (self->flush_waiters && self->flush_waiters->len > 0))
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Sync closed");
-      complete_waiters (self, error);
+      complete_list (&self->waiters, error);
+      complete_list (&self->flush_waiters, error);
     }
   g_clear_object (&self->project);
   g_clear_object (&self->client);
@@ -591,6 +649,7 @@ tessera_e2b_sync_finalize (GObject *object)
   g_clear_pointer (&self->info, tessera_e2b_sandbox_info_free);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->flush_waiters, g_ptr_array_unref);
   g_free (self->error_message);
 
   G_OBJECT_CLASS (tessera_e2b_sync_parent_class)->finalize (object);
@@ -673,6 +732,7 @@ tessera_e2b_sync_init (TesseraE2bSync *self)
   self->cancellable = g_cancellable_new ();
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->flush_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->debounce_ms = 100;
 }
 

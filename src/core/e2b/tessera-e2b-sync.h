@@ -42,6 +42,17 @@ void            tessera_e2b_sync_upload_all_async (TesseraE2bSync              *
 gboolean        tessera_e2b_sync_upload_all_finish (TesseraE2bSync             *self,
                                                    GAsyncResult                *result,
                                                    GError                     **error);
+/* Sends what is pending now, without waiting for the debounce, and
+ * completes once the sandbox has every change made so far (or with the
+ * error of the sync that failed). Commands run after it see the files as
+ * they are on disk. */
+void            tessera_e2b_sync_flush_async      (TesseraE2bSync              *self,
+                                                   GCancellable                *cancellable,
+                                                   GAsyncReadyCallback          callback,
+                                                   gpointer                     user_data);
+gboolean        tessera_e2b_sync_flush_finish     (TesseraE2bSync              *self,
+                                                   GAsyncResult                *result,
+                                                   GError                     **error);
 guint           tessera_e2b_sync_get_pending      (TesseraE2bSync              *self);
 const char     *tessera_e2b_sync_get_error_message (TesseraE2bSync             *self);
 void            tessera_e2b_sync_set_debounce_ms  (TesseraE2bSync              *self,
