@@ -92,6 +92,15 @@ on_request (SoupServer        *server,
     body = g_strdup (error_html);
   else if (g_str_equal (path, "/other"))
     body = g_strdup ("<!doctype html><p id='title'>Other page</p>");
+  else if (g_str_equal (path, "/data.bin"))
+    {
+      soup_message_headers_append (soup_server_message_get_response_headers (msg),
+                                   "Content-Disposition", "attachment; filename=data.bin");
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_STATIC,
+                                        "\x00\x01\x02", 3);
+      return;
+    }
   else
     {
       soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
@@ -326,6 +335,86 @@ test_page_renders (Fixture       *fixture,
   g_signal_emit_by_name (entry, "activate");
   g_assert_true (gtk_widget_has_css_class (entry, "error"));
   g_assert_cmpuint (fixture->started->len, ==, 0);
+}
+
+typedef struct
+{
+  guint n_started;
+  guint n_cancelled;
+  guint n_finished;
+} Downloads;
+
+static void
+on_download_failed (WebKitDownload *download,
+                    GError         *error,
+                    Downloads      *downloads)
+{
+  if (g_error_matches (error, WEBKIT_DOWNLOAD_ERROR, WEBKIT_DOWNLOAD_ERROR_CANCELLED_BY_USER))
+    downloads->n_cancelled++;
+}
+
+static void
+on_download_finished (WebKitDownload *download,
+                      Downloads      *downloads)
+{
+  downloads->n_finished++;
+}
+
+static void
+count_download (WebKitNetworkSession *session,
+                WebKitDownload       *download,
+                Downloads            *downloads)
+{
+  downloads->n_started++;
+  g_signal_connect (download, "failed", G_CALLBACK (on_download_failed), downloads);
+  g_signal_connect (download, "finished", G_CALLBACK (on_download_finished), downloads);
+}
+
+static void
+on_load_failed_record (WebKitWebView   *view,
+                       WebKitLoadEvent  event,
+                       const char      *uri,
+                       GError          *error,
+                       GError         **recorded)
+{
+  g_clear_error (recorded);
+  *recorded = g_error_copy (error);
+}
+
+static void
+test_no_downloads (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) failure = NULL;
+  g_autofree char *title = NULL;
+  Downloads downloads = { 0 };
+
+  load_and_wait (fixture, "/other");
+  g_signal_connect (webkit_web_view_get_network_session (fixture->view), "download-started",
+                    G_CALLBACK (count_download), &downloads);
+  g_signal_connect (fixture->view, "load-failed", G_CALLBACK (on_load_failed_record), &failure);
+
+  /* What the view cannot show is dropped, not saved. */
+  g_free (evaluate (fixture, "window.location.href = '/data.bin'; 'ok'", NULL));
+  WAIT_FOR (failure != NULL, "the refused response");
+  g_assert_error (failure, WEBKIT_POLICY_ERROR, WEBKIT_POLICY_ERROR_FRAME_LOAD_INTERRUPTED_BY_POLICY_CHANGE);
+  g_assert_cmpuint (downloads.n_started, ==, 0);
+
+  title = evaluate (fixture, "document.getElementById('title').textContent", NULL);
+  g_assert_cmpstr (title, ==, "Other page");
+  g_assert_cmpstr (visible_state (fixture), ==, "ready");
+
+  /* A link with "download" asks for one outright: it is cancelled. */
+  g_free (evaluate (fixture,
+                    "const a = document.createElement('a'); a.href = '/data.bin';"
+                    "a.download = 'data.bin'; document.body.append(a); a.click(); 'ok'", NULL));
+  /* ("finished" comes after "failed" too.) */
+  WAIT_FOR (downloads.n_finished > 0, "the download to end");
+  g_assert_cmpuint (downloads.n_started, ==, 1);
+  g_assert_cmpuint (downloads.n_cancelled, ==, 1);
+
+  g_signal_handlers_disconnect_by_data (webkit_web_view_get_network_session (fixture->view), &downloads);
+  g_signal_handlers_disconnect_by_data (fixture->view, &failure);
 }
 
 static void
@@ -1128,6 +1217,7 @@ main (int   argc,
   ADD ("app-crashed-state", test_app_crashed_state);
   ADD ("status-when-waiting", test_status_when_waiting);
   ADD ("load-failure", test_load_failure);
+  ADD ("no-downloads", test_no_downloads);
 #undef ADD
   g_test_add_func ("/preview/run-panel/output", test_run_panel_output);
   g_test_add_func ("/preview/run-panel/command", test_run_panel_command);
