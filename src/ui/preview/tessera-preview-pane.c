@@ -33,6 +33,8 @@
  * its event stream; if no load started by then, the pane reloads itself. */
 #define LIVE_RELOAD_FALLBACK_MS 500
 
+#define WEB_PROCESS_MEMORY_LIMIT_MB 2048
+
 #define MAX_OUTPUT_TAIL 4096
 #define CRASH_OUTPUT_LINES 12
 
@@ -1095,11 +1097,18 @@ create_web_view (TesseraPreviewPane *self)
   g_autoptr(WebKitSettings) settings = NULL;
   g_autoptr(WebKitUserScript) main_script = NULL;
   g_autoptr(WebKitUserScript) isolated_script = NULL;
+  g_autoptr(WebKitMemoryPressureSettings) memory = NULL;
 
   /* Generated code is untrusted: its own context and an ephemeral session
    * per pane, never the defaults, so nothing it stores outlives the pane or
    * reaches another project. */
-  self->web_context = webkit_web_context_new ();
+  /* A runaway page (a loop filling an array) is stopped at this limit and
+   * shows the "stopped" state, instead of taking the desktop down. */
+  memory = webkit_memory_pressure_settings_new ();
+  webkit_memory_pressure_settings_set_memory_limit (memory, WEB_PROCESS_MEMORY_LIMIT_MB);
+  self->web_context = g_object_new (WEBKIT_TYPE_WEB_CONTEXT,
+                                    "memory-pressure-settings", memory,
+                                    NULL);
   webkit_web_context_set_cache_model (self->web_context, WEBKIT_CACHE_MODEL_DOCUMENT_VIEWER);
   self->network_session = webkit_network_session_new_ephemeral ();
   g_signal_connect_object (self->network_session, "download-started",
