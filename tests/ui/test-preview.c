@@ -71,6 +71,8 @@ static const char error_html[] =
   "console.warn('careful', {a: 1});\n"
   "console.error('boom', 42);\n"
   "</script>\n"
+  "<script>throw new TypeError('kaboom');</script>\n"
+  "<script>Promise.reject(new Error('nope'));</script>\n"
   "<img src='/missing.png'>\n"
   "</body></html>\n";
 
@@ -579,16 +581,21 @@ test_console_captures_errors (Fixture       *fixture,
   g_signal_connect (fixture->pane, "fix-with-ai", G_CALLBACK (on_fix_with_ai), &request);
 
   load_and_wait (fixture, "/error");
-  /* The warning, the error and the missing image. */
-  WAIT_FOR (tessera_console_panel_get_n_messages (panel) >= 3, "the console messages");
-  g_assert_cmpuint (tessera_console_panel_get_n_messages (panel), ==, 3);
-  g_assert_cmpuint (tessera_console_panel_get_n_errors (panel), ==, 2);
+  /* The warning, the error, the uncaught exception, the unhandled
+   * rejection and the missing image. */
+  WAIT_FOR (tessera_console_panel_get_n_messages (panel) >= 5, "the console messages");
+  g_assert_cmpuint (tessera_console_panel_get_n_messages (panel), ==, 5);
+  g_assert_cmpuint (tessera_console_panel_get_n_errors (panel), ==, 4);
 
   g_assert_nonnull (find_descendant (GTK_WIDGET (panel), GTK_TYPE_LABEL, "careful {\"a\":1}"));
   g_assert_nonnull (find_descendant (GTK_WIDGET (panel), GTK_TYPE_LABEL, "/error:5"));
+  g_assert_nonnull (find_descendant (GTK_WIDGET (panel), GTK_TYPE_LABEL, "TypeError: kaboom"));
+  g_assert_nonnull (find_descendant (GTK_WIDGET (panel), GTK_TYPE_LABEL, "/error:7"));
+  g_assert_nonnull (find_descendant (GTK_WIDGET (panel), GTK_TYPE_LABEL,
+                                     "Unhandled promise rejection: Error: nope"));
 
   /* The badge on the toolbar's console button counts them. */
-  badge = find_descendant (GTK_WIDGET (fixture->pane), GTK_TYPE_LABEL, "3");
+  badge = find_descendant (GTK_WIDGET (fixture->pane), GTK_TYPE_LABEL, "5");
   g_assert_nonnull (badge);
   g_assert_true (gtk_widget_get_visible (badge));
 
@@ -611,9 +618,9 @@ test_console_captures_errors (Fixture       *fixture,
   /* A reload repeats them: counts, not new rows. */
   fixture->load_finished = FALSE;
   webkit_web_view_reload (fixture->view);
-  WAIT_FOR (fixture->load_finished && tessera_console_panel_get_n_messages (panel) >= 6,
+  WAIT_FOR (fixture->load_finished && tessera_console_panel_get_n_messages (panel) >= 10,
             "the repeated messages");
-  g_assert_cmpuint (tessera_console_panel_get_n_entries (panel), ==, 3);
+  g_assert_cmpuint (tessera_console_panel_get_n_entries (panel), ==, 5);
   g_assert_nonnull (find_descendant (row, GTK_TYPE_LABEL, "2"));
 
   gtk_widget_activate_action (GTK_WIDGET (panel), "console.clear", NULL);
