@@ -515,6 +515,7 @@ test_drop_and_continue (Fixture       *fixture,
   cut = read_file (fixture, "cut.txt");
   g_assert_cmpstr (cut, ==, "all of it\n");
   g_assert_false (tessera_session_get_can_continue (fixture->session));
+  g_assert_true (tessera_chat_message_get_automatic (message_at (fixture, 2)));
 
   request = tessera_fake_llm_server_get_last_request (fixture->server);
   g_assert_nonnull (strstr (last_user_text (request), "cut off"));

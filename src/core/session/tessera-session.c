@@ -1616,6 +1616,7 @@ on_user_cancelled (GCancellable *cancellable,
 static void
 begin_turn (TesseraSession      *self,
             const char          *prompt,
+            gboolean             automatic,
             const char          *relevant_path,
             gpointer             source_tag,
             GCancellable        *cancellable,
@@ -1665,7 +1666,7 @@ begin_turn (TesseraSession      *self,
   set_can_continue (self, FALSE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 
-  start_round (turn, prompt, FALSE);
+  start_round (turn, prompt, automatic);
 }
 
 void
@@ -1678,7 +1679,7 @@ tessera_session_send_async (TesseraSession      *self,
   g_return_if_fail (TESSERA_IS_SESSION (self));
   g_return_if_fail (prompt != NULL);
 
-  begin_turn (self, prompt, NULL, tessera_session_send_async, cancellable, callback, user_data);
+  begin_turn (self, prompt, FALSE, NULL, tessera_session_send_async, cancellable, callback, user_data);
 }
 
 TesseraTurnStatus
@@ -1752,13 +1753,8 @@ tessera_session_continue_async (TesseraSession      *self,
       break;
     }
 
-  begin_turn (self, prompt->str, NULL, tessera_session_continue_async, cancellable, callback, user_data);
   /* An automatic message: the user only pressed "Continue". */
-  if (self->turn != NULL)
-    {
-      n = tessera_conversation_get_n_messages (self->conversation);
-      tessera_chat_message_set_automatic (tessera_conversation_get_message (self->conversation, n - 1), TRUE);
-    }
+  begin_turn (self, prompt->str, TRUE, NULL, tessera_session_continue_async, cancellable, callback, user_data);
 }
 
 /* "http://127.0.0.1:8000/src/app.js?v=2" or "src/app.js" -> "src/app.js". */
@@ -1810,7 +1806,7 @@ tessera_session_fix_async (TesseraSession      *self,
   g_string_append_c (prompt, ' ');
   g_string_append (prompt, _("Find the cause and fix it."));
 
-  begin_turn (self, prompt->str, path, tessera_session_fix_async, cancellable, callback, user_data);
+  begin_turn (self, prompt->str, FALSE, path, tessera_session_fix_async, cancellable, callback, user_data);
 }
 
 void
