@@ -161,11 +161,20 @@ check_one (const char *data,
     }
 }
 
+static void
+remove_fixture (void)
+{
+  if (fixture != NULL)
+    tessera_path_remove_tree (fixture, fixture, NULL, NULL);
+}
+
 int
 LLVMFuzzerInitialize (int    *argc,
                       char ***argv)
 {
   setup ();
+  /* libFuzzer exits without a teardown hook. */
+  atexit (remove_fixture);
   return 0;
 }
 
