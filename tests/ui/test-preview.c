@@ -891,6 +891,15 @@ on_project_request (SoupServer        *server,
                                     g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
 }
 
+static gboolean
+page_hot_reloads (TesseraPreviewPane *pane)
+{
+  gboolean value;
+
+  g_object_get (pane, "page-hot-reloads", &value, NULL);
+  return value;
+}
+
 static const char tall_page[] =
   "<!doctype html><body><h1 id='title'>%s</h1><div style='height:5000px'></div></body>";
 
@@ -946,6 +955,14 @@ test_reload_on_file_change (void)
   g_assert_cmpstr (title, ==, "Second");
   scroll = evaluate (&fixture, "String(window.scrollY)", NULL);
   g_assert_cmpstr (scroll, ==, "600");
+  g_assert_false (page_hot_reloads (fixture.pane));
+
+  /* A page from a dev server with hot reloading (Vite's client) is left to
+   * update itself. */
+  fixture.load_finished = FALSE;
+  write_file (project, "index.html",
+              "<!doctype html><script type='module' src='/@vite/client'></script><h1 id='title'>Vite</h1>");
+  WAIT_FOR (fixture.load_finished && page_hot_reloads (fixture.pane), "the dev server's page");
 
   gtk_window_destroy (window);
   g_assert_finalize_object (fixture.pane);

@@ -35,6 +35,15 @@
 
 #define WEB_PROCESS_MEMORY_LIMIT_MB 2048
 
+/* Dev servers whose page updates itself (Vite, webpack-dev-server, Next.js
+ * and Parcel in development): reloading it too would lose the app's state
+ * that hot reloading keeps. Runs in the isolated world, on the DOM only. */
+static const char detect_hot_reload_script[] =
+  "!!(document.querySelector('script[src*=\"/@vite/client\"], script[src*=\"webpack-dev-server\"],"
+  " script[src*=\"/_next/static/chunks/react-refresh\"], script[src*=\"__parcel\"]') ||"
+  " /\"buildId\"\\s*:\\s*\"development\"/.test("
+  "(document.getElementById('__NEXT_DATA__') || {}).textContent || ''))";
+
 #define MAX_OUTPUT_TAIL 4096
 #define CRASH_OUTPUT_LINES 12
 
@@ -82,6 +91,7 @@ struct _TesseraPreviewPane
   guint n_load_messages;
 
   guint live_reload : 1;
+  guint page_hot_reloads : 1;
   guint console_visible : 1;
   guint restore_scroll : 1;
   guint disposed : 1;
@@ -96,6 +106,7 @@ enum {
   PROP_DEVICE,
   PROP_LIVE_RELOAD,
   PROP_CONSOLE_VISIBLE,
+  PROP_PAGE_HOT_RELOADS,
   N_PROPS
 };
 
@@ -397,6 +408,56 @@ on_scroll_restored (GObject      *object,
     g_debug ("Could not restore the scroll position: %s", error->message);
 }
 
+/* Script results may arrive after the pane is gone: callbacks hold it
+ * weakly, so that closing a pane never waits for its page. */
+static GWeakRef *
+weak_ref_new (gpointer object)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, object);
+  return ref;
+}
+
+static TesseraPreviewPane *
+weak_ref_steal (GWeakRef *ref)
+{
+  TesseraPreviewPane *self = g_weak_ref_get (ref);
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  return self;
+}
+
+static void
+set_page_hot_reloads (TesseraPreviewPane *self,
+                      gboolean            hot_reloads)
+{
+  hot_reloads = !!hot_reloads;
+  if (self->page_hot_reloads == hot_reloads)
+    return;
+
+  self->page_hot_reloads = hot_reloads;
+  if (hot_reloads)
+    g_clear_handle_id (&self->reload_source, g_source_remove);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE_HOT_RELOADS]);
+}
+
+static void
+on_hot_reload_detected (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(TesseraPreviewPane) self = weak_ref_steal (user_data);
+  g_autoptr(JSCValue) value = NULL;
+
+  value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (object), result, NULL);
+  if (self == NULL || self->disposed || value == NULL || !jsc_value_is_boolean (value))
+    return;
+
+  set_page_hot_reloads (self, jsc_value_to_boolean (value));
+}
+
 static void
 on_load_changed (TesseraPreviewPane *self,
                  WebKitLoadEvent     load_event,
@@ -406,6 +467,7 @@ on_load_changed (TesseraPreviewPane *self,
     {
     case WEBKIT_LOAD_STARTED:
       self->n_load_messages = 0;
+      set_page_hot_reloads (self, FALSE);
       g_clear_handle_id (&self->fallback_source, g_source_remove);
       break;
 
@@ -415,6 +477,9 @@ on_load_changed (TesseraPreviewPane *self,
       break;
 
     case WEBKIT_LOAD_FINISHED:
+      webkit_web_view_evaluate_javascript (self->web_view, detect_hot_reload_script, -1, SCRIPT_WORLD,
+                                           NULL, self->cancellable, on_hot_reload_detected,
+                                           weak_ref_new (self));
       if (self->restore_scroll)
         {
           char number[G_ASCII_DTOSTR_BUF_SIZE];
@@ -691,12 +756,12 @@ on_scroll_saved (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(TesseraPreviewPane) self = user_data;
+  g_autoptr(TesseraPreviewPane) self = weak_ref_steal (user_data);
   g_autoptr(JSCValue) value = NULL;
   g_autoptr(GError) error = NULL;
 
   value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->disposed)
+  if (self == NULL || self->disposed || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
   if (value != NULL && jsc_value_is_number (value))
@@ -725,7 +790,7 @@ reload_keeping_scroll (TesseraPreviewPane *self)
     }
 
   webkit_web_view_evaluate_javascript (self->web_view, "window.scrollY", -1, SCRIPT_WORLD, NULL,
-                                       self->cancellable, on_scroll_saved, g_object_ref (self));
+                                       self->cancellable, on_scroll_saved, weak_ref_new (self));
 }
 
 static gboolean
@@ -760,7 +825,8 @@ on_file_changed (TesseraPreviewPane *self,
 {
   /* The server's own script reloads the page when it can; .tessera/ and
    * node_modules/ changes (installs, history) are not the app's. */
-  if (self->url == NULL || path == NULL || tessera_project_is_ignored (project, path, FALSE))
+  if (self->url == NULL || path == NULL || self->page_hot_reloads ||
+      tessera_project_is_ignored (project, path, FALSE))
     return;
 
   if (self->live_reload)
@@ -930,6 +996,10 @@ tessera_preview_pane_get_property (GObject    *object,
       g_value_set_boolean (value, self->console_visible);
       break;
 
+    case PROP_PAGE_HOT_RELOADS:
+      g_value_set_boolean (value, self->page_hot_reloads);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1004,6 +1074,12 @@ tessera_preview_pane_class_init (TesseraPreviewPaneClass *klass)
     g_param_spec_boolean ("console-visible", NULL, NULL,
                           FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Whether the page loaded comes from a dev server that updates it itself
+   * (hot module reloading): the pane then leaves file changes to it. */
+  properties[PROP_PAGE_HOT_RELOADS] =
+    g_param_spec_boolean ("page-hot-reloads", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[FIX_WITH_AI] =
