@@ -796,6 +796,46 @@ test_busy (Fixture       *fixture,
   g_assert_cmpint (tessera_session_send_finish (fixture->session, wait_for (&first), &error), ==, TESSERA_TURN_COMPLETE);
 }
 
+static void
+test_regenerate_and_clear (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *json = NULL;
+  TesseraTurnStatus status;
+
+  tessera_session_regenerate_async (fixture->session, NULL, store_result, &result);
+  g_assert_cmpint (tessera_session_send_finish (fixture->session, wait_for (&result), &error), ==, TESSERA_TURN_FAILED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  tessera_fake_llm_server_push_text (fixture->server, "<tessera-write path=\"a.txt\">one</tessera-write>");
+  g_assert_cmpint (send (fixture, "Write a", &error), ==, TESSERA_TURN_COMPLETE);
+  tessera_fake_llm_server_push_text (fixture->server, "<tessera-write path=\"a.txt\">two</tessera-write>");
+  tessera_session_regenerate_async (fixture->session, NULL, store_result, &result);
+  status = tessera_session_send_finish (fixture->session, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, TESSERA_TURN_COMPLETE);
+  g_assert_cmpstr (last_user_text (tessera_fake_llm_server_get_last_request (fixture->server)), ==, "Write a");
+  {
+    g_autofree char *a = read_file (fixture, "a.txt");
+    g_assert_cmpstr (a, ==, "two");
+  }
+  g_assert_cmpuint (n_messages (fixture), ==, 4);
+
+  g_assert_true (tessera_session_clear_conversation (fixture->session));
+  g_assert_cmpuint (n_messages (fixture), ==, 0);
+  /* The next save writes the empty conversation. */
+  g_clear_object (&result);
+  tessera_conversation_flush_async (tessera_session_get_conversation (fixture->session), NULL, store_result, &result);
+  g_assert_true (tessera_conversation_flush_finish (tessera_session_get_conversation (fixture->session),
+                                                    wait_for (&result), NULL));
+  json = read_file (fixture, ".tessera/chat/conversation.json");
+  g_assert_null (strstr (json, "Write a"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -821,6 +861,7 @@ main (int   argc,
   ADD ("/session/run-in-sandbox", test_run_in_sandbox);
   ADD ("/session/no-sandbox", test_no_sandbox);
   ADD ("/session/busy", test_busy);
+  ADD ("/session/regenerate-and-clear", test_regenerate_and_clear);
 
   return g_test_run ();
 }

@@ -1810,6 +1810,55 @@ tessera_session_fix_async (TesseraSession      *self,
 }
 
 void
+tessera_session_regenerate_async (TesseraSession      *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autofree char *prompt = NULL;
+  guint n;
+
+  g_return_if_fail (TESSERA_IS_SESSION (self));
+
+  n = tessera_conversation_get_n_messages (self->conversation);
+  for (guint i = n; i > 0 && prompt == NULL; i--)
+    {
+      TesseraChatMessage *message = tessera_conversation_get_message (self->conversation, i - 1);
+
+      if (tessera_chat_message_get_role (message) == TESSERA_CHAT_ROLE_USER &&
+          !tessera_chat_message_get_automatic (message))
+        prompt = g_strdup (tessera_chat_message_get_text (message));
+    }
+
+  if (prompt == NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+
+      g_task_set_source_tag (task, tessera_session_regenerate_async);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _("There is no message to send again."));
+      return;
+    }
+
+  begin_turn (self, prompt, FALSE, NULL, tessera_session_regenerate_async, cancellable, callback, user_data);
+}
+
+gboolean
+tessera_session_clear_conversation (TesseraSession *self)
+{
+  g_return_val_if_fail (TESSERA_IS_SESSION (self), FALSE);
+
+  if (self->turn != NULL)
+    return FALSE;
+
+  tessera_conversation_clear (self->conversation);
+  tessera_conversation_save (self->conversation);
+  g_ptr_array_set_size (self->recent, 0);
+  set_can_continue (self, FALSE);
+  return TRUE;
+}
+
+void
 tessera_session_cancel (TesseraSession *self)
 {
   g_return_if_fail (TESSERA_IS_SESSION (self));

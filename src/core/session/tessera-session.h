@@ -96,6 +96,16 @@ void                tessera_session_fix_async          (TesseraSession       *se
                                                         GCancellable         *cancellable,
                                                         GAsyncReadyCallback   callback,
                                                         gpointer              user_data);
+/* "Regenerate": sends the last prompt the user wrote again, as a new
+ * turn on the files as they are now. Finish with
+ * tessera_session_send_finish(). */
+void                tessera_session_regenerate_async   (TesseraSession       *self,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+/* Starts a new conversation (the project's files stay as they are).
+ * Returns FALSE while a turn runs. */
+gboolean            tessera_session_clear_conversation (TesseraSession       *self);
 /* Stops the running turn (same as cancelling its GCancellable). */
 void                tessera_session_cancel             (TesseraSession       *self);
 
