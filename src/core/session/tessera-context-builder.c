@@ -506,7 +506,7 @@ build_thread (GTask        *task,
 
   if (self->n_included > 0)
     {
-      g_string_append (system, "\nCurrent contents of the files (others are too large to show):\n");
+      g_string_append (system, "\nCurrent contents of the files (others are too large to show). The <file> tags are for reading only: change files with tessera-write or tessera-edit.\n");
       g_string_append (system, contents->str);
     }
 
