@@ -418,6 +418,19 @@ test_truncated (void)
 }
 
 static void
+test_unclosed (void)
+{
+  g_autoptr(GPtrArray) actions = parse_actions ("unclosed.txt", NULL);
+
+  g_assert_cmpuint (actions->len, ==, 4);
+  assert_action (actions, 0, TESSERA_ACTION_WRITE, "a.js", "const a = 1;\n", FALSE);
+  /* A tag inside a line of code is content. */
+  assert_action (actions, 1, TESSERA_ACTION_WRITE, "b.js", "const b = `<tessera-write path=\"not-a-tag.js\">`;\n", FALSE);
+  assert_action (actions, 2, TESSERA_ACTION_EDIT, "c.js", "<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n", FALSE);
+  assert_action (actions, 3, TESSERA_ACTION_SUMMARY, NULL, "Done", FALSE);
+}
+
+static void
 test_json (void)
 {
   g_autofree char *text = NULL;
@@ -503,7 +516,7 @@ main (int   argc,
 {
   static const char *fixtures[] = {
     "todo-app.txt", "fenced.txt", "sloppy.txt", "escaped.txt", "explain.txt",
-    "wrapped.txt", "truncated.txt", "json-files.txt", "json-array.txt", "json-other.txt",
+    "wrapped.txt", "truncated.txt", "unclosed.txt", "json-files.txt", "json-array.txt", "json-other.txt",
   };
 
   g_test_init (&argc, &argv, NULL);
@@ -515,6 +528,7 @@ main (int   argc,
   g_test_add_func ("/protocol/parser/explain", test_explain);
   g_test_add_func ("/protocol/parser/wrapped", test_wrapped);
   g_test_add_func ("/protocol/parser/truncated", test_truncated);
+  g_test_add_func ("/protocol/parser/unclosed", test_unclosed);
   g_test_add_func ("/protocol/parser/json", test_json);
   g_test_add_func ("/protocol/parser/edit-blocks", test_edit_blocks);
   g_test_add_func ("/protocol/parser/system-prompt", test_system_prompt);

@@ -1056,6 +1056,34 @@ match_close (TesseraProtocolParser *self,
   return MATCH_NO;
 }
 
+/* An action tag opening at @at. */
+static Match
+match_next_open (TesseraProtocolParser *self,
+                 gsize                  at)
+{
+  Tag tag;
+  Match m = match_tag (self->buf->str + at, self->buf->len - at, &tag);
+
+  if (m == MATCH_MORE)
+    return self->eof ? MATCH_NO : MATCH_MORE;
+  return m == MATCH_OPEN ? MATCH_OPEN : MATCH_NO;
+}
+
+/* Where the line holding @at starts, if only blanks precede @at on it. */
+static gsize
+line_start_before (TesseraProtocolParser *self,
+                   gsize                  at,
+                   gboolean              *at_line_start)
+{
+  const char *s = self->buf->str;
+  gsize k = at;
+
+  while (k > self->pos && is_blank (s[k - 1]))
+    k--;
+  *at_line_start = k > self->pos ? s[k - 1] == '\n' : self->body_line_blank;
+  return k;
+}
+
 static gboolean
 process_body (TesseraProtocolParser *self)
 {
@@ -1128,10 +1156,14 @@ process_body (TesseraProtocolParser *self)
 
       if (p == NULL)
         {
+          gboolean at_line_start;
+          gsize k = line_start_before (self, len, &at_line_start);
+
           self->scan = len;
           if (self->eof)
             return finish_body (self, len, len, TRUE);
-          emit_body (self, len, FALSE);
+          /* Blanks that may indent the next tag wait for it. */
+          emit_body (self, at_line_start ? k : len, FALSE);
           return FALSE;
         }
 
@@ -1140,16 +1172,33 @@ process_body (TesseraProtocolParser *self)
       if (*p == '<')
         {
           gsize end = 0;
+          gboolean at_line_start;
+          gsize k = line_start_before (self, at, &at_line_start);
           Match m = match_close (self, at, &end);
 
           if (m == MATCH_MORE)
             {
-              emit_body (self, at, FALSE);
+              emit_body (self, at_line_start ? k : at, FALSE);
               self->scan = at;
               return FALSE;
             }
           if (m == MATCH_CLOSE)
             return finish_body (self, at, end, FALSE);
+          if (at_line_start)
+            {
+              /* The next action begins: the model forgot to close this
+               * one, which is complete as far as anyone can tell. */
+              Match o = match_next_open (self, at);
+
+              if (o == MATCH_MORE)
+                {
+                  emit_body (self, k, FALSE);
+                  self->scan = at;
+                  return FALSE;
+                }
+              if (o == MATCH_OPEN)
+                return finish_body (self, k, at, FALSE);
+            }
           if (self->esc == ESC_UNDECIDED)
             {
               self->esc = ESC_RAW;
@@ -1159,15 +1208,12 @@ process_body (TesseraProtocolParser *self)
         }
       else if (*p == '`')
         {
-          gsize k = at;
           gboolean at_line_start;
+          gsize k = line_start_before (self, at, &at_line_start);
           gsize line_end = 0;
           gboolean info_empty = FALSE;
           Match m;
 
-          while (k > self->pos && is_blank (s[k - 1]))
-            k--;
-          at_line_start = k > self->pos ? s[k - 1] == '\n' : self->body_line_blank;
           if (!at_line_start)
             {
               self->scan = at + 1;
@@ -1208,6 +1254,15 @@ process_body (TesseraProtocolParser *self)
                     }
                   if (c == MATCH_CLOSE)
                     return finish_body (self, k, end, FALSE);
+                  c = match_next_open (self, j);
+                  if (c == MATCH_MORE)
+                    {
+                      emit_body (self, k, FALSE);
+                      self->scan = at;
+                      return FALSE;
+                    }
+                  if (c == MATCH_OPEN)
+                    return finish_body (self, k, j, FALSE);
                 }
             }
           self->scan = m == MATCH_OPEN ? at + 3 : at + 1;
