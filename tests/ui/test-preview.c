@@ -672,8 +672,8 @@ test_console_handler_confined (Fixture       *fixture,
 }
 
 static GtkWidget *
-find_toggle_in (GtkWidget  *widget,
-                const char *icon_name)
+find_menu_button_in (GtkWidget  *widget,
+                     const char *icon_name)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;
@@ -681,10 +681,10 @@ find_toggle_in (GtkWidget  *widget,
     {
       GtkWidget *found;
 
-      if (GTK_IS_TOGGLE_BUTTON (child) &&
-          g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (child)), icon_name) == 0)
+      if (GTK_IS_MENU_BUTTON (child) &&
+          g_strcmp0 (gtk_menu_button_get_icon_name (GTK_MENU_BUTTON (child)), icon_name) == 0)
         return child;
-      if ((found = find_toggle_in (child, icon_name)))
+      if ((found = find_menu_button_in (child, icon_name)))
         return found;
     }
 
@@ -692,13 +692,10 @@ find_toggle_in (GtkWidget  *widget,
 }
 
 static GtkWidget *
-find_toggle (Fixture    *fixture,
-             const char *icon_name)
+find_menu_button (Fixture    *fixture,
+                  const char *icon_name)
 {
-  GtkWidget *toggle = find_toggle_in (GTK_WIDGET (fixture->pane), icon_name);
-
-  g_assert_nonnull (toggle);
-  return toggle;
+  return find_menu_button_in (GTK_WIDGET (fixture->pane), icon_name);
 }
 
 static void
@@ -714,13 +711,12 @@ test_device_sizes (Fixture       *fixture,
   WAIT_FOR (gtk_widget_get_width (view) == 390 && gtk_widget_get_height (view) == 844,
             "the phone size");
 
-  /* The toolbar's toggles follow the state. */
-  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (find_toggle (fixture, "phone-symbolic"))));
-  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (find_toggle (fixture, "view-fullscreen-symbolic"))));
+  /* The toolbar's device button shows the device. */
+  g_assert_nonnull (find_menu_button (fixture, "phone-symbolic"));
 
   gtk_widget_activate_action (GTK_WIDGET (fixture->pane), "preview.device", "s", "full");
-  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (find_toggle (fixture, "phone-symbolic"))));
-  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (find_toggle (fixture, "view-fullscreen-symbolic"))));
+  g_assert_nonnull (find_menu_button (fixture, "view-fullscreen-symbolic"));
+  g_assert_null (find_menu_button (fixture, "phone-symbolic"));
   WAIT_FOR (gtk_widget_get_width (view) > 390 && gtk_widget_get_width (view) > gtk_widget_get_height (view),
             "the full size");
 }
@@ -774,6 +770,20 @@ test_app_crashed_state (Fixture       *fixture,
   gtk_widget_activate_action (GTK_WIDGET (fixture->pane), "preview.restart", NULL);
   g_assert_cmpuint (n_restarts, ==, 1);
   g_signal_handlers_disconnect_by_data (fixture->pane, &n_restarts);
+}
+
+static void
+test_narrow (Fixture       *fixture,
+             gconstpointer  data)
+{
+  int minimum = 0;
+
+  /* The pane fits beside the editor and the chat. */
+  load_and_wait (fixture, "/");
+  tessera_preview_pane_set_status (fixture->pane, "Ready at http://127.0.0.1:5173", FALSE);
+  gtk_widget_measure (GTK_WIDGET (fixture->pane), GTK_ORIENTATION_HORIZONTAL, -1,
+                      &minimum, NULL, NULL, NULL);
+  g_assert_cmpint (minimum, <=, 420);
 }
 
 static void
@@ -1241,6 +1251,7 @@ main (int   argc,
   ADD ("app-crashed-state", test_app_crashed_state);
   ADD ("status-when-waiting", test_status_when_waiting);
   ADD ("load-failure", test_load_failure);
+  ADD ("narrow", test_narrow);
   ADD ("no-downloads", test_no_downloads);
 #undef ADD
   g_test_add_func ("/preview/run-panel/output", test_run_panel_output);

@@ -65,6 +65,7 @@ struct _TesseraPreviewPane
   GtkSpinner *run_spinner;
   GtkLabel *run_label;
   GtkToggleButton *console_button;
+  GtkMenuButton *device_button;
   GtkLabel *console_badge;
   GtkPaned *paned;
   GtkStack *stack;
@@ -122,13 +123,14 @@ static guint signals[N_SIGNALS];
 
 static const struct {
   const char *name;
+  const char *icon_name;
   int width;
   int height;
 } devices[] = {
-  { "phone", 390, 844 },
-  { "tablet", 820, 1180 },
-  { "desktop", 1280, 800 },
-  { "full", -1, -1 },
+  { "phone", "phone-symbolic", 390, 844 },
+  { "tablet", "tablet-symbolic", 820, 1180 },
+  { "desktop", "computer-symbolic", 1280, 800 },
+  { "full", "view-fullscreen-symbolic", -1, -1 },
 };
 
 static int
@@ -731,6 +733,7 @@ apply_device (TesseraPreviewPane *self)
       width = full ? G_MAXINT / 2 : devices[i].width;
       height = full ? G_MAXINT / 2 : devices[i].height;
 
+      gtk_menu_button_set_icon_name (self->device_button, devices[i].icon_name);
       gtk_widget_set_size_request (view, full ? -1 : width, full ? -1 : height);
       adw_clamp_set_maximum_size (self->width_clamp, width);
       adw_clamp_set_tightening_threshold (self->width_clamp, width);
@@ -1116,6 +1119,7 @@ tessera_preview_pane_class_init (TesseraPreviewPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, run_spinner);
   gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, run_label);
   gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, console_button);
+  gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, device_button);
   gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, console_badge);
   gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, paned);
   gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, stack);
@@ -1256,10 +1260,12 @@ tessera_preview_pane_init (TesseraPreviewPane *self)
 {
   _tessera_preview_ensure_style ();
 
+  /* Before the template: its device menu reads the action's state. */
+  self->device = g_strdup ("full");
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
-  self->device = g_strdup ("full");
   self->output_tail = g_string_new (NULL);
 
   create_web_view (self);
