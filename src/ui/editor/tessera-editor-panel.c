@@ -1,0 +1,947 @@
+/* tessera-editor-panel.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "tessera-editor-panel"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tessera-editor-panel.h"
+
+struct _TesseraEditorPanel
+{
+  GtkWidget        parent_instance;
+
+  TesseraProject  *project;
+  GCancellable    *cancellable;
+  TesseraFileTree *tree;
+
+  AdwToastOverlay *toast_overlay;
+  GtkPaned        *paned;
+  AdwTabBar       *tab_bar;
+  AdwTabView      *tab_view;
+  GtkStack        *stack;
+  AdwStatusPage   *empty_page;
+};
+
+G_DEFINE_FINAL_TYPE (TesseraEditorPanel, tessera_editor_panel, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_PROJECT,
+  PROP_HAS_UNSAVED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+show_error (TesseraEditorPanel *self,
+            const GError       *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+}
+
+static TesseraEditorPage *
+page_child (AdwTabPage *page)
+{
+  return TESSERA_EDITOR_PAGE (adw_tab_page_get_child (page));
+}
+
+static TesseraDocument *
+page_document (AdwTabPage *page)
+{
+  return tessera_editor_page_get_document (page_child (page));
+}
+
+static AdwTabPage *
+find_tab (TesseraEditorPanel *self,
+          const char         *path)
+{
+  int n;
+
+  if (self->tab_view == NULL)
+    return NULL;
+
+  n = adw_tab_view_get_n_pages (self->tab_view);
+  for (int i = 0; i < n; i++)
+    {
+      AdwTabPage *page = adw_tab_view_get_nth_page (self->tab_view, i);
+
+      if (g_strcmp0 (tessera_document_get_path (page_document (page)), path) == 0)
+        return page;
+    }
+
+  return NULL;
+}
+
+static AdwTabPage *
+find_tab_for_document (TesseraEditorPanel *self,
+                       TesseraDocument    *document)
+{
+  int n;
+
+  if (self->tab_view == NULL)
+    return NULL;
+
+  n = adw_tab_view_get_n_pages (self->tab_view);
+  for (int i = 0; i < n; i++)
+    {
+      AdwTabPage *page = adw_tab_view_get_nth_page (self->tab_view, i);
+
+      if (page_document (page) == document)
+        return page;
+    }
+
+  return NULL;
+}
+
+static GPtrArray *
+list_unsaved (TesseraEditorPanel *self)
+{
+  GPtrArray *docs = g_ptr_array_new_with_free_func (g_object_unref);
+  int n = self->tab_view ? adw_tab_view_get_n_pages (self->tab_view) : 0;
+
+  for (int i = 0; i < n; i++)
+    {
+      TesseraDocument *doc = page_document (adw_tab_view_get_nth_page (self->tab_view, i));
+
+      if (gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (doc)) &&
+          tessera_document_get_kind (doc) == TESSERA_DOCUMENT_KIND_TEXT &&
+          !tessera_document_get_streaming (doc))
+        g_ptr_array_add (docs, g_object_ref (doc));
+    }
+
+  return docs;
+}
+
+static void
+update_tab (TesseraEditorPanel *self,
+            TesseraDocument    *document)
+{
+  AdwTabPage *page = find_tab_for_document (self, document);
+  g_autofree char *name = NULL;
+  g_autofree char *title = NULL;
+
+  if (page == NULL)
+    return;
+
+  name = tessera_document_dup_title (document);
+  if (gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (document)))
+    /* Translators: the tab title of a file with unsaved changes */
+    title = g_strdup_printf (_("• %s"), name);
+  else
+    title = g_steal_pointer (&name);
+
+  adw_tab_page_set_title (page, title);
+  adw_tab_page_set_tooltip (page, tessera_document_get_path (document));
+  adw_tab_page_set_loading (page, tessera_document_get_loading (document) ||
+                                  tessera_document_get_streaming (document));
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_UNSAVED]);
+}
+
+static void
+document_notify_cb (TesseraEditorPanel *self,
+                    GParamSpec         *pspec,
+                    TesseraDocument    *document)
+{
+  update_tab (self, document);
+}
+
+static void
+document_modified_cb (TesseraEditorPanel *self,
+                      TesseraDocument    *document)
+{
+  update_tab (self, document);
+}
+
+static void
+load_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(TesseraEditorPanel) self = user_data;
+  TesseraDocument *document = TESSERA_DOCUMENT (object);
+  g_autoptr(GError) error = NULL;
+
+  if (!tessera_document_load_finish (document, result, &error))
+    {
+      AdwTabPage *page = find_tab_for_document (self, document);
+
+      show_error (self, error);
+      if (page != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        adw_tab_view_close_page (self->tab_view, page);
+      return;
+    }
+
+  update_tab (self, document);
+}
+
+static AdwTabPage *
+add_tab (TesseraEditorPanel *self,
+         const char         *path,
+         gboolean            load)
+{
+  g_autoptr(TesseraDocument) document = tessera_document_new (self->project, path);
+  TesseraEditorPage *editor_page = tessera_editor_page_new (document);
+  AdwTabPage *page;
+
+  g_signal_connect_object (document, "modified-changed", G_CALLBACK (document_modified_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (document, "notify::loading", G_CALLBACK (document_notify_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (document, "notify::streaming", G_CALLBACK (document_notify_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (document, "notify::path", G_CALLBACK (document_notify_cb), self, G_CONNECT_SWAPPED);
+
+  page = adw_tab_view_append (self->tab_view, GTK_WIDGET (editor_page));
+  update_tab (self, document);
+
+  if (load)
+    tessera_document_load_async (document, self->cancellable, load_cb, g_object_ref (self));
+
+  return page;
+}
+
+void
+tessera_editor_panel_open_file (TesseraEditorPanel *self,
+                                const char         *path)
+{
+  AdwTabPage *page;
+
+  g_return_if_fail (TESSERA_IS_EDITOR_PANEL (self));
+  g_return_if_fail (path != NULL);
+
+  if (!(page = find_tab (self, path)))
+    page = add_tab (self, path, TRUE);
+
+  adw_tab_view_set_selected_page (self->tab_view, page);
+  gtk_widget_grab_focus (GTK_WIDGET (page_child (page)));
+}
+
+static void
+file_activated_cb (TesseraEditorPanel *self,
+                   const char         *path)
+{
+  tessera_editor_panel_open_file (self, path);
+}
+
+static void
+file_changed_cb (TesseraEditorPanel *self,
+                 const char         *path,
+                 TesseraFileChange   change,
+                 const char         *old_path)
+{
+  AdwTabPage *page;
+
+  switch (change)
+    {
+    case TESSERA_FILE_RENAMED:
+      if (old_path != NULL && (page = find_tab (self, old_path)) && find_tab (self, path) == NULL)
+        tessera_document_set_path (page_document (page), path);
+      break;
+
+    case TESSERA_FILE_CREATED:
+    case TESSERA_FILE_CHANGED:
+      if ((page = find_tab (self, path)))
+        tessera_document_check_disk (page_document (page));
+      break;
+
+    case TESSERA_FILE_DELETED:
+    default:
+      /* The open text is all that is left of the file: keep it, so that
+       * saving brings it back. */
+      break;
+    }
+}
+
+static void
+update_empty (TesseraEditorPanel *self)
+{
+  gboolean empty = adw_tab_view_get_n_pages (self->tab_view) == 0;
+
+  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "tabs");
+  gtk_widget_set_visible (GTK_WIDGET (self->tab_bar), !empty);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_UNSAVED]);
+}
+
+static TesseraEditorPage *
+selected_editor_page (TesseraEditorPanel *self)
+{
+  AdwTabPage *page = self->tab_view ? adw_tab_view_get_selected_page (self->tab_view) : NULL;
+
+  return page ? page_child (page) : NULL;
+}
+
+static void
+selected_page_cb (TesseraEditorPanel *self)
+{
+  gboolean has_page = selected_editor_page (self) != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.save", has_page);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.close-tab", has_page);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.find", has_page);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.replace", has_page);
+}
+
+/* Saving */
+
+static void
+save_one_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(TesseraEditorPanel) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tessera_document_save_finish (TESSERA_DOCUMENT (object), result, &error))
+    show_error (self, error);
+}
+
+typedef struct
+{
+  guint   pending;
+  GError *error;
+} SaveAll;
+
+static void
+save_all_free (SaveAll *state)
+{
+  g_clear_error (&state->error);
+  g_free (state);
+}
+
+static void
+save_all_one_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SaveAll *state = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!tessera_document_save_finish (TESSERA_DOCUMENT (object), result, &error) && state->error == NULL)
+    state->error = g_steal_pointer (&error);
+
+  if (--state->pending > 0)
+    return;
+
+  if (state->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&state->error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+tessera_editor_panel_save_all_async (TesseraEditorPanel  *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GPtrArray) docs = NULL;
+  SaveAll *state;
+
+  g_return_if_fail (TESSERA_IS_EDITOR_PANEL (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tessera_editor_panel_save_all_async);
+
+  docs = list_unsaved (self);
+  if (docs->len == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  state = g_new0 (SaveAll, 1);
+  state->pending = docs->len;
+  g_task_set_task_data (task, state, (GDestroyNotify)save_all_free);
+
+  for (guint i = 0; i < docs->len; i++)
+    tessera_document_save_async (g_ptr_array_index (docs, i), cancellable,
+                                 save_all_one_cb, g_object_ref (task));
+}
+
+gboolean
+tessera_editor_panel_save_all_finish (TesseraEditorPanel  *self,
+                                      GAsyncResult        *result,
+                                      GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+tessera_editor_panel_get_has_unsaved (TesseraEditorPanel *self)
+{
+  g_autoptr(GPtrArray) docs = NULL;
+
+  g_return_val_if_fail (TESSERA_IS_EDITOR_PANEL (self), FALSE);
+
+  docs = list_unsaved (self);
+  return docs->len > 0;
+}
+
+/* Closing */
+
+static GtkWidget *
+create_unsaved_dialog (GtkWindow *parent,
+                       GPtrArray *docs)
+{
+  g_autoptr(GString) body = g_string_new (NULL);
+  GtkWidget *dialog;
+
+  if (docs->len == 1)
+    {
+      g_autofree char *name = tessera_document_dup_title (g_ptr_array_index (docs, 0));
+
+      /* Translators: %s is a file name */
+      g_string_append_printf (body, _("“%s” has unsaved changes. Changes which are not saved will be lost."), name);
+    }
+  else
+    {
+      g_string_append (body, _("These files have unsaved changes. Changes which are not saved will be lost."));
+      g_string_append_c (body, '\n');
+      for (guint i = 0; i < docs->len; i++)
+        g_string_append_printf (body, "\n%s", tessera_document_get_path (g_ptr_array_index (docs, i)));
+    }
+
+  dialog = adw_message_dialog_new (parent, _("Save Changes?"), body->str);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    "save", _("_Save"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  return dialog;
+}
+
+static void
+discard_all (GPtrArray *docs)
+{
+  for (guint i = 0; i < docs->len; i++)
+    {
+      TesseraDocument *doc = g_ptr_array_index (docs, i);
+
+      tessera_document_discard_draft (doc);
+      /* Nobody will be asked twice about text the user threw away. */
+      gtk_text_buffer_set_modified (GTK_TEXT_BUFFER (doc), FALSE);
+    }
+}
+
+static void
+close_save_all_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  TesseraEditorPanel *self = TESSERA_EDITOR_PANEL (object);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tessera_editor_panel_save_all_finish (self, result, &error))
+    {
+      show_error (self, error);
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+close_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   GTask            *task)
+{
+  TesseraEditorPanel *self = g_task_get_source_object (task);
+  GPtrArray *docs = g_task_get_task_data (task);
+
+  if (g_str_equal (response, "discard"))
+    {
+      discard_all (docs);
+      g_task_return_boolean (task, TRUE);
+    }
+  else if (g_str_equal (response, "save"))
+    {
+      tessera_editor_panel_save_all_async (self, NULL, close_save_all_cb, g_object_ref (task));
+    }
+  else
+    {
+      g_task_return_boolean (task, FALSE);
+    }
+
+  g_object_unref (task);
+}
+
+void
+tessera_editor_panel_close_async (TesseraEditorPanel  *self,
+                                  GtkWindow           *parent,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GPtrArray) docs = NULL;
+  GtkWidget *dialog;
+
+  g_return_if_fail (TESSERA_IS_EDITOR_PANEL (self));
+  g_return_if_fail (!parent || GTK_IS_WINDOW (parent));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, tessera_editor_panel_close_async);
+
+  docs = list_unsaved (self);
+  if (docs->len == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  dialog = create_unsaved_dialog (parent, docs);
+  g_task_set_task_data (task, g_steal_pointer (&docs), (GDestroyNotify)g_ptr_array_unref);
+  g_signal_connect (dialog, "response", G_CALLBACK (close_response_cb), g_object_ref (task));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+gboolean
+tessera_editor_panel_close_finish (TesseraEditorPanel  *self,
+                                   GAsyncResult        *result,
+                                   GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+typedef struct
+{
+  TesseraEditorPanel *self;
+  AdwTabPage         *page;
+} ClosePage;
+
+static void
+close_page_free (ClosePage *state)
+{
+  g_clear_object (&state->self);
+  g_clear_object (&state->page);
+  g_free (state);
+}
+
+static void
+close_page_done (TesseraEditorPanel *self,
+                 AdwTabPage         *page,
+                 gboolean            confirm)
+{
+  /* The page may already be gone if the whole panel went away. */
+  if (self->tab_view != NULL && adw_tab_view_get_page_position (self->tab_view, page) >= 0)
+    adw_tab_view_close_page_finish (self->tab_view, page, confirm);
+}
+
+static void
+close_page_saved_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  ClosePage *state = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean saved;
+
+  saved = tessera_document_save_finish (TESSERA_DOCUMENT (object), result, &error);
+  if (!saved)
+    show_error (state->self, error);
+  close_page_done (state->self, state->page, saved);
+  close_page_free (state);
+}
+
+static void
+close_page_response_cb (AdwMessageDialog *dialog,
+                        const char       *response,
+                        ClosePage        *state)
+{
+  TesseraDocument *doc = page_document (state->page);
+
+  if (g_str_equal (response, "discard"))
+    {
+      tessera_document_discard_draft (doc);
+      close_page_done (state->self, state->page, TRUE);
+    }
+  else if (g_str_equal (response, "save"))
+    {
+      tessera_document_save_async (doc, NULL, close_page_saved_cb, state);
+      return;
+    }
+  else
+    {
+      close_page_done (state->self, state->page, FALSE);
+    }
+
+  close_page_free (state);
+}
+
+static gboolean
+close_page_cb (TesseraEditorPanel *self,
+               AdwTabPage         *page,
+               AdwTabView         *view)
+{
+  TesseraDocument *doc = page_document (page);
+  g_autoptr(GPtrArray) docs = NULL;
+  GtkRoot *root;
+  GtkWidget *dialog;
+  ClosePage *state;
+
+  if (!gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (doc)) ||
+      tessera_document_get_kind (doc) != TESSERA_DOCUMENT_KIND_TEXT ||
+      tessera_document_get_streaming (doc))
+    {
+      adw_tab_view_close_page_finish (view, page, TRUE);
+      return GDK_EVENT_STOP;
+    }
+
+  docs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (docs, g_object_ref (doc));
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  dialog = create_unsaved_dialog (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, docs);
+
+  state = g_new0 (ClosePage, 1);
+  state->self = g_object_ref (self);
+  state->page = g_object_ref (page);
+  g_signal_connect (dialog, "response", G_CALLBACK (close_page_response_cb), state);
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  return GDK_EVENT_STOP;
+}
+
+/* Streaming */
+
+void
+tessera_editor_panel_stream_begin (TesseraEditorPanel *self,
+                                   const char         *path)
+{
+  AdwTabPage *page;
+
+  g_return_if_fail (TESSERA_IS_EDITOR_PANEL (self));
+  g_return_if_fail (path != NULL);
+
+  if (!(page = find_tab (self, path)))
+    page = add_tab (self, path, FALSE);
+
+  adw_tab_view_set_selected_page (self->tab_view, page);
+  tessera_document_stream_begin (page_document (page));
+}
+
+void
+tessera_editor_panel_stream_append (TesseraEditorPanel *self,
+                                    const char         *path,
+                                    const char         *text,
+                                    gssize              len)
+{
+  AdwTabPage *page;
+
+  g_return_if_fail (TESSERA_IS_EDITOR_PANEL (self));
+  g_return_if_fail (path != NULL);
+
+  if (!(page = find_tab (self, path)) || !tessera_document_get_streaming (page_document (page)))
+    return;
+
+  tessera_document_stream_append (page_document (page), text, len);
+  tessera_editor_page_scroll_to_end (page_child (page));
+}
+
+static void
+stream_reload_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TesseraEditorPanel) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tessera_document_reload_finish (TESSERA_DOCUMENT (object), result, &error))
+    show_error (self, error);
+}
+
+void
+tessera_editor_panel_stream_end (TesseraEditorPanel *self,
+                                 const char         *path,
+                                 gboolean            applied)
+{
+  AdwTabPage *page;
+  TesseraDocument *doc;
+
+  g_return_if_fail (TESSERA_IS_EDITOR_PANEL (self));
+  g_return_if_fail (path != NULL);
+
+  if (!(page = find_tab (self, path)))
+    return;
+
+  doc = page_document (page);
+  tessera_document_stream_end (doc);
+
+  /* Applied, the file on disk is what the model wrote, in its final form;
+   * not applied, the disk still has the truth. Either way the tab shows
+   * the disk, never a half-streamed text nobody saved. */
+  (void)applied;
+  tessera_document_reload_async (doc, self->cancellable, stream_reload_cb, g_object_ref (self));
+}
+
+/* Actions */
+
+static void
+panel_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  TesseraEditorPanel *self = TESSERA_EDITOR_PANEL (widget);
+  TesseraEditorPage *page = selected_editor_page (self);
+
+  if (g_str_equal (action_name, "editor.save"))
+    {
+      if (page != NULL)
+        tessera_document_save_async (tessera_editor_page_get_document (page), self->cancellable,
+                                     save_one_cb, g_object_ref (self));
+    }
+  else if (g_str_equal (action_name, "editor.save-all"))
+    {
+      g_autoptr(GPtrArray) docs = list_unsaved (self);
+
+      for (guint i = 0; i < docs->len; i++)
+        tessera_document_save_async (g_ptr_array_index (docs, i), self->cancellable,
+                                     save_one_cb, g_object_ref (self));
+    }
+  else if (g_str_equal (action_name, "editor.close-tab"))
+    {
+      AdwTabPage *tab = adw_tab_view_get_selected_page (self->tab_view);
+
+      if (tab != NULL)
+        adw_tab_view_close_page (self->tab_view, tab);
+    }
+  else if (g_str_equal (action_name, "editor.find"))
+    {
+      if (page != NULL)
+        tessera_editor_page_show_search (page, FALSE);
+    }
+  else if (g_str_equal (action_name, "editor.replace"))
+    {
+      if (page != NULL)
+        tessera_editor_page_show_search (page, TRUE);
+    }
+  else if (g_str_equal (action_name, "editor.new-file"))
+    {
+      tessera_file_tree_new_file (self->tree, "");
+    }
+}
+
+/* Public */
+
+TesseraEditorPanel *
+tessera_editor_panel_new (TesseraProject *project)
+{
+  g_return_val_if_fail (TESSERA_IS_PROJECT (project), NULL);
+
+  return g_object_new (TESSERA_TYPE_EDITOR_PANEL, "project", project, NULL);
+}
+
+TesseraProject *
+tessera_editor_panel_get_project (TesseraEditorPanel *self)
+{
+  g_return_val_if_fail (TESSERA_IS_EDITOR_PANEL (self), NULL);
+
+  return self->project;
+}
+
+TesseraFileTree *
+tessera_editor_panel_get_file_tree (TesseraEditorPanel *self)
+{
+  g_return_val_if_fail (TESSERA_IS_EDITOR_PANEL (self), NULL);
+
+  return self->tree;
+}
+
+AdwTabView *
+tessera_editor_panel_get_tab_view (TesseraEditorPanel *self)
+{
+  g_return_val_if_fail (TESSERA_IS_EDITOR_PANEL (self), NULL);
+
+  return self->tab_view;
+}
+
+TesseraEditorPage *
+tessera_editor_panel_get_page (TesseraEditorPanel *self,
+                               const char         *path)
+{
+  AdwTabPage *page;
+
+  g_return_val_if_fail (TESSERA_IS_EDITOR_PANEL (self), NULL);
+
+  page = find_tab (self, path);
+  return page ? page_child (page) : NULL;
+}
+
+TesseraDocument *
+tessera_editor_panel_get_document (TesseraEditorPanel *self,
+                                   const char         *path)
+{
+  AdwTabPage *page;
+
+  g_return_val_if_fail (TESSERA_IS_EDITOR_PANEL (self), NULL);
+
+  page = find_tab (self, path);
+  return page ? page_document (page) : NULL;
+}
+
+/* GObject */
+
+static void
+tessera_editor_panel_constructed (GObject *object)
+{
+  TesseraEditorPanel *self = (TesseraEditorPanel *)object;
+
+  G_OBJECT_CLASS (tessera_editor_panel_parent_class)->constructed (object);
+
+  g_assert (TESSERA_IS_PROJECT (self->project));
+
+  self->tree = tessera_file_tree_new (self->project);
+  gtk_widget_set_size_request (GTK_WIDGET (self->tree), 160, -1);
+  gtk_paned_set_start_child (self->paned, GTK_WIDGET (self->tree));
+  g_signal_connect_object (self->tree, "file-activated", G_CALLBACK (file_activated_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->project, "file-changed", G_CALLBACK (file_changed_cb), self, G_CONNECT_SWAPPED);
+
+  update_empty (self);
+  selected_page_cb (self);
+}
+
+static void
+tessera_editor_panel_dispose (GObject *object)
+{
+  TesseraEditorPanel *self = (TesseraEditorPanel *)object;
+
+  g_cancellable_cancel (self->cancellable);
+  self->tree = NULL;
+  gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_EDITOR_PANEL);
+  self->tab_view = NULL;
+
+  G_OBJECT_CLASS (tessera_editor_panel_parent_class)->dispose (object);
+}
+
+static void
+tessera_editor_panel_finalize (GObject *object)
+{
+  TesseraEditorPanel *self = (TesseraEditorPanel *)object;
+
+  g_clear_object (&self->project);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (tessera_editor_panel_parent_class)->finalize (object);
+}
+
+static void
+tessera_editor_panel_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  TesseraEditorPanel *self = TESSERA_EDITOR_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROJECT:
+      g_value_set_object (value, self->project);
+      break;
+
+    case PROP_HAS_UNSAVED:
+      g_value_set_boolean (value, tessera_editor_panel_get_has_unsaved (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tessera_editor_panel_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  TesseraEditorPanel *self = TESSERA_EDITOR_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROJECT:
+      self->project = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tessera_editor_panel_class_init (TesseraEditorPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = tessera_editor_panel_constructed;
+  object_class->dispose = tessera_editor_panel_dispose;
+  object_class->finalize = tessera_editor_panel_finalize;
+  object_class->get_property = tessera_editor_panel_get_property;
+  object_class->set_property = tessera_editor_panel_set_property;
+
+  properties[PROP_PROJECT] =
+    g_param_spec_object ("project", NULL, NULL,
+                         TESSERA_TYPE_PROJECT,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_HAS_UNSAVED] =
+    g_param_spec_boolean ("has-unsaved", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_source_init ();
+  g_type_ensure (TESSERA_TYPE_EDITOR_PAGE);
+  g_type_ensure (TESSERA_TYPE_FILE_TREE);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/editor/tessera-editor-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPanel, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPanel, paned);
+  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPanel, tab_bar);
+  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPanel, tab_view);
+  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPanel, stack);
+  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPanel, empty_page);
+  gtk_widget_class_bind_template_callback (widget_class, close_page_cb);
+  gtk_widget_class_bind_template_callback (widget_class, update_empty);
+  gtk_widget_class_bind_template_callback (widget_class, selected_page_cb);
+
+  gtk_widget_class_install_action (widget_class, "editor.save", NULL, panel_action);
+  gtk_widget_class_install_action (widget_class, "editor.save-all", NULL, panel_action);
+  gtk_widget_class_install_action (widget_class, "editor.close-tab", NULL, panel_action);
+  gtk_widget_class_install_action (widget_class, "editor.find", NULL, panel_action);
+  gtk_widget_class_install_action (widget_class, "editor.replace", NULL, panel_action);
+  gtk_widget_class_install_action (widget_class, "editor.new-file", NULL, panel_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.save", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "editor.save-all", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "editor.close-tab", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "editor.find", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, GDK_CONTROL_MASK, "editor.replace", NULL);
+}
+
+static void
+tessera_editor_panel_init (TesseraEditorPanel *self)
+{
+  self->cancellable = g_cancellable_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
