@@ -1299,11 +1299,26 @@ flushed (GObject      *object,
   g_task_return_boolean (task, TRUE);
 }
 
+/* How a turn ended, kept on its task until send_finish(). */
+typedef struct
+{
+  TesseraTurnStatus  status;
+  GError            *error;
+} TurnResult;
+
+static void
+turn_result_free (TurnResult *result)
+{
+  g_clear_error (&result->error);
+  g_free (result);
+}
+
 static void
 finish_turn (Turn              *turn,
              TesseraTurnStatus  status,
              GError            *error)
 {
+  TurnResult *result;
   TesseraSession *self = turn->self;
   GTask *task = turn->task;
   g_autoptr(TesseraChatMessage) last = turn->assistant ? g_object_ref (turn->assistant) : NULL;
@@ -1339,9 +1354,10 @@ finish_turn (Turn              *turn,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
   g_signal_emit (self, signals[TURN_FINISHED], 0, last, (int)status, error);
 
-  if (error != NULL)
-    g_task_set_task_data (task, error, (GDestroyNotify)g_error_free);
-  g_object_set_data (G_OBJECT (task), "tessera-turn-status", GINT_TO_POINTER (status));
+  result = g_new0 (TurnResult, 1);
+  result->status = status;
+  result->error = error;
+  g_task_set_task_data (task, result, (GDestroyNotify)turn_result_free);
 
   turn_free (turn);
   /* Answer only once the conversation is on disk. */
@@ -1687,20 +1703,17 @@ tessera_session_send_finish (TesseraSession  *self,
                              GAsyncResult    *result,
                              GError         **error)
 {
-  GTask *task = G_TASK (result);
-  GError *turn_error;
-  TesseraTurnStatus status;
+  TurnResult *turn;
 
   g_return_val_if_fail (g_task_is_valid (result, self), TESSERA_TURN_FAILED);
 
-  if (!g_task_propagate_boolean (task, error))
+  if (!g_task_propagate_boolean (G_TASK (result), error))
     return TESSERA_TURN_FAILED;
 
-  status = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "tessera-turn-status"));
-  turn_error = g_task_get_task_data (task);
-  if (turn_error != NULL && (status == TESSERA_TURN_FAILED || status == TESSERA_TURN_CANCELLED))
-    g_propagate_error (error, g_error_copy (turn_error));
-  return status;
+  turn = g_task_get_task_data (G_TASK (result));
+  if (turn->error != NULL && (turn->status == TESSERA_TURN_FAILED || turn->status == TESSERA_TURN_CANCELLED))
+    g_propagate_error (error, g_error_copy (turn->error));
+  return turn->status;
 }
 
 void
