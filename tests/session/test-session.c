@@ -331,6 +331,50 @@ test_full_turn (Fixture       *fixture,
 }
 
 static void
+test_anthropic (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TesseraLlmProvider) anthropic =
+    tessera_anthropic_provider_new (tessera_fake_llm_server_get_url (fixture->server), "sk-ant-test");
+  const TesseraFakeLlmRequest *request;
+  JsonObject *body;
+  JsonArray *messages;
+  g_autofree char *index = NULL;
+
+  tessera_llm_provider_set_max_retries (anthropic, 0);
+  tessera_session_set_provider (fixture->session, anthropic);
+  tessera_session_set_model (fixture->session, "claude-test");
+
+  /* A failed turn first: its empty answer must not reach the next request. */
+  tessera_fake_llm_server_push_mode (fixture->server, TESSERA_FAKE_LLM_SERVER_ERROR);
+  g_assert_cmpint (send (fixture, "First try", &error), ==, TESSERA_TURN_FAILED);
+  g_clear_error (&error);
+
+  tessera_fake_llm_server_push_text (fixture->server, todo_answer);
+  g_assert_cmpint (send (fixture, "Create a todo app", &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_no_error (error);
+  index = read_file (fixture, "index.html");
+  g_assert_true (g_str_has_prefix (index, "<!doctype html>"));
+
+  request = tessera_fake_llm_server_get_last_request (fixture->server);
+  g_assert_cmpstr (request->path, ==, "/v1/messages");
+  body = tessera_fake_llm_request_get_object (request);
+  g_assert_nonnull (strstr (json_object_get_string_member (body, "system"), "<tessera-write path="));
+  /* Claude's context is known: no 32k default. */
+  g_assert_cmpint (json_object_get_int_member (body, "max_tokens"), ==, TESSERA_LLM_DEFAULT_MAX_TOKENS);
+  messages = json_object_get_array_member (body, "messages");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 0), "role"), ==, "user");
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonNode *content = json_object_get_member (json_array_get_object_element (messages, i), "content");
+
+      if (JSON_NODE_HOLDS_VALUE (content))
+        g_assert_cmpstr (json_node_get_string (content), !=, "");
+    }
+}
+
+static void
 test_refused_path (Fixture       *fixture,
                    gconstpointer  data)
 {
@@ -846,6 +890,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
   ADD ("/session/full-turn", test_full_turn);
+  ADD ("/session/anthropic", test_anthropic);
   ADD ("/session/refused-path", test_refused_path);
   ADD ("/session/size-limit", test_size_limit);
   ADD ("/session/cancel-restores", test_cancel_restores);
