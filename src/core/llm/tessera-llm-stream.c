@@ -672,6 +672,9 @@ _tessera_llm_stream_start (TesseraLlmStream    *self,
   /* From an idle, so that everything (even a failure to build the
    * request) reaches the caller after it has connected its handlers. */
   idle = g_idle_source_new ();
+  /* Not at idle priority: a busy UI (a slow software-rendered redraw
+   * every frame) would starve it and the request would never leave. */
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
   g_source_set_callback (idle, start_idle_cb, g_object_ref (self), g_object_unref);
   g_source_set_static_name (idle, "[tessera] llm stream start");
   g_source_attach (idle, g_task_get_context (self->task));
