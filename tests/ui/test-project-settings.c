@@ -484,6 +484,7 @@ test_status_e2b (Fixture       *f,
   g_assert_nonnull (strstr (gtk_label_get_text (STATUS_CHILD (status, "detail_label")), sandbox_id));
   g_assert_true (gtk_widget_get_sensitive (extend));
   g_assert_true (gtk_widget_get_sensitive (close));
+  save_png (window, "sandbox-status-e2b-button.png");
 
   /* The time left is counted from the end time E2B gave. */
   g_assert_nonnull (tessera_e2b_sandbox_get_end_time (sandbox));
@@ -520,6 +521,9 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* What TesseraApplication's resource base path gives the real app. */
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    RESOURCE_BASE "/icons");
 
   g_test_add ("/project-settings/dialog/writes-manifest", Fixture, NULL,
               fixture_setup, test_dialog_writes_manifest, fixture_teardown);
