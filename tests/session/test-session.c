@@ -413,7 +413,12 @@ test_size_limit (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   TesseraAction *action;
 
-  tessera_session_set_max_file_size (fixture->session, 16);
+  /* The project's own setting wins over the default. */
+  g_assert_true (tessera_project_set_setting (fixture->project, "max-file-size", "16", &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (fixture->session);
+  fixture->session = new_session (fixture);
+  g_assert_cmpuint (tessera_session_get_max_file_size (fixture->session), ==, 16);
   tessera_fake_llm_server_push_text (fixture->server,
                                      "<tessera-write path=\"big.txt\">0123456789abcdefghij</tessera-write>");
   g_assert_cmpint (send (fixture, "Write a big file", &error), ==, TESSERA_TURN_NOTHING_APPLIED);

@@ -42,6 +42,7 @@ struct _TesseraSession
   guint                context_tokens;
   guint64              max_file_size;
   GPtrArray           *recent;
+  GSettings           *settings;
   Turn                *turn;
   guint                can_continue : 1;
 };
@@ -158,6 +159,7 @@ tessera_session_dispose (GObject *object)
     g_cancellable_cancel (self->turn->cancellable);
   g_clear_object (&self->provider);
   g_clear_object (&self->sandbox);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (tessera_session_parent_class)->dispose (object);
 }
@@ -247,6 +249,63 @@ tessera_session_set_property (GObject      *object,
     }
 }
 
+static guint64
+size_from_variant (GVariant *value)
+{
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
+    return g_variant_get_uint64 (value);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+    return MAX (g_variant_get_int64 (value), 0);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
+    return g_variant_get_uint32 (value);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
+    return MAX (g_variant_get_int32 (value), 0);
+  return 0;
+}
+
+static void
+on_max_file_size_changed (GSettings      *settings,
+                          const char     *key,
+                          TesseraSession *self)
+{
+  g_autoptr(GVariant) value = g_settings_get_value (settings, key);
+  guint64 size = size_from_variant (value);
+
+  if (size > 0)
+    tessera_session_set_max_file_size (self, size);
+}
+
+/* The limit comes from the project's own setting, else the application's
+ * "max-file-size" key when the schema has one, else the default. */
+static void
+load_max_file_size (TesseraSession *self)
+{
+  const char *project_value = tessera_project_get_setting (self->project, "max-file-size");
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (project_value != NULL)
+    {
+      guint64 size = g_ascii_strtoull (project_value, NULL, 10);
+
+      if (size > 0)
+        {
+          tessera_session_set_max_file_size (self, size);
+          return;
+        }
+    }
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, SCHEMA_ID, TRUE);
+  if (schema != NULL && g_settings_schema_has_key (schema, "max-file-size"))
+    {
+      self->settings = g_settings_new_full (schema, NULL, NULL);
+      g_signal_connect_object (self->settings, "changed::max-file-size",
+                               G_CALLBACK (on_max_file_size_changed), self, 0);
+      on_max_file_size_changed (self->settings, "max-file-size", self);
+    }
+}
+
 static void
 tessera_session_constructed (GObject *object)
 {
@@ -261,6 +320,8 @@ tessera_session_constructed (GObject *object)
   chat = g_file_get_child (tessera_project_get_root (self->project), TESSERA_PROJECT_STATE_DIR "/chat");
   file = g_file_get_child (chat, "conversation.json");
   self->conversation = tessera_conversation_new (file);
+
+  load_max_file_size (self);
 }
 
 static void
