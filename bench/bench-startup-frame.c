@@ -15,6 +15,7 @@
  *             window
  *   last_ms   exec → the last damage seen before the settle time ran out
  *   frames    damage events seen on the window until then
+ *   size      the window's size when it was mapped, WIDTHxHEIGHT
  *   rss_kb, pss_kb            the process started, after it settled
  *   tree_rss_kb, tree_pss_kb  it and every process it started
  *   procs     names of the processes it started (comm), comma-separated
@@ -339,6 +340,7 @@ main (int   argc,
   Damage damage = None;
   double map_ms = -1, frame_ms = -1, last_ms = -1;
   int frames = 0;
+  int width = 0, height = 0;
   bool child_alive = true;
   int child_status = 0;
   const char *status = "ok";
@@ -444,6 +446,8 @@ main (int   argc,
                 {
                   window = event.xmap.window;
                   map_ms = t;
+                  width = attrs.width;
+                  height = attrs.height;
                   damage = XDamageCreate (dpy, window, XDamageReportNonEmpty);
                   /* Whatever was drawn before the damage object existed
                    * would otherwise never be reported. */
@@ -477,9 +481,9 @@ main (int   argc,
           tree_pss += tree[i].pss_kb > 0 ? tree[i].pss_kb : 0;
         }
 
-      printf ("status=%s pid=%d map_ms=%.1f frame_ms=%.1f last_ms=%.1f frames=%d "
+      printf ("status=%s pid=%d map_ms=%.1f frame_ms=%.1f last_ms=%.1f frames=%d size=%dx%d "
               "rss_kb=%ld pss_kb=%ld tree_rss_kb=%ld tree_pss_kb=%ld procs=",
-              status, child, map_ms, frame_ms, last_ms, frames,
+              status, child, map_ms, frame_ms, last_ms, frames, width, height,
               tree[0].rss_kb, tree[0].pss_kb, tree_rss, tree_pss);
       for (int i = 1; i < n; i++)
         printf ("%s%s", i > 1 ? "," : "", tree[i].comm[0] ? tree[i].comm : "?");
