@@ -20,6 +20,7 @@
 
 #include "tessera-context-builder.h"
 #include "tessera-edit-applier.h"
+#include "tessera-llm-registry.h"
 #include "tessera-protocol-parser.h"
 #include "tessera-session.h"
 
@@ -85,6 +86,7 @@ struct _Turn
   gulong                 user_cancel_id;
 
   GPtrArray             *relevant;
+  char                  *prompt;
   TesseraChatMessage    *assistant;
   GPtrArray             *assistants;
   TesseraProtocolParser *parser;
@@ -129,6 +131,7 @@ turn_free (Turn *turn)
     }
   g_clear_object (&turn->cancellable);
   g_ptr_array_unref (turn->relevant);
+  g_free (turn->prompt);
   g_clear_object (&turn->assistant);
   g_ptr_array_unref (turn->assistants);
   if (turn->parser != NULL)
@@ -1636,26 +1639,19 @@ context_built (GObject      *object,
 }
 
 static void
-start_round (Turn       *turn,
-             const char *prompt,
-             gboolean    automatic)
+build_context (Turn *turn)
 {
   TesseraSession *self = turn->self;
-  g_autoptr(TesseraChatMessage) user = tessera_chat_message_new (TESSERA_CHAT_ROLE_USER, prompt);
   g_autoptr(GBytes) system = tessera_protocol_get_system_prompt ();
   TesseraContextBuilder *builder;
   guint n;
 
-  turn->stream_done = FALSE;
-  turn->max_tokens = FALSE;
-  g_ptr_array_set_size (turn->problems, 0);
-  g_ptr_array_set_size (turn->truncated_paths, 0);
-
   builder = tessera_context_builder_new (self->project, self->model, self->context_tokens);
   tessera_context_builder_set_system_prompt (builder, g_bytes_get_data (system, NULL));
 
+  /* Everything but the round's own prompt, the last message. */
   n = tessera_conversation_get_n_messages (self->conversation);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i + 1 < n; i++)
     {
       TesseraChatMessage *message = tessera_conversation_get_message (self->conversation, i);
       TesseraChatRole role = tessera_chat_message_get_role (message);
@@ -1671,16 +1667,63 @@ start_round (Turn       *turn,
             tessera_context_builder_add_history (builder, FALSE, history);
         }
     }
-  tessera_context_builder_set_prompt (builder, prompt);
+  tessera_context_builder_set_prompt (builder, turn->prompt);
   for (guint i = 0; i < self->recent->len; i++)
     tessera_context_builder_add_relevant (builder, g_ptr_array_index (self->recent, i), RECENT_WEIGHT);
   for (guint i = 0; i < turn->relevant->len; i++)
     tessera_context_builder_add_relevant (builder, g_ptr_array_index (turn->relevant, i), FIX_WEIGHT);
 
+  tessera_context_builder_build_async (builder, turn->cancellable, context_built, turn);
+}
+
+static void
+models_listed (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Turn *turn = user_data;
+  g_auto(GStrv) models = NULL;
+
+  models = tessera_llm_provider_list_models_finish (TESSERA_LLM_PROVIDER (object), result, &turn->error);
+  if (models != NULL && models[0] == NULL)
+    turn->error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _("%s offers no model. Choose another provider in Preferences."),
+                               tessera_llm_provider_get_name (TESSERA_LLM_PROVIDER (object)));
+  if (turn->error != NULL)
+    {
+      turn->stream_done = TRUE;
+      round_done (turn);
+      return;
+    }
+
+  tessera_session_set_model (turn->self, models[0]);
+  build_context (turn);
+}
+
+static void
+start_round (Turn       *turn,
+             const char *prompt,
+             gboolean    automatic)
+{
+  TesseraSession *self = turn->self;
+  g_autoptr(TesseraChatMessage) user = tessera_chat_message_new (TESSERA_CHAT_ROLE_USER, prompt);
+
+  turn->stream_done = FALSE;
+  turn->max_tokens = FALSE;
+  g_ptr_array_set_size (turn->problems, 0);
+  g_ptr_array_set_size (turn->truncated_paths, 0);
+  g_free (turn->prompt);
+  turn->prompt = g_strdup (prompt);
+
   tessera_chat_message_set_automatic (user, automatic);
   add_message (self, user);
 
-  tessera_context_builder_build_async (builder, turn->cancellable, context_built, turn);
+  /* Like the providers' own SDKs: without a chosen model, the first one
+   * the provider lists. */
+  if (self->model == NULL)
+    tessera_llm_provider_list_models_async (self->provider, turn->cancellable, models_listed, turn);
+  else
+    build_context (turn);
 }
 
 static void
@@ -1711,11 +1754,18 @@ begin_turn (TesseraSession      *self,
                                _("The assistant is still answering the previous message."));
       return;
     }
-  if (self->provider == NULL || self->model == NULL)
+  if (self->provider == NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                               _("No AI model is chosen. Choose a provider and a model in Preferences."));
-      return;
+      /* OPENAI_API_KEY and friends, as in the providers' SDKs. */
+      g_autoptr(TesseraLlmProvider) from_env = tessera_llm_provider_new_from_env ();
+
+      if (from_env == NULL)
+        {
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                                   _("No AI provider is set up. Choose one in Preferences › Providers."));
+          return;
+        }
+      tessera_session_set_provider (self, from_env);
     }
 
   turn = g_new0 (Turn, 1);

@@ -44,6 +44,10 @@ TesseraConversation *tessera_session_get_conversation  (TesseraSession       *se
 TesseraLlmProvider *tessera_session_get_provider       (TesseraSession       *self);
 void                tessera_session_set_provider       (TesseraSession       *self,
                                                         TesseraLlmProvider   *provider);
+/* Without a provider, a turn takes the first of OPENAI_API_KEY /
+ * OPENAI_BASE_URL, ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL, OLLAMA_HOST that
+ * is set; without a model, the first one the provider lists (both are then
+ * set, with notify). */
 const char         *tessera_session_get_model          (TesseraSession       *self);
 void                tessera_session_set_model          (TesseraSession       *self,
                                                         const char           *model);
