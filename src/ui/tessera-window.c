@@ -9,9 +9,14 @@
 
 #include <glib/gi18n.h>
 
+#include "tessera-chat-pane.h"
+#include "tessera-editor-panel.h"
 #include "tessera-new-project-dialog.h"
+#include "tessera-preview-pane.h"
+#include "tessera-run-panel.h"
 #include "tessera-start-page.h"
 #include "tessera-window.h"
+#include "tessera-workspace.h"
 
 struct _TesseraWindow
 {
@@ -20,6 +25,7 @@ struct _TesseraWindow
   GSettings            *settings;
   GCancellable         *cancellable;
   TesseraProject       *project;
+  TesseraWorkspace     *workspace;
   /* The root being opened, or of the open project. */
   GFile                *root;
   char                 *pending_prompt;
@@ -40,8 +46,15 @@ struct _TesseraWindow
   GtkToggleButton      *preview_toggle;
   GtkToggleButton      *run_toggle;
 
+  /* The panes of the open project. */
+  TesseraChatPane      *chat_pane;
+  TesseraEditorPanel   *editor_panel;
+  TesseraRunPanel      *run_panel;
+  TesseraPreviewPane   *preview_pane;
+
   /* Opening a missing folder creates the project (tessera --prompt). */
   guint                 create_missing : 1;
+  guint                 closing_confirmed : 1;
 };
 
 G_DEFINE_FINAL_TYPE (TesseraWindow, tessera_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -87,42 +100,142 @@ tessera_window_add_toast (TesseraWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
 }
 
-static GtkWidget *
-placeholder_new (const char *icon_name,
-                 const char *title,
-                 const char *description)
+static void
+send_pending_prompt (TesseraWindow *self)
 {
-  GtkWidget *page = adw_status_page_new ();
+  g_autofree char *prompt = NULL;
 
-  adw_status_page_set_icon_name (ADW_STATUS_PAGE (page), icon_name);
-  adw_status_page_set_title (ADW_STATUS_PAGE (page), title);
-  adw_status_page_set_description (ADW_STATUS_PAGE (page), description);
-  gtk_widget_add_css_class (page, "compact");
+  if (self->pending_prompt == NULL || self->workspace == NULL ||
+      !tessera_workspace_get_provider_ready (self->workspace))
+    return;
 
-  return page;
+  prompt = g_steal_pointer (&self->pending_prompt);
+  tessera_chat_pane_send (self->chat_pane, prompt);
 }
 
-/* Fills the panes for the open project. Each area is a separate widget
- * that only needs the project (and later the session). */
+static void
+provider_status_changed_cb (TesseraWindow *self)
+{
+  tessera_chat_pane_set_status (self->chat_pane, tessera_workspace_get_provider_status (self->workspace));
+  send_pending_prompt (self);
+}
+
+static void
+chat_open_file_cb (TesseraWindow *self,
+                   const char    *path)
+{
+  tessera_editor_panel_open_file (self->editor_panel, path);
+}
+
+static void
+fix_with_ai_cb (TesseraWindow *self,
+                const char    *message,
+                const char    *source,
+                guint          line)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->chat_area), TRUE);
+  tessera_chat_pane_fix (self->chat_pane, message, source, line);
+}
+
+/* A file the AI writes streams into its editor tab as it arrives. Edits
+ * are applied whole at the end; the editor reloads them from disk. */
+static void
+action_begin_cb (TesseraWindow      *self,
+                 TesseraChatMessage *message,
+                 TesseraAction      *action)
+{
+  if (tessera_action_get_kind (action) == TESSERA_ACTION_WRITE && tessera_action_get_path (action) != NULL)
+    tessera_editor_panel_stream_begin (self->editor_panel, tessera_action_get_path (action));
+}
+
+static void
+action_delta_cb (TesseraWindow      *self,
+                 TesseraChatMessage *message,
+                 TesseraAction      *action,
+                 const char         *chunk,
+                 gsize               len)
+{
+  if (tessera_action_get_kind (action) == TESSERA_ACTION_WRITE && tessera_action_get_path (action) != NULL)
+    tessera_editor_panel_stream_append (self->editor_panel, tessera_action_get_path (action), chunk, len);
+}
+
+static void
+action_end_cb (TesseraWindow      *self,
+               TesseraChatMessage *message,
+               TesseraAction      *action)
+{
+  if (tessera_action_get_kind (action) == TESSERA_ACTION_WRITE && tessera_action_get_path (action) != NULL)
+    tessera_editor_panel_stream_end (self->editor_panel, tessera_action_get_path (action),
+                                     tessera_action_get_status (action) == TESSERA_ACTION_APPLIED);
+}
+
+static void
+workspace_started_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(TesseraWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tessera_workspace_start_finish (TESSERA_WORKSPACE (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    tessera_window_add_toast (self, error->message);
+}
+
+static void
+settings_provider_changed_cb (TesseraWindow *self)
+{
+  if (self->workspace != NULL)
+    tessera_workspace_reload_provider (self->workspace);
+}
+
+/* Fills the panes for the open project: each area is a widget of its own,
+ * and the workspace puts the project's sandbox, app and AI together. */
 static void
 build_workspace (TesseraWindow *self)
 {
-  adw_bin_set_child (self->chat_area,
-                     placeholder_new ("tessera-chat-symbolic",
-                                      _("Chat"),
-                                      _("Describe the app you want and the AI writes it here, file by file.")));
-  adw_bin_set_child (self->editor_area,
-                     placeholder_new ("text-editor-symbolic",
-                                      _("No File Open"),
-                                      _("Choose a file from the tree to edit it.")));
-  adw_bin_set_child (self->run_area,
-                     placeholder_new ("utilities-terminal-symbolic",
-                                      _("Run"),
-                                      _("Output of installs, servers and commands appears here.")));
-  adw_bin_set_child (self->preview_area,
-                     placeholder_new ("tessera-preview-symbolic",
-                                      _("Preview"),
-                                      _("The app you are building runs here.")));
+  TesseraSession *session;
+  TesseraRunner *runner;
+
+  self->workspace = tessera_workspace_new (self->project, self->settings);
+  session = tessera_workspace_get_session (self->workspace);
+  runner = tessera_workspace_get_runner (self->workspace);
+
+  self->chat_pane = TESSERA_CHAT_PANE (tessera_chat_pane_new ());
+  self->editor_panel = tessera_editor_panel_new (self->project);
+  self->run_panel = tessera_run_panel_new ();
+  self->preview_pane = tessera_preview_pane_new (self->project);
+
+  adw_bin_set_child (self->chat_area, GTK_WIDGET (self->chat_pane));
+  adw_bin_set_child (self->editor_area, GTK_WIDGET (self->editor_panel));
+  adw_bin_set_child (self->run_area, GTK_WIDGET (self->run_panel));
+  adw_bin_set_child (self->preview_area, GTK_WIDGET (self->preview_pane));
+
+  tessera_chat_pane_set_session (self->chat_pane, session);
+  tessera_run_panel_set_runner (self->run_panel, runner);
+  tessera_preview_pane_set_runner (self->preview_pane, runner);
+
+  g_signal_connect_object (self->chat_pane, "open-file", G_CALLBACK (chat_open_file_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->preview_pane, "fix-with-ai", G_CALLBACK (fix_with_ai_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->run_panel, "fix-with-ai", G_CALLBACK (fix_with_ai_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "action-begin", G_CALLBACK (action_begin_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "action-delta", G_CALLBACK (action_delta_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "action-end", G_CALLBACK (action_end_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->workspace, "notify::provider-status",
+                           G_CALLBACK (provider_status_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->workspace, "notify::provider-ready",
+                           G_CALLBACK (provider_status_changed_cb), self, G_CONNECT_SWAPPED);
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char *keys[] = { "changed::default-provider", "changed::default-model",
+                                    "changed::default-base-url", "changed::max-file-size" };
+      g_signal_connect_object (self->settings, keys[i], G_CALLBACK (settings_provider_changed_cb),
+                               self, G_CONNECT_SWAPPED);
+    }
+
+  tessera_workspace_start_async (self->workspace, self->cancellable, workspace_started_cb, g_object_ref (self));
+  provider_status_changed_cb (self);
+  gtk_widget_grab_focus (GTK_WIDGET (tessera_chat_pane_get_prompt_view (self->chat_pane)));
 }
 
 static void
@@ -272,6 +385,7 @@ tessera_window_queue_prompt (TesseraWindow *self,
 
   g_free (self->pending_prompt);
   self->pending_prompt = g_strdup (prompt);
+  send_pending_prompt (self);
 }
 
 /* A folder name from the first words of a prompt: "Create a todo app!" →
@@ -613,11 +727,34 @@ restore_pane_positions (TesseraWindow *self)
     gtk_paned_set_position (self->editor_paned, MAX (120, editor_height - run_height));
 }
 
+static gboolean
+restore_pane_positions_cb (gpointer user_data)
+{
+  restore_pane_positions (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 inner_paned_mapped_cb (TesseraWindow *self)
 {
-  /* Wait for the first allocation. */
-  g_idle_add_once ((GSourceOnceFunc) restore_pane_positions, self);
+  /* Wait for the first allocation; at default priority, so that a busy
+   * redraw cannot postpone it indefinitely. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, G_SOURCE_FUNC (restore_pane_positions_cb),
+                   g_object_ref (self), g_object_unref);
+}
+
+static void
+editor_closed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TesseraWindow) self = user_data;
+
+  if (tessera_editor_panel_close_finish (TESSERA_EDITOR_PANEL (object), result, NULL))
+    {
+      self->closing_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
 }
 
 static gboolean
@@ -625,8 +762,19 @@ tessera_window_close_request (GtkWindow *window)
 {
   TesseraWindow *self = TESSERA_WINDOW (window);
 
+  /* Unsaved edits are asked about first; the dialog closes the window
+   * again once the user decided. */
+  if (!self->closing_confirmed && self->editor_panel != NULL &&
+      tessera_editor_panel_get_has_unsaved (self->editor_panel))
+    {
+      tessera_editor_panel_close_async (self->editor_panel, window, editor_closed_cb, g_object_ref (self));
+      return GDK_EVENT_STOP;
+    }
+
   save_window_state (self);
   g_cancellable_cancel (self->cancellable);
+  if (self->workspace != NULL)
+    tessera_workspace_shutdown (self->workspace);
 
   return GTK_WINDOW_CLASS (tessera_window_parent_class)->close_request (window);
 }
@@ -637,7 +785,10 @@ tessera_window_dispose (GObject *object)
   TesseraWindow *self = TESSERA_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->workspace != NULL)
+    tessera_workspace_shutdown (self->workspace);
   gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_WINDOW);
+  g_clear_object (&self->workspace);
 
   G_OBJECT_CLASS (tessera_window_parent_class)->dispose (object);
 }

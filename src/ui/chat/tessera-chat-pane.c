@@ -455,6 +455,7 @@ static void
 tessera_chat_pane_dispose (GObject *object)
 {
   TesseraChatPane *self = TESSERA_CHAT_PANE (object);
+  GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
   if (self->scroll_id != 0)
@@ -468,6 +469,9 @@ tessera_chat_pane_dispose (GObject *object)
   g_clear_pointer (&self->rows, g_hash_table_unref);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_CHAT_PANE);
+  /* The template's root box has no id, so it is ours to unparent. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (tessera_chat_pane_parent_class)->dispose (object);
 }
@@ -522,6 +526,22 @@ tessera_chat_pane_set_property (GObject      *object,
 }
 
 static void
+send_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  send_clicked_cb (TESSERA_CHAT_PANE (widget));
+}
+
+static void
+stop_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  stop_clicked_cb (TESSERA_CHAT_PANE (widget));
+}
+
+static void
 tessera_chat_pane_class_init (TesseraChatPaneClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -557,6 +577,9 @@ tessera_chat_pane_class_init (TesseraChatPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, status_label);
   gtk_widget_class_bind_template_callback (widget_class, send_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, stop_clicked_cb);
+
+  gtk_widget_class_install_action (widget_class, "chat.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "chat.stop", NULL, stop_action);
 }
 
 static void

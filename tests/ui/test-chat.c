@@ -1,0 +1,187 @@
+/* test-chat.c: a whole AI turn, typed into the chat as a person would
+ *
+ * The fake LLM server speaks OpenAI's streaming wire format; the window
+ * finds it through OPENAI_BASE_URL like the OpenAI SDKs do, writes the
+ * files it answers with, and the preview shows the app.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <webkit/webkit.h>
+
+#include "tessera-application.h"
+#include "tessera-chat-pane.h"
+#include "tessera-fake-llm-server.h"
+#include "tessera-preview-pane.h"
+#include "tessera-window.h"
+
+#define WAIT_UNTIL(condition)                                                   \
+  G_STMT_START {                                                                \
+    gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;            \
+    while (!(condition))                                                        \
+      {                                                                         \
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);                 \
+        g_main_context_iteration (NULL, TRUE);                                  \
+      }                                                                         \
+  } G_STMT_END
+
+static const char answer[] =
+  "I'll build a small to-do app with an HTML page and a stylesheet.\n\n"
+  "<tessera-write path=\"index.html\">\n"
+  "<!doctype html>\n"
+  "<html>\n"
+  "<head><link rel=\"stylesheet\" href=\"style.css\"><title>Todo</title></head>\n"
+  "<body><h1 id=\"title\">My Todo List</h1><ul id=\"items\"></ul></body>\n"
+  "</html>\n"
+  "</tessera-write>\n"
+  "<tessera-write path=\"style.css\">\n"
+  "body { font-family: sans-serif; background: #fafafa; }\n"
+  "</tessera-write>\n"
+  "<tessera-summary>Created a to-do page with its stylesheet.</tessera-summary>\n";
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* TRUE when a label showing @text is somewhere under @widget. */
+static gboolean
+shows_label (GtkWidget  *widget,
+             const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0 &&
+      gtk_widget_get_mapped (widget))
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (shows_label (child, text))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+evaluated_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char **text = user_data;
+  g_autoptr(JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (object), result, NULL);
+
+  *text = value != NULL && jsc_value_is_string (value) ? jsc_value_to_string (value) : g_strdup ("");
+}
+
+static char *
+page_title_text (WebKitWebView *web_view)
+{
+  static const char script[] = "(document.getElementById('title') || {}).textContent || ''";
+  char *text = NULL;
+
+  webkit_web_view_evaluate_javascript (web_view, script, -1, NULL, NULL, NULL, evaluated_cb, &text);
+  WAIT_UNTIL (text != NULL);
+  return text;
+}
+
+static gboolean
+preview_shows (WebKitWebView *web_view,
+               const char    *expected)
+{
+  g_autofree char *text = page_title_text (web_view);
+
+  return g_strcmp0 (text, expected) == 0;
+}
+
+static void
+test_prompt_to_preview (void)
+{
+  g_autoptr(TesseraFakeLlmServer) server = tessera_fake_llm_server_new ();
+  g_autofree char *tmp = g_dir_make_tmp ("tessera-chat-XXXXXX", NULL);
+  g_autoptr(GFile) root = g_file_new_build_filename (tmp, "todo", NULL);
+  g_autoptr(GFile) index = g_file_get_child (root, "index.html");
+  g_autoptr(TesseraApplication) app = tessera_application_new ();
+  static const char *models[] = { "fake-coder", NULL };
+  TesseraWindow *window;
+  TesseraChatPane *chat;
+  TesseraPreviewPane *preview;
+  WebKitWebView *web_view;
+  GtkTextBuffer *buffer;
+  g_autofree char *contents = NULL;
+
+  tessera_fake_llm_server_set_models (server, models);
+  tessera_fake_llm_server_push_text (server, answer);
+  g_setenv ("OPENAI_BASE_URL", tessera_fake_llm_server_get_openai_url (server), TRUE);
+  g_setenv ("OPENAI_API_KEY", "sk-test-chat-ui", TRUE);
+
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+
+  /* A folder that does not exist yet becomes a new project. */
+  window = tessera_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  gtk_window_present (GTK_WINDOW (window));
+  tessera_window_open_project (window, root, TRUE);
+  WAIT_UNTIL (tessera_window_get_project (window) != NULL);
+
+  chat = TESSERA_CHAT_PANE (find_descendant (GTK_WIDGET (window), TESSERA_TYPE_CHAT_PANE));
+  preview = TESSERA_PREVIEW_PANE (find_descendant (GTK_WIDGET (window), TESSERA_TYPE_PREVIEW_PANE));
+  g_assert_nonnull (chat);
+  g_assert_nonnull (preview);
+  web_view = tessera_preview_pane_get_web_view (preview);
+
+  /* The provider from the environment, with the first model it lists. */
+  WAIT_UNTIL (tessera_session_get_model (tessera_chat_pane_get_session (chat)) != NULL);
+  g_assert_cmpstr (tessera_session_get_model (tessera_chat_pane_get_session (chat)), ==, "fake-coder");
+
+  /* The starter page is previewed before anything is asked. */
+  WAIT_UNTIL (webkit_web_view_get_uri (web_view) != NULL && !webkit_web_view_is_loading (web_view));
+
+  buffer = gtk_text_view_get_buffer (tessera_chat_pane_get_prompt_view (chat));
+  gtk_text_buffer_set_text (buffer, "Create a todo app", -1);
+  gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
+
+  WAIT_UNTIL (tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+  WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+
+  /* On disk, in the tree, and running in the preview. */
+  g_assert_true (g_file_load_contents (index, NULL, &contents, NULL, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "My Todo List"));
+  WAIT_UNTIL (shows_label (GTK_WIDGET (window), "style.css"));
+  WAIT_UNTIL (preview_shows (web_view, "My Todo List"));
+
+  /* The request carried the prompt and the key went only to the provider. */
+  g_assert_cmpuint (tessera_fake_llm_server_get_n_requests (server), >=, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unsetenv ("OPENAI_BASE_URL");
+  g_unsetenv ("OPENAI_API_KEY");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/chat/prompt-to-preview", test_prompt_to_preview);
+
+  return g_test_run ();
+}
