@@ -11,10 +11,13 @@
 
 #include "tessera-llm-registry.h"
 #include "tessera-project-settings-dialog.h"
+#include "tessera-secrets.h"
 
 /* How long typing must pause before a text field is written: the manifest
  * is rewritten whole, and once per keystroke would be wasteful. */
 #define SAVE_DELAY_MS 400
+/* A menu longer than this is no help; the entry takes any id. */
+#define MAX_LISTED_MODELS 100
 
 enum {
   RUN_IN_LOCAL,
@@ -46,6 +49,9 @@ struct _TesseraProjectSettingsDialog
   GSettings            *settings;
   /* Preset id for each provider_row item; NULL for the default. */
   GPtrArray            *provider_ids;
+  /* For the key needed to list the provider's models. */
+  TesseraSecrets       *secrets;
+  GCancellable         *models_cancellable;
 
   guint                 save_source;
   DirtyFields           dirty;
@@ -66,6 +72,7 @@ struct _TesseraProjectSettingsDialog
   GtkSwitch            *pin_switch;
   AdwComboRow          *provider_row;
   AdwEntryRow          *model_row;
+  GtkMenuButton        *models_button;
   AdwEntryRow          *base_url_row;
 };
 
@@ -178,6 +185,92 @@ update_visibility (TesseraProjectSettingsDialog *self)
 }
 
 static void
+models_listed_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  TesseraProjectSettingsDialog *self;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) models = NULL;
+  g_autoptr(GMenu) menu = NULL;
+
+  models = tessera_llm_provider_list_models_finish (TESSERA_LLM_PROVIDER (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = user_data;
+  /* Without a listing (no key yet, server not running) the model stays a
+   * free text field: no error to show for a convenience. */
+  if (models == NULL || models[0] == NULL)
+    {
+      if (error != NULL)
+        g_debug ("Could not list the provider’s models: %s", error->message);
+      return;
+    }
+
+  menu = g_menu_new ();
+  for (guint i = 0; models[i] != NULL && i < MAX_LISTED_MODELS; i++)
+    {
+      g_autoptr(GMenuItem) item = NULL;
+      g_auto(GStrv) parts = g_strsplit (models[i], "_", -1);
+      /* Menu labels treat "_" as a mnemonic mark. */
+      g_autofree char *label = g_strjoinv ("__", parts);
+
+      item = g_menu_item_new (label, NULL);
+      g_menu_item_set_action_and_target_value (item, "settings.use-model", g_variant_new_string (models[i]));
+      g_menu_append_item (menu, item);
+    }
+
+  gtk_menu_button_set_menu_model (self->models_button, G_MENU_MODEL (menu));
+  gtk_widget_set_visible (GTK_WIDGET (self->models_button), TRUE);
+}
+
+static void
+provider_ready_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  TesseraProjectSettingsDialog *self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TesseraLlmProvider) provider = NULL;
+
+  provider = tessera_llm_provider_new_with_secrets_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = user_data;
+  if (provider == NULL)
+    {
+      g_debug ("No provider to list models from: %s", error->message);
+      return;
+    }
+
+  tessera_llm_provider_list_models_async (provider, self->models_cancellable, models_listed_cb, self);
+}
+
+/* Offers the chosen provider's models beside the model field. */
+static void
+refresh_models (TesseraProjectSettingsDialog *self)
+{
+  const TesseraLlmPreset *preset = selected_preset (self);
+  const char *base_url = entry_text (self->base_url_row);
+
+  g_cancellable_cancel (self->models_cancellable);
+  g_clear_object (&self->models_cancellable);
+  gtk_widget_set_visible (GTK_WIDGET (self->models_button), FALSE);
+  gtk_menu_button_set_menu_model (self->models_button, NULL);
+
+  if (preset == NULL || (preset->base_url == NULL && is_empty (base_url)))
+    return;
+
+  if (self->secrets == NULL)
+    self->secrets = tessera_secrets_new ();
+  self->models_cancellable = g_cancellable_new ();
+  tessera_llm_provider_new_with_secrets_async (self->secrets, preset->id, base_url,
+                                               self->models_cancellable, provider_ready_cb, self);
+}
+
+static void
 flush (TesseraProjectSettingsDialog *self)
 {
   DirtyFields dirty = self->dirty;
@@ -198,7 +291,10 @@ flush (TesseraProjectSettingsDialog *self)
   if (dirty & DIRTY_MODEL)
     save (self, "ai-model", entry_text (self->model_row));
   if (dirty & DIRTY_BASE_URL)
-    save (self, "ai-base-url", entry_text (self->base_url_row));
+    {
+      save (self, "ai-base-url", entry_text (self->base_url_row));
+      refresh_models (self);
+    }
 }
 
 static gboolean
@@ -323,6 +419,18 @@ provider_changed_cb (TesseraProjectSettingsDialog *self)
   save (self, "ai-provider", selected_provider_id (self));
   save (self, "ai-model", NULL);
   save (self, "ai-base-url", NULL);
+  refresh_models (self);
+}
+
+static void
+use_model_cb (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  TesseraProjectSettingsDialog *self = TESSERA_PROJECT_SETTINGS_DIALOG (widget);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->model_row), g_variant_get_string (parameter, NULL));
+  flush (self);
 }
 
 static void
@@ -417,6 +525,8 @@ load (TesseraProjectSettingsDialog *self)
   update_visibility (self);
 
   self->loading = FALSE;
+
+  refresh_models (self);
 }
 
 static void
@@ -452,6 +562,9 @@ tessera_project_settings_dialog_dispose (GObject *object)
   if (self->dirty != 0 && self->command_row != NULL)
     flush (self);
   g_clear_handle_id (&self->save_source, g_source_remove);
+  g_cancellable_cancel (self->models_cancellable);
+  g_clear_object (&self->models_cancellable);
+  g_clear_object (&self->secrets);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_PROJECT_SETTINGS_DIALOG);
   g_clear_object (&self->project);
@@ -541,7 +654,10 @@ tessera_project_settings_dialog_class_init (TesseraProjectSettingsDialogClass *k
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, pin_switch);
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, provider_row);
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, model_row);
+  gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, models_button);
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, base_url_row);
+
+  gtk_widget_class_install_action (widget_class, "settings.use-model", "s", use_model_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
 }

@@ -11,6 +11,7 @@
 
 #include "tessera-e2b-sandbox.h"
 #include "tessera-e2b-test-server.h"
+#include "tessera-fake-llm-server.h"
 #include "tessera-llm-registry.h"
 #include "tessera-local-sandbox.h"
 #include "tessera-project-settings-dialog.h"
@@ -301,6 +302,51 @@ test_dialog_writes_manifest (Fixture       *f,
   destroy_dialog (dialog);
 }
 
+static void
+test_dialog_lists_models (Fixture       *f,
+                          gconstpointer  data)
+{
+  static const char * const models[] = { "coder_large", "coder-small", NULL };
+  g_autoptr(TesseraFakeLlmServer) server = tessera_fake_llm_server_new ();
+  TesseraProjectSettingsDialog *dialog;
+  GtkMenuButton *models_button;
+  GMenuModel *menu;
+  g_autofree char *label = NULL;
+
+  tessera_fake_llm_server_set_models (server, models);
+  dialog = tessera_project_settings_dialog_new (NULL, f->project);
+  models_button = DIALOG_CHILD (dialog, "models_button");
+  gtk_window_present (GTK_WINDOW (dialog));
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (dialog), "ai");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (models_button)));
+
+  /* A custom server lists its models once its address is known. */
+  adw_combo_row_set_selected (DIALOG_CHILD (dialog, "provider_row"), preset_index ("custom"));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (models_button)));
+  gtk_editable_set_text (DIALOG_CHILD (dialog, "base_url_row"), tessera_fake_llm_server_get_openai_url (server));
+  WAIT_UNTIL (gtk_widget_get_visible (GTK_WIDGET (models_button)));
+  g_assert_cmpstr (tessera_project_get_setting (f->project, "ai-base-url"), ==,
+                   tessera_fake_llm_server_get_openai_url (server));
+
+  menu = gtk_menu_button_get_menu_model (models_button);
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 2);
+  g_assert_true (g_menu_model_get_item_attribute (menu, 0, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+  g_assert_cmpstr (label, ==, "coder__large");
+
+  save_png (GTK_WIDGET (dialog), "project-settings-models.png");
+
+  /* Picking one fills the field and writes it at once. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "settings.use-model", "s", "coder_large"));
+  g_assert_cmpstr (gtk_editable_get_text (DIALOG_CHILD (dialog, "model_row")), ==, "coder_large");
+  g_assert_cmpstr (tessera_project_get_setting (f->project, "ai-model"), ==, "coder_large");
+
+  /* Back to the default: nothing to list. */
+  adw_combo_row_set_selected (DIALOG_CHILD (dialog, "provider_row"), 0);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (models_button)));
+
+  destroy_dialog (dialog);
+}
+
 typedef struct
 {
   TesseraSandboxStatus *status;
@@ -527,6 +573,8 @@ main (int   argc,
 
   g_test_add ("/project-settings/dialog/writes-manifest", Fixture, NULL,
               fixture_setup, test_dialog_writes_manifest, fixture_teardown);
+  g_test_add ("/project-settings/dialog/lists-models", Fixture, NULL,
+              fixture_setup, test_dialog_lists_models, fixture_teardown);
   g_test_add ("/project-settings/status/local", Fixture, NULL,
               fixture_setup, test_status_local, fixture_teardown);
   g_test_add ("/project-settings/status/e2b", Fixture, NULL,
