@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "tessera-llm-registry.h"
@@ -52,6 +54,8 @@ struct _TesseraProjectSettingsDialog
   /* For the key needed to list the provider's models. */
   TesseraSecrets       *secrets;
   GCancellable         *models_cancellable;
+  /* Keyring calls; cancelled when the window goes. */
+  GCancellable         *cancellable;
 
   guint                 save_source;
   DirtyFields           dirty;
@@ -66,6 +70,7 @@ struct _TesseraProjectSettingsDialog
   AdwActionRow         *unsandboxed_row;
   GtkButton            *revoke_button;
   AdwPreferencesGroup  *e2b_group;
+  AdwEntryRow          *e2b_key_row;
   AdwComboRow          *template_row;
   AdwEntryRow          *custom_template_row;
   GtkSwitch            *keep_alive_switch;
@@ -263,8 +268,6 @@ refresh_models (TesseraProjectSettingsDialog *self)
   if (preset == NULL || (preset->base_url == NULL && is_empty (base_url)))
     return;
 
-  if (self->secrets == NULL)
-    self->secrets = tessera_secrets_new ();
   self->models_cancellable = g_cancellable_new ();
   tessera_llm_provider_new_with_secrets_async (self->secrets, preset->id, base_url,
                                                self->models_cancellable, provider_ready_cb, self);
@@ -434,6 +437,88 @@ use_model_cb (GtkWidget  *widget,
 }
 
 static void
+e2b_key_looked_up_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  TesseraProjectSettingsDialog *self;
+  TesseraSecretSource where = TESSERA_SECRET_SOURCE_KEYRING;
+  g_autoptr(GError) error = NULL;
+  char *key;
+  gboolean found;
+
+  key = tessera_secrets_lookup_finish (TESSERA_SECRETS (source), result, &where, &error);
+  /* Only whether there is one matters here; the key never reaches a
+   * widget. */
+  found = key != NULL;
+  tessera_secrets_key_free (key);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = user_data;
+  /* The environment wins over the keyring: a key typed here would be
+   * ignored. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->e2b_key_row), !(found && where == TESSERA_SECRET_SOURCE_ENVIRONMENT));
+
+  if (error != NULL)
+    set_placeholder (self->e2b_key_row, _("The keyring is not available"));
+  else if (!found)
+    set_placeholder (self->e2b_key_row, _("Not set: create one at e2b.dev"));
+  else if (where == TESSERA_SECRET_SOURCE_ENVIRONMENT)
+    set_placeholder (self->e2b_key_row, _("Set by E2B_API_KEY"));
+  else
+    set_placeholder (self->e2b_key_row, _("Saved in your keyring"));
+}
+
+static void
+look_up_e2b_key (TesseraProjectSettingsDialog *self)
+{
+  tessera_secrets_lookup_async (self->secrets, TESSERA_SECRETS_PROVIDER_E2B, NULL,
+                                self->cancellable, e2b_key_looked_up_cb, self);
+}
+
+static void
+e2b_key_stored_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  TesseraProjectSettingsDialog *self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (!tessera_secrets_store_finish (TESSERA_SECRETS (source), result, &error)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = user_data;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->e2b_key_row), TRUE);
+
+  if (error != NULL)
+    /* Translators: %s is the reason, e.g. "The keyring is locked". */
+    message = g_strdup_printf (_("Could not save the E2B key in the keyring: %s"), error->message);
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                    adw_toast_new (message != NULL ? message : _("E2B API key saved")));
+  look_up_e2b_key (self);
+}
+
+static void
+e2b_key_apply_cb (TesseraProjectSettingsDialog *self)
+{
+  g_autofree char *key = g_strstrip (g_strdup (entry_text (self->e2b_key_row)));
+
+  if (is_empty (key))
+    return;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->e2b_key_row), FALSE);
+  tessera_secrets_store_async (self->secrets, TESSERA_SECRETS_PROVIDER_E2B, NULL, key, NULL,
+                               self->cancellable, e2b_key_stored_cb, self);
+  /* The keyring has it now; the field need not keep it. */
+  gtk_editable_set_text (GTK_EDITABLE (self->e2b_key_row), "");
+  memset (key, 0, strlen (key));
+}
+
+static void
 fill_providers (TesseraProjectSettingsDialog *self)
 {
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
@@ -527,6 +612,7 @@ load (TesseraProjectSettingsDialog *self)
   self->loading = FALSE;
 
   refresh_models (self);
+  look_up_e2b_key (self);
 }
 
 static void
@@ -545,6 +631,8 @@ tessera_project_settings_dialog_constructed (GObject *object)
   g_signal_connect_swapped (self->network_switch, "notify::active", G_CALLBACK (network_changed_cb), self);
   g_signal_connect_swapped (self->revoke_button, "clicked", G_CALLBACK (revoke_clicked_cb), self);
   g_signal_connect_swapped (self->template_row, "notify::selected", G_CALLBACK (template_changed_cb), self);
+  g_signal_connect_swapped (self->e2b_key_row, "apply", G_CALLBACK (e2b_key_apply_cb), self);
+  g_signal_connect_swapped (self->e2b_key_row, "entry-activated", G_CALLBACK (e2b_key_apply_cb), self);
   g_signal_connect_swapped (self->custom_template_row, "changed", G_CALLBACK (custom_template_changed_cb), self);
   g_signal_connect_swapped (self->keep_alive_switch, "notify::active", G_CALLBACK (keep_alive_changed_cb), self);
   g_signal_connect_swapped (self->pin_switch, "notify::active", G_CALLBACK (pin_changed_cb), self);
@@ -564,6 +652,8 @@ tessera_project_settings_dialog_dispose (GObject *object)
   g_clear_handle_id (&self->save_source, g_source_remove);
   g_cancellable_cancel (self->models_cancellable);
   g_clear_object (&self->models_cancellable);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->secrets);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_PROJECT_SETTINGS_DIALOG);
@@ -648,6 +738,7 @@ tessera_project_settings_dialog_class_init (TesseraProjectSettingsDialogClass *k
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, unsandboxed_row);
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, revoke_button);
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, e2b_group);
+  gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, e2b_key_row);
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, template_row);
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, custom_template_row);
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, keep_alive_switch);
@@ -669,6 +760,8 @@ tessera_project_settings_dialog_init (TesseraProjectSettingsDialog *self)
 
   self->settings = g_settings_new (SCHEMA_ID);
   self->provider_ids = g_ptr_array_new_with_free_func (g_free);
+  self->secrets = tessera_secrets_new ();
+  self->cancellable = g_cancellable_new ();
 
   set_placeholder (self->command_row, _("Detected automatically"));
   set_placeholder (self->custom_template_row, _("For example, my-team/my-template"));

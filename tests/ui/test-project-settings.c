@@ -16,6 +16,7 @@
 #include "tessera-local-sandbox.h"
 #include "tessera-project-settings-dialog.h"
 #include "tessera-sandbox-status.h"
+#include "tessera-secrets.h"
 
 #define API_KEY "e2b_test_settings_key"
 
@@ -347,6 +348,78 @@ test_dialog_lists_models (Fixture       *f,
   destroy_dialog (dialog);
 }
 
+static void
+on_result (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  WAIT_UNTIL (*result != NULL);
+  return *result;
+}
+
+static char *
+look_up_e2b_key (TesseraSecrets      *secrets,
+                 TesseraSecretSource *where)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *key;
+
+  tessera_secrets_lookup_async (secrets, TESSERA_SECRETS_PROVIDER_E2B, NULL, NULL, on_result, &result);
+  WAIT_UNTIL (result != NULL);
+  key = tessera_secrets_lookup_finish (secrets, result, where, &error);
+  g_assert_no_error (error);
+  return key;
+}
+
+static void
+test_dialog_stores_e2b_key (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(TesseraSecrets) secrets = tessera_secrets_new ();
+  g_autoptr(GAsyncResult) cleared = NULL;
+  g_autoptr(GError) error = NULL;
+  TesseraSecretSource where = TESSERA_SECRET_SOURCE_ENVIRONMENT;
+  TesseraProjectSettingsDialog *dialog;
+  AdwEntryRow *key_row;
+  char *key;
+
+  key = look_up_e2b_key (secrets, &where);
+  g_assert_null (key);
+
+  dialog = tessera_project_settings_dialog_new (NULL, f->project);
+  key_row = DIALOG_CHILD (dialog, "e2b_key_row");
+  gtk_window_present (GTK_WINDOW (dialog));
+  adw_combo_row_set_selected (DIALOG_CHILD (dialog, "run_in_row"), 1);
+
+  gtk_editable_set_text (GTK_EDITABLE (key_row), " e2b_0123456789abcdef ");
+  g_signal_emit_by_name (key_row, "apply");
+  /* The field lets go of the key at once, and comes back once stored. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (key_row)), ==, "");
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (key_row)));
+  WAIT_UNTIL (gtk_widget_get_sensitive (GTK_WIDGET (key_row)));
+
+  key = look_up_e2b_key (secrets, &where);
+  g_assert_cmpstr (key, ==, "e2b_0123456789abcdef");
+  g_assert_cmpint (where, ==, TESSERA_SECRET_SOURCE_KEYRING);
+  tessera_secrets_key_free (key);
+  /* Never in the manifest. */
+  g_assert_null (tessera_project_get_setting (f->project, "e2b-api-key"));
+
+  destroy_dialog (dialog);
+
+  tessera_secrets_clear_async (secrets, TESSERA_SECRETS_PROVIDER_E2B, NULL, NULL, on_result, &cleared);
+  WAIT_UNTIL (cleared != NULL);
+  g_assert_true (tessera_secrets_clear_finish (secrets, cleared, &error));
+  g_assert_no_error (error);
+}
+
 typedef struct
 {
   TesseraSandboxStatus *status;
@@ -367,21 +440,6 @@ state_changed_cb (TesseraSandbox *sandbox,
       g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "spinner");
       watch->saw_spinner = TRUE;
     }
-}
-
-static void
-on_result (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  WAIT_UNTIL (*result != NULL);
-  return *result;
 }
 
 static void
@@ -575,6 +633,8 @@ main (int   argc,
               fixture_setup, test_dialog_writes_manifest, fixture_teardown);
   g_test_add ("/project-settings/dialog/lists-models", Fixture, NULL,
               fixture_setup, test_dialog_lists_models, fixture_teardown);
+  g_test_add ("/project-settings/dialog/stores-e2b-key", Fixture, NULL,
+              fixture_setup, test_dialog_stores_e2b_key, fixture_teardown);
   g_test_add ("/project-settings/status/local", Fixture, NULL,
               fixture_setup, test_status_local, fixture_teardown);
   g_test_add ("/project-settings/status/e2b", Fixture, NULL,
