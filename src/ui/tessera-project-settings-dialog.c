@@ -7,8 +7,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n.h>
 
 #include "tessera-llm-registry.h"
@@ -70,7 +68,8 @@ struct _TesseraProjectSettingsDialog
   AdwActionRow         *unsandboxed_row;
   GtkButton            *revoke_button;
   AdwPreferencesGroup  *e2b_group;
-  AdwEntryRow          *e2b_key_row;
+  AdwActionRow         *e2b_key_row;
+  GtkButton            *e2b_key_button;
   AdwComboRow          *template_row;
   AdwEntryRow          *custom_template_row;
   GtkSwitch            *keep_alive_switch;
@@ -448,8 +447,7 @@ e2b_key_looked_up_cb (GObject      *source,
   gboolean found;
 
   key = tessera_secrets_lookup_finish (TESSERA_SECRETS (source), result, &where, &error);
-  /* Only whether there is one matters here; the key never reaches a
-   * widget. */
+  /* Only whether there is one matters here. */
   found = key != NULL;
   tessera_secrets_key_free (key);
 
@@ -457,20 +455,21 @@ e2b_key_looked_up_cb (GObject      *source,
     return;
 
   self = user_data;
-  /* The environment wins over the keyring: a key typed here would be
-   * ignored. */
-  gtk_widget_set_sensitive (GTK_WIDGET (self->e2b_key_row), !(found && where == TESSERA_SECRET_SOURCE_ENVIRONMENT));
-
   if (error != NULL)
-    set_placeholder (self->e2b_key_row, _("The keyring is not available"));
+    adw_action_row_set_subtitle (self->e2b_key_row, _("The keyring is not available"));
   else if (!found)
-    set_placeholder (self->e2b_key_row, _("Not set: create one at e2b.dev"));
+    adw_action_row_set_subtitle (self->e2b_key_row, _("Not set: the cloud sandbox needs one"));
   else if (where == TESSERA_SECRET_SOURCE_ENVIRONMENT)
-    set_placeholder (self->e2b_key_row, _("Set by E2B_API_KEY"));
+    adw_action_row_set_subtitle (self->e2b_key_row, _("Set by E2B_API_KEY"));
   else
-    set_placeholder (self->e2b_key_row, _("Saved in your keyring"));
+    adw_action_row_set_subtitle (self->e2b_key_row, _("Saved in your keyring"));
+
+  if (!found)
+    gtk_widget_add_css_class (GTK_WIDGET (self->e2b_key_button), "suggested-action");
 }
 
+/* Keys are managed in Preferences; this only tells whether E2B has one,
+ * where the user chooses E2B. */
 static void
 look_up_e2b_key (TesseraProjectSettingsDialog *self)
 {
@@ -479,43 +478,11 @@ look_up_e2b_key (TesseraProjectSettingsDialog *self)
 }
 
 static void
-e2b_key_stored_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+e2b_key_button_clicked_cb (TesseraProjectSettingsDialog *self)
 {
-  TesseraProjectSettingsDialog *self;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
-
-  if (!tessera_secrets_store_finish (TESSERA_SECRETS (source), result, &error)
-      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self = user_data;
-  gtk_widget_set_sensitive (GTK_WIDGET (self->e2b_key_row), TRUE);
-
-  if (error != NULL)
-    /* Translators: %s is the reason, e.g. "The keyring is locked". */
-    message = g_strdup_printf (_("Could not save the E2B key in the keyring: %s"), error->message);
-  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                    adw_toast_new (message != NULL ? message : _("E2B API key saved")));
-  look_up_e2b_key (self);
-}
-
-static void
-e2b_key_apply_cb (TesseraProjectSettingsDialog *self)
-{
-  g_autofree char *key = g_strstrip (g_strdup (entry_text (self->e2b_key_row)));
-
-  if (is_empty (key))
-    return;
-
-  gtk_widget_set_sensitive (GTK_WIDGET (self->e2b_key_row), FALSE);
-  tessera_secrets_store_async (self->secrets, TESSERA_SECRETS_PROVIDER_E2B, NULL, key, NULL,
-                               self->cancellable, e2b_key_stored_cb, self);
-  /* The keyring has it now; the field need not keep it. */
-  gtk_editable_set_text (GTK_EDITABLE (self->e2b_key_row), "");
-  memset (key, 0, strlen (key));
+  /* Preferences opens as its own window; a modal dialog would sit above
+   * it. */
+  gtk_window_close (GTK_WINDOW (self));
 }
 
 static void
@@ -631,8 +598,7 @@ tessera_project_settings_dialog_constructed (GObject *object)
   g_signal_connect_swapped (self->network_switch, "notify::active", G_CALLBACK (network_changed_cb), self);
   g_signal_connect_swapped (self->revoke_button, "clicked", G_CALLBACK (revoke_clicked_cb), self);
   g_signal_connect_swapped (self->template_row, "notify::selected", G_CALLBACK (template_changed_cb), self);
-  g_signal_connect_swapped (self->e2b_key_row, "apply", G_CALLBACK (e2b_key_apply_cb), self);
-  g_signal_connect_swapped (self->e2b_key_row, "entry-activated", G_CALLBACK (e2b_key_apply_cb), self);
+  g_signal_connect_swapped (self->e2b_key_button, "clicked", G_CALLBACK (e2b_key_button_clicked_cb), self);
   g_signal_connect_swapped (self->custom_template_row, "changed", G_CALLBACK (custom_template_changed_cb), self);
   g_signal_connect_swapped (self->keep_alive_switch, "notify::active", G_CALLBACK (keep_alive_changed_cb), self);
   g_signal_connect_swapped (self->pin_switch, "notify::active", G_CALLBACK (pin_changed_cb), self);
@@ -739,6 +705,7 @@ tessera_project_settings_dialog_class_init (TesseraProjectSettingsDialogClass *k
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, revoke_button);
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, e2b_group);
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, e2b_key_row);
+  gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, e2b_key_button);
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, template_row);
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, custom_template_row);
   gtk_widget_class_bind_template_child (widget_class, TesseraProjectSettingsDialog, keep_alive_switch);

@@ -379,45 +379,54 @@ look_up_e2b_key (TesseraSecrets      *secrets,
 }
 
 static void
-test_dialog_stores_e2b_key (Fixture       *f,
-                            gconstpointer  data)
+store_e2b_key (TesseraSecrets *secrets,
+               const char     *key)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (key != NULL)
+    {
+      tessera_secrets_store_async (secrets, TESSERA_SECRETS_PROVIDER_E2B, NULL, key, NULL, NULL, on_result, &result);
+      g_assert_true (tessera_secrets_store_finish (secrets, wait_for (&result), &error));
+    }
+  else
+    {
+      tessera_secrets_clear_async (secrets, TESSERA_SECRETS_PROVIDER_E2B, NULL, NULL, on_result, &result);
+      g_assert_true (tessera_secrets_clear_finish (secrets, wait_for (&result), &error));
+    }
+  g_assert_no_error (error);
+}
+
+static void
+test_dialog_tells_e2b_key (Fixture       *f,
+                           gconstpointer  data)
 {
   g_autoptr(TesseraSecrets) secrets = tessera_secrets_new ();
-  g_autoptr(GAsyncResult) cleared = NULL;
-  g_autoptr(GError) error = NULL;
   TesseraSecretSource where = TESSERA_SECRET_SOURCE_ENVIRONMENT;
   TesseraProjectSettingsDialog *dialog;
-  AdwEntryRow *key_row;
-  char *key;
+  AdwActionRow *key_row;
 
-  key = look_up_e2b_key (secrets, &where);
-  g_assert_null (key);
+  g_assert_null (look_up_e2b_key (secrets, &where));
 
   dialog = tessera_project_settings_dialog_new (NULL, f->project);
   key_row = DIALOG_CHILD (dialog, "e2b_key_row");
   gtk_window_present (GTK_WINDOW (dialog));
   adw_combo_row_set_selected (DIALOG_CHILD (dialog, "run_in_row"), 1);
-
-  gtk_editable_set_text (GTK_EDITABLE (key_row), " e2b_0123456789abcdef ");
-  g_signal_emit_by_name (key_row, "apply");
-  /* The field lets go of the key at once, and comes back once stored. */
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (key_row)), ==, "");
-  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (key_row)));
-  WAIT_UNTIL (gtk_widget_get_sensitive (GTK_WIDGET (key_row)));
-
-  key = look_up_e2b_key (secrets, &where);
-  g_assert_cmpstr (key, ==, "e2b_0123456789abcdef");
-  g_assert_cmpint (where, ==, TESSERA_SECRET_SOURCE_KEYRING);
-  tessera_secrets_key_free (key);
-  /* Never in the manifest. */
-  g_assert_null (tessera_project_get_setting (f->project, "e2b-api-key"));
-
+  WAIT_UNTIL (g_str_has_prefix (adw_action_row_get_subtitle (key_row), "Not set"));
+  g_assert_true (gtk_widget_has_css_class (DIALOG_CHILD (dialog, "e2b_key_button"), "suggested-action"));
   destroy_dialog (dialog);
 
-  tessera_secrets_clear_async (secrets, TESSERA_SECRETS_PROVIDER_E2B, NULL, NULL, on_result, &cleared);
-  WAIT_UNTIL (cleared != NULL);
-  g_assert_true (tessera_secrets_clear_finish (secrets, cleared, &error));
-  g_assert_no_error (error);
+  store_e2b_key (secrets, "e2b_0123456789abcdef");
+  dialog = tessera_project_settings_dialog_new (NULL, f->project);
+  key_row = DIALOG_CHILD (dialog, "e2b_key_row");
+  gtk_window_present (GTK_WINDOW (dialog));
+  WAIT_UNTIL (g_strcmp0 (adw_action_row_get_subtitle (key_row), "Saved in your keyring") == 0);
+  g_assert_false (gtk_widget_has_css_class (DIALOG_CHILD (dialog, "e2b_key_button"), "suggested-action"));
+  save_png (GTK_WIDGET (dialog), "project-settings-e2b-key.png");
+  destroy_dialog (dialog);
+
+  store_e2b_key (secrets, NULL);
 }
 
 typedef struct
@@ -633,8 +642,8 @@ main (int   argc,
               fixture_setup, test_dialog_writes_manifest, fixture_teardown);
   g_test_add ("/project-settings/dialog/lists-models", Fixture, NULL,
               fixture_setup, test_dialog_lists_models, fixture_teardown);
-  g_test_add ("/project-settings/dialog/stores-e2b-key", Fixture, NULL,
-              fixture_setup, test_dialog_stores_e2b_key, fixture_teardown);
+  g_test_add ("/project-settings/dialog/tells-e2b-key", Fixture, NULL,
+              fixture_setup, test_dialog_tells_e2b_key, fixture_teardown);
   g_test_add ("/project-settings/status/local", Fixture, NULL,
               fixture_setup, test_status_local, fixture_teardown);
   g_test_add ("/project-settings/status/e2b", Fixture, NULL,
