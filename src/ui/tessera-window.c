@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "tessera-chat-pane.h"
+#include "tessera-e2b-sandbox.h"
 #include "tessera-editor-panel.h"
 #include "tessera-new-project-dialog.h"
 #include "tessera-preview-pane.h"
@@ -182,6 +183,13 @@ workspace_started_cb (GObject      *object,
     tessera_window_add_toast (self, error->message);
 }
 
+/* The cloud sandbox's static server does not reload the page itself. */
+static void
+e2b_synced_cb (TesseraWindow *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self->preview_pane), "preview.reload", NULL);
+}
+
 static void
 settings_provider_changed_cb (TesseraWindow *self)
 {
@@ -225,13 +233,17 @@ build_workspace (TesseraWindow *self)
                            G_CALLBACK (provider_status_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->workspace, "notify::provider-ready",
                            G_CALLBACK (provider_status_changed_cb), self, G_CONNECT_SWAPPED);
-  for (guint i = 0; i < 4; i++)
+  for (guint i = 0; i < 3; i++)
     {
       static const char *keys[] = { "changed::default-provider", "changed::default-model",
-                                    "changed::default-base-url", "changed::max-file-size" };
+                                    "changed::default-base-url" };
       g_signal_connect_object (self->settings, keys[i], G_CALLBACK (settings_provider_changed_cb),
                                self, G_CONNECT_SWAPPED);
     }
+
+  if (TESSERA_IS_E2B_SANDBOX (tessera_workspace_get_sandbox (self->workspace)))
+    g_signal_connect_object (tessera_e2b_sandbox_get_sync (TESSERA_E2B_SANDBOX (tessera_workspace_get_sandbox (self->workspace))),
+                             "synced", G_CALLBACK (e2b_synced_cb), self, G_CONNECT_SWAPPED);
 
   tessera_workspace_start_async (self->workspace, self->cancellable, workspace_started_cb, g_object_ref (self));
   provider_status_changed_cb (self);

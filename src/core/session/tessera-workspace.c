@@ -344,6 +344,31 @@ session_loaded_cb (GObject      *object,
   g_task_return_boolean (task, TRUE);
 }
 
+static void
+e2b_key_looked_up_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TesseraWorkspace *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  char *key = tessera_secrets_lookup_finish (TESSERA_SECRETS (object), result, NULL, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* Without a key the sandbox fails to start and says so; the rest of
+   * the project works all the same. */
+  if (key != NULL)
+    tessera_e2b_client_set_api_key (tessera_e2b_sandbox_get_client (TESSERA_E2B_SANDBOX (self->sandbox)), key);
+  tessera_secrets_key_free (key);
+
+  tessera_session_load_async (self->session, g_task_get_cancellable (task), session_loaded_cb, g_steal_pointer (&task));
+}
+
 void
 tessera_workspace_start_async (TesseraWorkspace    *self,
                                GCancellable        *cancellable,
@@ -358,6 +383,15 @@ tessera_workspace_start_async (TesseraWorkspace    *self,
   g_task_set_source_tag (task, tessera_workspace_start_async);
 
   tessera_workspace_reload_provider (self);
+
+  if (TESSERA_IS_E2B_SANDBOX (self->sandbox))
+    {
+      /* The cloud sandbox needs its key before anything starts in it. */
+      tessera_secrets_lookup_async (self->secrets, TESSERA_SECRETS_PROVIDER_E2B, NULL, cancellable,
+                                    e2b_key_looked_up_cb, g_steal_pointer (&task));
+      return;
+    }
+
   tessera_session_load_async (self->session, cancellable, session_loaded_cb, g_steal_pointer (&task));
 }
 
@@ -447,8 +481,12 @@ tessera_workspace_constructed (GObject *object)
   self->runner = tessera_runner_new (self->project, self->sandbox);
   self->session = tessera_session_new (self->project);
   tessera_session_set_sandbox (self->session, self->sandbox);
-  if (self->settings != NULL)
-    tessera_session_set_max_file_size (self->session, g_settings_get_uint (self->settings, "max-file-size"));
+
+  /* A cloud sandbox that expired comes back as a new one with the files
+   * uploaded again; the app has to be started in it again. */
+  if (TESSERA_IS_E2B_SANDBOX (self->sandbox))
+    g_signal_connect_object (self->sandbox, "replaced", G_CALLBACK (tessera_runner_restart),
+                             self->runner, G_CONNECT_SWAPPED);
 }
 
 static void

@@ -619,8 +619,13 @@ tessera_chat_pane_init (TesseraChatPane *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (example_prompts); i++)
     {
-      GtkWidget *button = gtk_button_new_with_label (_(example_prompts[i]));
+      GtkWidget *button = gtk_button_new ();
+      GtkWidget *label = gtk_label_new (_(example_prompts[i]));
 
+      /* Wrapping keeps a narrow chat pane narrow. */
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
+      gtk_button_set_child (GTK_BUTTON (button), label);
       gtk_widget_add_css_class (button, "pill");
       g_object_set_data (G_OBJECT (button), "prompt", (gpointer) _(example_prompts[i]));
       g_signal_connect (button, "clicked", G_CALLBACK (example_clicked_cb), self);
