@@ -252,6 +252,15 @@ show_error (TesseraSandboxStatus *self,
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
 }
 
+static void
+state_changed_cb (TesseraSandboxStatus *self)
+{
+  /* A sandbox that is ready again makes older failures moot. */
+  if (!self->busy && tessera_sandbox_get_state (self->sandbox) == TESSERA_SANDBOX_READY)
+    show_error (self, NULL);
+  update (self);
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {
@@ -334,6 +343,10 @@ extend_done_cb (GObject      *source,
 
   self = user_data;
   self->busy = FALSE;
+  /* An expired sandbox is already told by the state sentence (and is
+   * being replaced). */
+  if (g_error_matches (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_EXPIRED))
+    g_clear_error (&error);
   show_error (self, error != NULL ? error->message : NULL);
   update (self);
 }
@@ -377,6 +390,10 @@ close_done_cb (GObject      *source,
 
   self = user_data;
   self->busy = FALSE;
+  /* An expired sandbox is already told by the state sentence (and is
+   * being replaced). */
+  if (g_error_matches (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_EXPIRED))
+    g_clear_error (&error);
   show_error (self, error != NULL ? error->message : NULL);
   update (self);
 }
@@ -557,7 +574,7 @@ tessera_sandbox_status_set_sandbox (TesseraSandboxStatus *self,
 
   if (sandbox != NULL)
     {
-      g_signal_connect_object (sandbox, "notify::state", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (sandbox, "notify::state", G_CALLBACK (state_changed_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (sandbox, "notify::status-message", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
 
       if (TESSERA_IS_E2B_SANDBOX (sandbox))

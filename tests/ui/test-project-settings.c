@@ -433,6 +433,7 @@ typedef struct
 {
   TesseraSandboxStatus *status;
   gboolean              saw_spinner;
+  gboolean              saw_expired;
 } StateWatch;
 
 /* Connected after the widget's own handler: sees what the widget shows in
@@ -448,6 +449,13 @@ state_changed_cb (TesseraSandbox *sandbox,
     {
       g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "spinner");
       watch->saw_spinner = TRUE;
+    }
+  else if (tessera_sandbox_get_state (sandbox) == TESSERA_SANDBOX_EXPIRED)
+    {
+      g_assert_true (gtk_widget_has_css_class (STATUS_CHILD (watch->status, "button"), "error"));
+      g_assert_cmpstr (gtk_label_get_text (STATUS_CHILD (watch->status, "state_label")), ==,
+                       tessera_sandbox_get_status_message (sandbox));
+      watch->saw_expired = TRUE;
     }
 }
 
@@ -494,7 +502,7 @@ test_status_local (Fixture       *f,
   GtkWidget *window = show_in_window (GTK_WIDGET (status), &activations);
   GtkWidget *button = STATUS_CHILD (status, "button");
   GtkPopover *popover = STATUS_CHILD (status, "popover");
-  StateWatch watch = { status, FALSE };
+  StateWatch watch = { status, FALSE, FALSE };
 
   tessera_sandbox_status_set_sandbox (status, TESSERA_SANDBOX (sandbox));
   g_assert_true (tessera_sandbox_status_get_sandbox (status) == TESSERA_SANDBOX (sandbox));
@@ -563,6 +571,7 @@ test_status_e2b (Fixture       *f,
   GtkLabel *time_left = STATUS_CHILD (status, "time_left_label");
   GtkWidget *extend = STATUS_CHILD (status, "extend_button");
   GtkWidget *close = STATUS_CHILD (status, "close_button");
+  StateWatch watch = { status, FALSE, FALSE };
   gint64 first_left, extended_left;
 
   g_assert_no_error (error);
@@ -617,6 +626,21 @@ test_status_e2b (Fixture       *f,
   g_assert_cmpint (extended_left, >=, 5 * 60 - 5);
   g_assert_cmpint (extended_left, <=, 5 * 60 + 5);
   gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+
+  /* E2B ended it: the button says so while a new one takes its place. */
+  g_signal_connect (sandbox, "notify::state", G_CALLBACK (state_changed_cb), &watch);
+  g_assert_true (tessera_e2b_test_server_expire_sandbox (server, sandbox_id));
+  g_signal_emit_by_name (extend, "clicked");
+  WAIT_UNTIL (tessera_sandbox_get_state (TESSERA_SANDBOX (sandbox)) == TESSERA_SANDBOX_READY
+              && g_strcmp0 (tessera_e2b_sandbox_get_sandbox_id (sandbox), sandbox_id) != 0
+              && gtk_widget_get_sensitive (extend));
+  g_assert_true (watch.saw_expired);
+  g_assert_false (gtk_widget_get_visible (STATUS_CHILD (status, "error_label")));
+  g_assert_false (gtk_widget_has_css_class (button, "error"));
+  g_free (sandbox_id);
+  sandbox_id = g_strdup (tessera_e2b_sandbox_get_sandbox_id (sandbox));
+  g_assert_nonnull (strstr (gtk_label_get_text (STATUS_CHILD (status, "detail_label")), sandbox_id));
+  g_signal_handlers_disconnect_by_data (sandbox, &watch);
 
   /* Close kills it, even though the app may still be wanted later. */
   g_signal_emit_by_name (close, "clicked");
