@@ -946,6 +946,17 @@ tessera_document_get_streaming (TesseraDocument *self)
   return self->streaming;
 }
 
+void
+tessera_document_close (TesseraDocument *self)
+{
+  g_return_if_fail (TESSERA_IS_DOCUMENT (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->draft_source, g_source_remove);
+  self->draft_pending = FALSE;
+  self->check_pending = FALSE;
+}
+
 /* Accessors */
 
 TesseraDocument *
@@ -1093,7 +1104,8 @@ tessera_document_changed (GtkTextBuffer *buffer)
 
   GTK_TEXT_BUFFER_CLASS (tessera_document_parent_class)->changed (buffer);
 
-  if (self->loading || self->streaming || !self->loaded)
+  if (self->loading || self->streaming || !self->loaded ||
+      g_cancellable_is_cancelled (self->cancellable))
     return;
 
   g_clear_handle_id (&self->draft_source, g_source_remove);

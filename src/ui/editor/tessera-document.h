@@ -82,6 +82,10 @@ GFile               *tessera_document_get_draft_file        (TesseraDocument    
  * silently when unmodified, otherwise sets :externally-modified. */
 void                 tessera_document_check_disk            (TesseraDocument      *self);
 
+/* Stops all background work (drafts, disk checks, loads): the document's
+ * page is gone. Unsaved text stays in its draft. */
+void                 tessera_document_close                 (TesseraDocument      *self);
+
 /* Live streaming of generated text: the buffer becomes read-only and is
  * emptied; appends go to the end without undo history. */
 void                 tessera_document_stream_begin          (TesseraDocument      *self);

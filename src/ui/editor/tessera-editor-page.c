@@ -424,9 +424,10 @@ tessera_editor_page_replace_all (TesseraEditorPage *self)
   if (tessera_document_get_read_only (self->document))
     return;
 
-  if (!gtk_source_search_context_replace_all (self->search_context,
-                                              gtk_editable_get_text (GTK_EDITABLE (self->replace_entry)),
-                                              -1, &error))
+  gtk_source_search_context_replace_all (self->search_context,
+                                         gtk_editable_get_text (GTK_EDITABLE (self->replace_entry)),
+                                         -1, &error);
+  if (error != NULL)
     g_message ("Could not replace: %s", error->message);
   update_matches_label (self);
 }
@@ -446,7 +447,8 @@ tessera_editor_page_show_search (TesseraEditorPage *self,
     {
       g_autofree char *text = gtk_text_iter_get_slice (&start, &end);
 
-      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
+      if (g_strcmp0 (text, gtk_editable_get_text (GTK_EDITABLE (self->search_entry))) != 0)
+        tessera_editor_page_set_search_text (self, text);
     }
 
   gtk_widget_set_visible (GTK_WIDGET (self->replace_entry), replace);
@@ -598,19 +600,6 @@ tessera_editor_page_grab_focus (GtkWidget *widget)
 }
 
 static void
-view_unrealize_cb (TesseraEditorPage *self)
-{
-  GtkTextBuffer *buffer = GTK_TEXT_BUFFER (self->document);
-  GtkTextIter iter;
-
-  /* A selection is offered as the PRIMARY clipboard, whose content keeps
-   * the buffer alive until something else is selected: give it up while
-   * the view can still withdraw it. */
-  gtk_text_buffer_get_iter_at_mark (buffer, &iter, gtk_text_buffer_get_insert (buffer));
-  gtk_text_buffer_select_range (buffer, &iter, &iter);
-}
-
-static void
 tessera_editor_page_constructed (GObject *object)
 {
   TesseraEditorPage *self = (TesseraEditorPage *)object;
@@ -621,7 +610,6 @@ tessera_editor_page_constructed (GObject *object)
   g_assert (TESSERA_IS_DOCUMENT (self->document));
 
   gtk_text_view_set_buffer (GTK_TEXT_VIEW (self->view), GTK_TEXT_BUFFER (self->document));
-  g_signal_connect_object (self->view, "unrealize", G_CALLBACK (view_unrealize_cb), self, G_CONNECT_SWAPPED);
   gtk_source_buffer_set_highlight_matching_brackets (GTK_SOURCE_BUFFER (self->document), TRUE);
 
   self->search_context = gtk_source_search_context_new (GTK_SOURCE_BUFFER (self->document),
@@ -677,6 +665,11 @@ tessera_editor_page_dispose (GObject *object)
    * timers and files) alive too. */
   if (self->view != NULL)
     gtk_text_view_set_buffer (GTK_TEXT_VIEW (self->view), NULL);
+
+  /* GTK 4.8 also keeps a buffer that ever had a selection; whatever keeps
+   * it, the document must stop working once its page is gone. */
+  if (self->document != NULL)
+    tessera_document_close (self->document);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_EDITOR_PAGE);
 
