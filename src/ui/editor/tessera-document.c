@@ -326,8 +326,12 @@ loader_cb (GObject      *object,
   if (data->draft_text != NULL)
     {
       /* Restored as an ordinary edit, so that undo goes back to the file. */
+      GtkTextIter start, end;
+
       gtk_text_buffer_begin_user_action (buffer);
-      gtk_text_buffer_set_text (buffer, data->draft_text, -1);
+      gtk_text_buffer_get_bounds (buffer, &start, &end);
+      gtk_text_buffer_delete (buffer, &start, &end);
+      gtk_text_buffer_insert (buffer, &start, data->draft_text, -1);
       gtk_text_buffer_end_user_action (buffer);
       gtk_text_buffer_set_modified (buffer, TRUE);
       set_flag_and_notify (self, PROP_RECOVERED, TRUE);
