@@ -13,6 +13,7 @@
 
 #include "tessera-llm-provider-private.h"
 #include "tessera-llm-stream-private.h"
+#include "tessera-json-scan.h"
 #include "tessera-openai-provider.h"
 
 struct _TesseraOpenaiProvider
@@ -205,6 +206,81 @@ get_object_member (JsonObject *object,
   return json_node_get_object (node);
 }
 
+typedef enum
+{
+  FAST_HANDLED,
+  FAST_MALFORMED,
+  FAST_UNSURE,
+} FastResult;
+
+static void
+set_finish_reason (TesseraLlmStream *stream,
+                   const char       *finish_reason)
+{
+  if (g_str_equal (finish_reason, "stop"))
+    _tessera_llm_stream_set_stop_reason (stream, TESSERA_LLM_STOP_END);
+  else if (g_str_equal (finish_reason, "length"))
+    _tessera_llm_stream_set_stop_reason (stream, TESSERA_LLM_STOP_MAX_TOKENS);
+  else
+    _tessera_llm_stream_set_stop_reason (stream, TESSERA_LLM_STOP_OTHER);
+}
+
+/* The ordinary chunk ({"choices":[{"delta":{"content":"…"}}]}) without
+ * building a tree; errors, usage and anything unexpected are UNSURE and
+ * go through json-glib. */
+static FastResult
+handle_chunk_fast (TesseraLlmStream *stream,
+                   const char       *data,
+                   gsize             data_len)
+{
+  static const char * const error_path[] = { "error", NULL };
+  static const char * const usage_path[] = { "usage", NULL };
+  static const char * const choices_path[] = { "choices", NULL };
+  static const char * const content_path[] = { "choices", "0", "delta", "content", NULL };
+  static const char * const finish_path[] = { "choices", "0", "finish_reason", NULL };
+  g_autofree char *content = NULL;
+  g_autofree char *finish_reason = NULL;
+  g_autofree char *unused = NULL;
+  TesseraJsonScanResult result;
+  TesseraJsonScanResult finish_result;
+
+  if (data_len == 0 || data[0] != '{')
+    return FAST_UNSURE;
+  if (!_tessera_json_scan_validate (data, data_len))
+    return FAST_MALFORMED;
+
+  /* Substring checks first: most chunks have neither member, and a
+   * lookup is a scan. */
+  if (g_strstr_len (data, data_len, "\"error\"") != NULL &&
+      _tessera_json_scan_lookup (data, data_len, error_path, &unused) != TESSERA_JSON_SCAN_MISSING)
+    return FAST_UNSURE;
+  g_clear_pointer (&unused, g_free);
+  if (g_strstr_len (data, data_len, "\"usage\"") != NULL)
+    {
+      result = _tessera_json_scan_lookup (data, data_len, usage_path, &unused);
+      if (result != TESSERA_JSON_SCAN_MISSING && result != TESSERA_JSON_SCAN_NULL)
+        return FAST_UNSURE;
+      g_clear_pointer (&unused, g_free);
+    }
+
+  result = _tessera_json_scan_lookup (data, data_len, content_path, &content);
+  if (result == TESSERA_JSON_SCAN_INVALID)
+    return FAST_UNSURE;
+  finish_result = _tessera_json_scan_lookup (data, data_len, finish_path, &finish_reason);
+
+  /* Neither: not the chunk this path knows (no choices at all?). */
+  if (result == TESSERA_JSON_SCAN_MISSING && finish_result == TESSERA_JSON_SCAN_MISSING &&
+      _tessera_json_scan_lookup (data, data_len, choices_path, &unused) != TESSERA_JSON_SCAN_OTHER)
+    return FAST_UNSURE;
+
+  if (result == TESSERA_JSON_SCAN_STRING)
+    _tessera_llm_stream_add_text (stream, content, -1);
+  if (finish_result == TESSERA_JSON_SCAN_STRING)
+    set_finish_reason (stream, finish_reason);
+
+  return FAST_HANDLED;
+}
+
 static TesseraLlmEventResult
 tessera_openai_provider_handle_event (TesseraLlmProvider  *provider,
                                       TesseraLlmStream    *stream,
@@ -222,6 +298,19 @@ tessera_openai_provider_handle_event (TesseraLlmProvider  *provider,
 
   if (data_len == 6 && memcmp (data, "[DONE]", 6) == 0)
     return TESSERA_LLM_EVENT_DONE;
+
+  switch (handle_chunk_fast (stream, data, data_len))
+    {
+    case FAST_HANDLED:
+      return TESSERA_LLM_EVENT_CONTINUE;
+
+    case FAST_MALFORMED:
+      return TESSERA_LLM_EVENT_MALFORMED;
+
+    case FAST_UNSURE:
+    default:
+      break;
+    }
 
   if (!json_parser_load_from_data (self->parser, data, data_len, NULL))
     return TESSERA_LLM_EVENT_MALFORMED;
@@ -265,14 +354,7 @@ tessera_openai_provider_handle_event (TesseraLlmProvider  *provider,
 
       finish_reason = get_string_member (choice, "finish_reason");
       if (finish_reason != NULL)
-        {
-          if (g_str_equal (finish_reason, "stop"))
-            _tessera_llm_stream_set_stop_reason (stream, TESSERA_LLM_STOP_END);
-          else if (g_str_equal (finish_reason, "length"))
-            _tessera_llm_stream_set_stop_reason (stream, TESSERA_LLM_STOP_MAX_TOKENS);
-          else
-            _tessera_llm_stream_set_stop_reason (stream, TESSERA_LLM_STOP_OTHER);
-        }
+        set_finish_reason (stream, finish_reason);
     }
   else if (!json_object_has_member (object, "usage"))
     return TESSERA_LLM_EVENT_MALFORMED;

@@ -1,0 +1,415 @@
+/* tessera-json-scan.c: a validating scan of small JSON events, and lookups
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "tessera-json-scan"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "tessera-json-scan.h"
+
+#define MAX_DEPTH 64
+
+typedef struct
+{
+  const char *p;
+  const char *end;
+} Scan;
+
+static void
+skip_ws (Scan *s)
+{
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    s->p++;
+}
+
+/* Past a string starting at '"'; FALSE when it is not valid. */
+static gboolean
+skip_string (Scan *s)
+{
+  g_assert (*s->p == '"');
+  s->p++;
+
+  while (s->p < s->end)
+    {
+      guchar c = *s->p;
+
+      if (c == '"')
+        {
+          s->p++;
+          return TRUE;
+        }
+      if (c < 0x20)
+        return FALSE;
+      if (c == '\\')
+        {
+          if (++s->p >= s->end)
+            return FALSE;
+          switch (*s->p)
+            {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+              s->p++;
+              break;
+
+            case 'u':
+              if (s->end - s->p < 5 ||
+                  !g_ascii_isxdigit (s->p[1]) || !g_ascii_isxdigit (s->p[2]) ||
+                  !g_ascii_isxdigit (s->p[3]) || !g_ascii_isxdigit (s->p[4]))
+                return FALSE;
+              s->p += 5;
+              break;
+
+            default:
+              return FALSE;
+            }
+          continue;
+        }
+      s->p++;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+skip_number (Scan *s)
+{
+  const char *start;
+
+  if (s->p < s->end && *s->p == '-')
+    s->p++;
+  if (s->p >= s->end)
+    return FALSE;
+  if (*s->p == '0')
+    s->p++;
+  else if (*s->p >= '1' && *s->p <= '9')
+    while (s->p < s->end && g_ascii_isdigit (*s->p))
+      s->p++;
+  else
+    return FALSE;
+
+  if (s->p < s->end && *s->p == '.')
+    {
+      start = ++s->p;
+      while (s->p < s->end && g_ascii_isdigit (*s->p))
+        s->p++;
+      if (s->p == start)
+        return FALSE;
+    }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
+    {
+      s->p++;
+      if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+        s->p++;
+      start = s->p;
+      while (s->p < s->end && g_ascii_isdigit (*s->p))
+        s->p++;
+      if (s->p == start)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+skip_literal (Scan       *s,
+              const char *word)
+{
+  gsize len = strlen (word);
+
+  if ((gsize) (s->end - s->p) < len || memcmp (s->p, word, len) != 0)
+    return FALSE;
+  s->p += len;
+  return TRUE;
+}
+
+static gboolean
+skip_value (Scan *s,
+            guint depth)
+{
+  skip_ws (s);
+  if (s->p >= s->end)
+    return FALSE;
+
+  switch (*s->p)
+    {
+    case '"':
+      return skip_string (s);
+
+    case 't':
+      return skip_literal (s, "true");
+
+    case 'f':
+      return skip_literal (s, "false");
+
+    case 'n':
+      return skip_literal (s, "null");
+
+    case '{':
+    case '[':
+      {
+        char close = *s->p == '{' ? '}' : ']';
+        gboolean object = close == '}';
+
+        if (depth >= MAX_DEPTH)
+          return FALSE;
+        s->p++;
+        skip_ws (s);
+        if (s->p < s->end && *s->p == close)
+          {
+            s->p++;
+            return TRUE;
+          }
+        for (;;)
+          {
+            if (object)
+              {
+                skip_ws (s);
+                if (s->p >= s->end || *s->p != '"' || !skip_string (s))
+                  return FALSE;
+                skip_ws (s);
+                if (s->p >= s->end || *s->p != ':')
+                  return FALSE;
+                s->p++;
+              }
+            if (!skip_value (s, depth + 1))
+              return FALSE;
+            skip_ws (s);
+            if (s->p >= s->end)
+              return FALSE;
+            if (*s->p == ',')
+              {
+                s->p++;
+                continue;
+              }
+            if (*s->p == close)
+              {
+                s->p++;
+                return TRUE;
+              }
+            return FALSE;
+          }
+      }
+
+    default:
+      return skip_number (s);
+    }
+}
+
+gboolean
+_tessera_json_scan_validate (const char *json,
+                             gsize       len)
+{
+  Scan s = { json, json + len };
+
+  if (!skip_value (&s, 0))
+    return FALSE;
+  skip_ws (&s);
+
+  return s.p == s.end;
+}
+
+static guint
+hex4 (const char *p)
+{
+  guint value = 0;
+
+  for (guint i = 0; i < 4; i++)
+    value = (value << 4) | g_ascii_xdigit_value (p[i]);
+
+  return value;
+}
+
+/* Decodes the validated string at s->p (on its '"'). */
+static char *
+decode_string (Scan *s)
+{
+  GString *out;
+  const char *p = s->p + 1;
+  const char *run = p;
+
+  /* The common case: no escapes, one copy. */
+  while (*p != '"' && *p != '\\')
+    p++;
+  if (*p == '"')
+    {
+      s->p = p + 1;
+      if (!g_utf8_validate (run, p - run, NULL))
+        return NULL;
+      return g_strndup (run, p - run);
+    }
+
+  out = g_string_new_len (run, p - run);
+  while (*p != '"')
+    {
+      if (*p != '\\')
+        {
+          run = p;
+          while (*p != '"' && *p != '\\')
+            p++;
+          g_string_append_len (out, run, p - run);
+          continue;
+        }
+
+      p++;
+      switch (*p)
+        {
+        case '"': g_string_append_c (out, '"'); p++; break;
+        case '\\': g_string_append_c (out, '\\'); p++; break;
+        case '/': g_string_append_c (out, '/'); p++; break;
+        case 'b': g_string_append_c (out, '\b'); p++; break;
+        case 'f': g_string_append_c (out, '\f'); p++; break;
+        case 'n': g_string_append_c (out, '\n'); p++; break;
+        case 'r': g_string_append_c (out, '\r'); p++; break;
+        case 't': g_string_append_c (out, '\t'); p++; break;
+        case 'u':
+          {
+            gunichar c = hex4 (p + 1);
+
+            p += 5;
+            if (c >= 0xD800 && c <= 0xDBFF)
+              {
+                gunichar low;
+
+                if (p[0] != '\\' || p[1] != 'u')
+                  goto invalid;
+                low = hex4 (p + 2);
+                if (low < 0xDC00 || low > 0xDFFF)
+                  goto invalid;
+                c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
+                p += 6;
+              }
+            else if (c >= 0xDC00 && c <= 0xDFFF)
+              goto invalid;
+            /* A NUL would cut the text short where the model did not. */
+            if (c == 0)
+              goto invalid;
+            g_string_append_unichar (out, c);
+          }
+          break;
+
+        default:
+          goto invalid;
+        }
+    }
+
+  s->p = p + 1;
+  if (!g_utf8_validate (out->str, out->len, NULL))
+    goto invalid;
+  return g_string_free (out, FALSE);
+
+invalid:
+  g_string_free (out, TRUE);
+  return NULL;
+}
+
+static gboolean
+key_equals (Scan       *s,
+            const char *name)
+{
+  const char *start = s->p + 1;
+  Scan copy = *s;
+  gsize len;
+
+  if (!skip_string (&copy))
+    return FALSE;
+  len = copy.p - 1 - start;
+
+  if (memchr (start, '\\', len) == NULL)
+    {
+      s->p = copy.p;
+      return strlen (name) == len && memcmp (start, name, len) == 0;
+    }
+  else
+    {
+      g_autofree char *decoded = decode_string (s);
+
+      return decoded != NULL && g_str_equal (decoded, name);
+    }
+}
+
+TesseraJsonScanResult
+_tessera_json_scan_lookup (const char         *json,
+                           gsize               len,
+                           const char * const *path,
+                           char              **string)
+{
+  Scan s = { json, json + len };
+
+  *string = NULL;
+
+  for (guint i = 0; ; i++)
+    {
+      skip_ws (&s);
+      if (s.p >= s.end)
+        return TESSERA_JSON_SCAN_MISSING;
+
+      if (path[i] == NULL)
+        {
+          switch (*s.p)
+            {
+            case '"':
+              *string = decode_string (&s);
+              return *string != NULL ? TESSERA_JSON_SCAN_STRING : TESSERA_JSON_SCAN_INVALID;
+
+            case 'n':
+              return TESSERA_JSON_SCAN_NULL;
+
+            default:
+              return TESSERA_JSON_SCAN_OTHER;
+            }
+        }
+
+      if (*s.p == '{')
+        {
+          gboolean found = FALSE;
+
+          s.p++;
+          skip_ws (&s);
+          while (s.p < s.end && *s.p == '"')
+            {
+              gboolean match = key_equals (&s, path[i]);
+
+              skip_ws (&s);
+              s.p++; /* ':' */
+              if (match)
+                {
+                  found = TRUE;
+                  break;
+                }
+              skip_value (&s, 0);
+              skip_ws (&s);
+              if (s.p < s.end && *s.p == ',')
+                {
+                  s.p++;
+                  skip_ws (&s);
+                }
+            }
+          if (!found)
+            return TESSERA_JSON_SCAN_MISSING;
+        }
+      else if (*s.p == '[')
+        {
+          guint64 index;
+
+          if (!g_ascii_string_to_unsigned (path[i], 10, 0, G_MAXUINT, &index, NULL))
+            return TESSERA_JSON_SCAN_MISSING;
+          s.p++;
+          skip_ws (&s);
+          if (s.p < s.end && *s.p == ']')
+            return TESSERA_JSON_SCAN_MISSING;
+          for (guint64 j = 0; j < index; j++)
+            {
+              skip_value (&s, 0);
+              skip_ws (&s);
+              if (s.p >= s.end || *s.p != ',')
+                return TESSERA_JSON_SCAN_MISSING;
+              s.p++;
+            }
+        }
+      else
+        return TESSERA_JSON_SCAN_MISSING;
+    }
+}
