@@ -1,0 +1,148 @@
+/* test-json-scan.c: the event scanner agrees with json-glib
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "tessera-json-scan.h"
+
+static gboolean
+json_glib_accepts (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  return json_parser_load_from_data (parser, json, -1, NULL) &&
+         json_parser_get_root (parser) != NULL;
+}
+
+static void
+test_validate (void)
+{
+  const char *valid[] = {
+    "{}", "[]", "0", "-1.5e+10", "\"x\"", "true", "null",
+    "{\"a\":[1,2,{\"b\":null}],\"c\":\"\\u00e9\\n\\\"\"}",
+    " { \"a\" : 1 } ",
+    "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},\"finish_reason\":null}]}",
+  };
+  const char *invalid[] = {
+    "", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "[1,]", "01", "1.", "-", "tru",
+    "\"unterminated", "\"bad \\x escape\"", "\"ctl \x01 char\"", "{} {}", "{\"a\":1]",
+    "{\"id\":\"chatcmpl-broken\",\"choices\":[{\"delta\":{\"content\":\"lost",
+    "\"\\u12G4\"",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
+    {
+      g_assert_true (json_glib_accepts (valid[i]));
+      g_assert_true (_tessera_json_scan_validate (valid[i], strlen (valid[i])));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    g_assert_false (_tessera_json_scan_validate (invalid[i], strlen (invalid[i])));
+}
+
+static void
+test_deep_nesting_refused (void)
+{
+  g_autoptr(GString) deep = g_string_new (NULL);
+
+  for (guint i = 0; i < 100; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < 100; i++)
+    g_string_append_c (deep, ']');
+
+  g_assert_false (_tessera_json_scan_validate (deep->str, deep->len));
+}
+
+static TesseraJsonScanResult
+lookup (const char          *json,
+        const char * const  *path,
+        char               **out)
+{
+  g_assert_true (_tessera_json_scan_validate (json, strlen (json)));
+  return _tessera_json_scan_lookup (json, strlen (json), path, out);
+}
+
+static void
+test_lookup (void)
+{
+  const char *json =
+    "{\"id\":\"x\",\"skip\":{\"content\":\"decoy\",\"a\":[1,{\"b\":\"}\"}]},"
+    "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"caf\\u00e9 \\ud83c\\udf89 \\\"q\\\" \\\\ \\/ \\t\"},"
+    "\"finish_reason\":null},{\"delta\":{\"content\":\"second\"}}],\"usage\":null,\"n\":3}";
+  const char *content[] = { "choices", "0", "delta", "content", NULL };
+  const char *second[] = { "choices", "1", "delta", "content", NULL };
+  const char *third[] = { "choices", "2", "delta", "content", NULL };
+  const char *finish[] = { "choices", "0", "finish_reason", NULL };
+  const char *usage[] = { "usage", NULL };
+  const char *choices[] = { "choices", NULL };
+  const char *number[] = { "n", NULL };
+  const char *missing[] = { "error", NULL };
+  const char *through_string[] = { "id", "x", NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (lookup (json, content, &out), ==, TESSERA_JSON_SCAN_STRING);
+  g_assert_cmpstr (out, ==, "café 🎉 \"q\" \\ / \t");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (lookup (json, second, &out), ==, TESSERA_JSON_SCAN_STRING);
+  g_assert_cmpstr (out, ==, "second");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (lookup (json, third, &out), ==, TESSERA_JSON_SCAN_MISSING);
+  g_assert_cmpint (lookup (json, finish, &out), ==, TESSERA_JSON_SCAN_NULL);
+  g_assert_cmpint (lookup (json, usage, &out), ==, TESSERA_JSON_SCAN_NULL);
+  g_assert_cmpint (lookup (json, choices, &out), ==, TESSERA_JSON_SCAN_OTHER);
+  g_assert_cmpint (lookup (json, number, &out), ==, TESSERA_JSON_SCAN_OTHER);
+  g_assert_cmpint (lookup (json, missing, &out), ==, TESSERA_JSON_SCAN_MISSING);
+  g_assert_cmpint (lookup (json, through_string, &out), ==, TESSERA_JSON_SCAN_MISSING);
+  g_assert_null (out);
+}
+
+static void
+test_invalid_strings (void)
+{
+  const char *path[] = { "s", NULL };
+  const char *cases[] = {
+    "{\"s\":\"\\ud83c alone\"}",     /* high surrogate without its pair */
+    "{\"s\":\"\\udf89\"}",           /* lone low surrogate */
+    "{\"s\":\"nul \\u0000 inside\"}",
+    "{\"s\":\"\xff\xfe\"}",          /* not UTF-8 */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = NULL;
+
+      g_assert_cmpint (lookup (cases[i], path, &out), ==, TESSERA_JSON_SCAN_INVALID);
+      g_assert_null (out);
+    }
+}
+
+/* Member names with escapes compare by their decoded value. */
+static void
+test_escaped_key (void)
+{
+  const char *path[] = { "content", NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (lookup ("{\"cont\\u0065nt\":\"yes\"}", path, &out), ==, TESSERA_JSON_SCAN_STRING);
+  g_assert_cmpstr (out, ==, "yes");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/json-scan/validate", test_validate);
+  g_test_add_func ("/json-scan/deep-nesting-refused", test_deep_nesting_refused);
+  g_test_add_func ("/json-scan/lookup", test_lookup);
+  g_test_add_func ("/json-scan/invalid-strings", test_invalid_strings);
+  g_test_add_func ("/json-scan/escaped-key", test_escaped_key);
+
+  return g_test_run ();
+}
