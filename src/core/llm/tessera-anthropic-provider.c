@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "tessera-anthropic-provider.h"
+#include "tessera-json-scan.h"
 #include "tessera-llm-provider-private.h"
 #include "tessera-llm-stream-private.h"
 
@@ -248,6 +249,48 @@ get_object_member (JsonObject *object,
   return json_node_get_object (node);
 }
 
+/* content_block_delta events are nearly all of a stream: read their text
+ * without building a tree (see tessera-json-scan.h). FALSE leaves the event
+ * to json-glib. */
+static gboolean
+handle_text_delta_fast (TesseraLlmStream       *stream,
+                        const char             *event_type,
+                        const char             *data,
+                        gsize                   data_len,
+                        TesseraLlmEventResult  *result)
+{
+  static const char * const type_path[] = { "type", NULL };
+  static const char * const delta_type_path[] = { "delta", "type", NULL };
+  static const char * const text_path[] = { "delta", "text", NULL };
+  g_autofree char *type = NULL;
+  g_autofree char *delta_type = NULL;
+  g_autofree char *text = NULL;
+
+  if (!g_str_equal (event_type, "content_block_delta") || data_len == 0 || data[0] != '{')
+    return FALSE;
+
+  if (!_tessera_json_scan_validate (data, data_len))
+    {
+      *result = TESSERA_LLM_EVENT_MALFORMED;
+      return TRUE;
+    }
+
+  if (_tessera_json_scan_lookup (data, data_len, type_path, &type) != TESSERA_JSON_SCAN_STRING ||
+      !g_str_equal (type, "content_block_delta") ||
+      _tessera_json_scan_lookup (data, data_len, delta_type_path, &delta_type) != TESSERA_JSON_SCAN_STRING)
+    return FALSE;
+
+  if (g_str_equal (delta_type, "text_delta"))
+    {
+      if (_tessera_json_scan_lookup (data, data_len, text_path, &text) != TESSERA_JSON_SCAN_STRING)
+        return FALSE;
+      _tessera_llm_stream_add_text (stream, text, -1);
+    }
+
+  *result = TESSERA_LLM_EVENT_CONTINUE;
+  return TRUE;
+}
+
 static TesseraLlmEventResult
 tessera_anthropic_provider_handle_event (TesseraLlmProvider  *provider,
                                          TesseraLlmStream    *stream,
@@ -260,6 +303,10 @@ tessera_anthropic_provider_handle_event (TesseraLlmProvider  *provider,
   JsonNode *root;
   JsonObject *object;
   const char *type;
+  TesseraLlmEventResult fast_result;
+
+  if (handle_text_delta_fast (stream, event_type, data, data_len, &fast_result))
+    return fast_result;
 
   if (!json_parser_load_from_data (self->parser, data, data_len, NULL))
     return TESSERA_LLM_EVENT_MALFORMED;
