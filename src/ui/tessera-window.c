@@ -14,7 +14,9 @@
 #include "tessera-editor-panel.h"
 #include "tessera-new-project-dialog.h"
 #include "tessera-preview-pane.h"
+#include "tessera-project-settings-dialog.h"
 #include "tessera-run-panel.h"
+#include "tessera-sandbox-status.h"
 #include "tessera-start-page.h"
 #include "tessera-window.h"
 #include "tessera-workspace.h"
@@ -46,6 +48,7 @@ struct _TesseraWindow
   GtkToggleButton      *chat_toggle;
   GtkToggleButton      *preview_toggle;
   GtkToggleButton      *run_toggle;
+  TesseraSandboxStatus *sandbox_status;
 
   /* The panes of the open project. */
   TesseraChatPane      *chat_pane;
@@ -197,17 +200,51 @@ settings_provider_changed_cb (TesseraWindow *self)
     tessera_workspace_reload_provider (self->workspace);
 }
 
+/* Connects the panes to @workspace, replacing the one before (after the
+ * project settings changed where or how the app runs). */
+static void
+attach_workspace (TesseraWindow    *self,
+                  TesseraWorkspace *workspace)
+{
+  TesseraSession *session = tessera_workspace_get_session (workspace);
+  TesseraRunner *runner = tessera_workspace_get_runner (workspace);
+  TesseraSandbox *sandbox = tessera_workspace_get_sandbox (workspace);
+
+  if (self->workspace != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (tessera_workspace_get_session (self->workspace), self);
+      g_signal_handlers_disconnect_by_data (self->workspace, self);
+      tessera_workspace_shutdown (self->workspace);
+      g_clear_object (&self->workspace);
+    }
+  self->workspace = g_object_ref (workspace);
+
+  tessera_chat_pane_set_session (self->chat_pane, session);
+  tessera_run_panel_set_runner (self->run_panel, runner);
+  tessera_preview_pane_set_runner (self->preview_pane, runner);
+  tessera_sandbox_status_set_sandbox (self->sandbox_status, sandbox);
+
+  g_signal_connect_object (session, "action-begin", G_CALLBACK (action_begin_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "action-delta", G_CALLBACK (action_delta_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "action-end", G_CALLBACK (action_end_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (workspace, "notify::provider-status",
+                           G_CALLBACK (provider_status_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (workspace, "notify::provider-ready",
+                           G_CALLBACK (provider_status_changed_cb), self, G_CONNECT_SWAPPED);
+  if (TESSERA_IS_E2B_SANDBOX (sandbox))
+    g_signal_connect_object (tessera_e2b_sandbox_get_sync (TESSERA_E2B_SANDBOX (sandbox)),
+                             "synced", G_CALLBACK (e2b_synced_cb), self, G_CONNECT_SWAPPED);
+
+  tessera_workspace_start_async (workspace, self->cancellable, workspace_started_cb, g_object_ref (self));
+  provider_status_changed_cb (self);
+}
+
 /* Fills the panes for the open project: each area is a widget of its own,
  * and the workspace puts the project's sandbox, app and AI together. */
 static void
 build_workspace (TesseraWindow *self)
 {
-  TesseraSession *session;
-  TesseraRunner *runner;
-
-  self->workspace = tessera_workspace_new (self->project, self->settings);
-  session = tessera_workspace_get_session (self->workspace);
-  runner = tessera_workspace_get_runner (self->workspace);
+  g_autoptr(TesseraWorkspace) workspace = NULL;
 
   self->chat_pane = TESSERA_CHAT_PANE (tessera_chat_pane_new ());
   self->editor_panel = tessera_editor_panel_new (self->project);
@@ -219,20 +256,9 @@ build_workspace (TesseraWindow *self)
   adw_bin_set_child (self->run_area, GTK_WIDGET (self->run_panel));
   adw_bin_set_child (self->preview_area, GTK_WIDGET (self->preview_pane));
 
-  tessera_chat_pane_set_session (self->chat_pane, session);
-  tessera_run_panel_set_runner (self->run_panel, runner);
-  tessera_preview_pane_set_runner (self->preview_pane, runner);
-
   g_signal_connect_object (self->chat_pane, "open-file", G_CALLBACK (chat_open_file_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->preview_pane, "fix-with-ai", G_CALLBACK (fix_with_ai_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->run_panel, "fix-with-ai", G_CALLBACK (fix_with_ai_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (session, "action-begin", G_CALLBACK (action_begin_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (session, "action-delta", G_CALLBACK (action_delta_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (session, "action-end", G_CALLBACK (action_end_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->workspace, "notify::provider-status",
-                           G_CALLBACK (provider_status_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->workspace, "notify::provider-ready",
-                           G_CALLBACK (provider_status_changed_cb), self, G_CONNECT_SWAPPED);
   for (guint i = 0; i < 3; i++)
     {
       static const char *keys[] = { "changed::default-provider", "changed::default-model",
@@ -241,13 +267,83 @@ build_workspace (TesseraWindow *self)
                                self, G_CONNECT_SWAPPED);
     }
 
-  if (TESSERA_IS_E2B_SANDBOX (tessera_workspace_get_sandbox (self->workspace)))
-    g_signal_connect_object (tessera_e2b_sandbox_get_sync (TESSERA_E2B_SANDBOX (tessera_workspace_get_sandbox (self->workspace))),
-                             "synced", G_CALLBACK (e2b_synced_cb), self, G_CONNECT_SWAPPED);
-
-  tessera_workspace_start_async (self->workspace, self->cancellable, workspace_started_cb, g_object_ref (self));
-  provider_status_changed_cb (self);
+  workspace = tessera_workspace_new (self->project, self->settings);
+  attach_workspace (self, workspace);
   gtk_widget_grab_focus (GTK_WIDGET (tessera_chat_pane_get_prompt_view (self->chat_pane)));
+}
+
+/* The project settings that decide how the app runs: when one of them
+ * changed, the workspace is made anew; the AI's only need a new lookup. */
+static const char *sandbox_settings[] = {
+  "sandbox", "network", "allow-unsandboxed", "run-command", "e2b-template",
+};
+static const char *ai_settings[] = {
+  "ai-provider", "ai-model", "ai-base-url",
+};
+
+static char *
+settings_fingerprint (TesseraProject *project,
+                      const char    **keys,
+                      guint           n_keys)
+{
+  GString *fingerprint = g_string_new (NULL);
+
+  for (guint i = 0; i < n_keys; i++)
+    {
+      const char *value = tessera_project_get_setting (project, keys[i]);
+
+      g_string_append_printf (fingerprint, "%s=%s\n", keys[i], value ? value : "");
+    }
+
+  return g_string_free (fingerprint, FALSE);
+}
+
+static void
+project_settings_closed_cb (TesseraWindow *self,
+                            GtkWidget     *dialog)
+{
+  g_autofree char *sandbox_before = g_object_steal_data (G_OBJECT (dialog), "sandbox-settings");
+  g_autofree char *ai_before = g_object_steal_data (G_OBJECT (dialog), "ai-settings");
+  g_autofree char *sandbox_after = NULL;
+  g_autofree char *ai_after = NULL;
+
+  if (self->project == NULL || self->workspace == NULL)
+    return;
+
+  sandbox_after = settings_fingerprint (self->project, sandbox_settings, G_N_ELEMENTS (sandbox_settings));
+  ai_after = settings_fingerprint (self->project, ai_settings, G_N_ELEMENTS (ai_settings));
+
+  if (g_strcmp0 (sandbox_before, sandbox_after) != 0)
+    {
+      g_autoptr(TesseraWorkspace) workspace = tessera_workspace_new (self->project, self->settings);
+
+      attach_workspace (self, workspace);
+      tessera_window_add_toast (self, _("The app restarts with the new settings."));
+    }
+  else if (g_strcmp0 (ai_before, ai_after) != 0)
+    tessera_workspace_reload_provider (self->workspace);
+}
+
+static void
+project_settings_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
+{
+  TesseraWindow *self = TESSERA_WINDOW (widget);
+  TesseraProjectSettingsDialog *dialog;
+
+  if (self->project == NULL)
+    return;
+
+  dialog = tessera_project_settings_dialog_new (GTK_WINDOW (self), self->project);
+  g_object_set_data_full (G_OBJECT (dialog), "sandbox-settings",
+                          settings_fingerprint (self->project, sandbox_settings, G_N_ELEMENTS (sandbox_settings)),
+                          g_free);
+  g_object_set_data_full (G_OBJECT (dialog), "ai-settings",
+                          settings_fingerprint (self->project, ai_settings, G_N_ELEMENTS (ai_settings)),
+                          g_free);
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (project_settings_closed_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -257,6 +353,8 @@ set_pane_toggles_visible (TesseraWindow *self,
   gtk_widget_set_visible (GTK_WIDGET (self->chat_toggle), visible);
   gtk_widget_set_visible (GTK_WIDGET (self->preview_toggle), visible);
   gtk_widget_set_visible (GTK_WIDGET (self->run_toggle), visible);
+  gtk_widget_set_visible (GTK_WIDGET (self->sandbox_status), visible);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.project-settings", visible);
 }
 
 static void
@@ -858,6 +956,7 @@ tessera_window_class_init (TesseraWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (TESSERA_TYPE_START_PAGE);
+  g_type_ensure (TESSERA_TYPE_SANDBOX_STATUS);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/tessera-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TesseraWindow, toast_overlay);
@@ -875,6 +974,7 @@ tessera_window_class_init (TesseraWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TesseraWindow, chat_toggle);
   gtk_widget_class_bind_template_child (widget_class, TesseraWindow, preview_toggle);
   gtk_widget_class_bind_template_child (widget_class, TesseraWindow, run_toggle);
+  gtk_widget_class_bind_template_child (widget_class, TesseraWindow, sandbox_status);
   gtk_widget_class_bind_template_callback (widget_class, inner_paned_mapped_cb);
 
   gtk_widget_class_install_action (widget_class, "win.new-project", NULL, new_project_action);
@@ -886,6 +986,7 @@ tessera_window_class_init (TesseraWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.toggle-preview", NULL, toggle_preview_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-run", NULL, toggle_run_action);
   gtk_widget_class_install_action (widget_class, "win.close", NULL, close_action);
+  gtk_widget_class_install_action (widget_class, "win.project-settings", NULL, project_settings_action);
 }
 
 static void
@@ -907,6 +1008,7 @@ tessera_window_init (TesseraWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->preview_area), g_settings_get_boolean (self->settings, "show-preview"));
   gtk_widget_set_visible (GTK_WIDGET (self->run_area), g_settings_get_boolean (self->settings, "show-run"));
   update_toggles (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.project-settings", FALSE);
 
 #if DEVELOPMENT
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

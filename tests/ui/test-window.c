@@ -170,6 +170,7 @@ test_open_project (void)
   g_assert_cmpstr (tessera_project_get_name (tessera_window_get_project (window)), ==, "Demo App");
 
   /* The three panes, side by side. */
+  WAIT_UNTIL (gtk_widget_get_width (gtk_paned_get_start_child (GTK_PANED (find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED)))) > 0);
   {
     GtkWidget *outer = find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
     GtkWidget *chat, *rest;
