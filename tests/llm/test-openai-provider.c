@@ -586,6 +586,24 @@ test_list_models_unauthorized (Fixture       *f,
 }
 
 static void
+test_request_copy (void)
+{
+  g_autoptr(TesseraLlmRequest) request = full_request ();
+  g_autoptr(TesseraLlmRequest) copy = tessera_llm_request_copy (request);
+
+  tessera_llm_request_add_message (copy, TESSERA_LLM_ROLE_USER, "continue");
+  g_assert_cmpuint (tessera_llm_request_get_n_messages (request), ==, 3);
+  g_assert_cmpuint (tessera_llm_request_get_n_messages (copy), ==, 4);
+  g_assert_cmpstr (tessera_llm_request_get_model (copy), ==, "gpt-fake");
+  g_assert_cmpstr (tessera_llm_request_get_system (copy), ==, "You write web apps.");
+  g_assert_cmpuint (tessera_llm_request_get_max_tokens (copy), ==, 1000);
+  g_assert_cmpfloat (tessera_llm_request_get_temperature (copy), ==, 0.25);
+  g_assert_true (tessera_llm_request_get_message (copy, 1) == tessera_llm_request_get_message (request, 1));
+  g_assert_cmpint (tessera_llm_message_get_role (tessera_llm_request_get_message (copy, 1)), ==, TESSERA_LLM_ROLE_ASSISTANT);
+  g_assert_cmpstr (tessera_llm_message_get_text (tessera_llm_request_get_message (copy, 3)), ==, "continue");
+}
+
+static void
 test_parse_retry_after (void)
 {
   g_autoptr(GDateTime) now = g_date_time_new_utc (2026, 11, 22, 1, 0, 0);
@@ -636,6 +654,7 @@ main (int   argc,
   ADD ("list-models-unauthorized", test_list_models_unauthorized);
 #undef ADD
   g_test_add_func ("/openai/parse-retry-after", test_parse_retry_after);
+  g_test_add_func ("/openai/request-copy", test_request_copy);
 
   return g_test_run ();
 }

@@ -337,6 +337,23 @@ tessera_llm_request_add_message_with_images (TesseraLlmRequest  *self,
                    tessera_llm_message_new (TESSERA_LLM_ROLE_USER, text, images));
 }
 
+TesseraLlmRequest *
+tessera_llm_request_copy (TesseraLlmRequest *self)
+{
+  TesseraLlmRequest *copy;
+
+  g_return_val_if_fail (TESSERA_IS_LLM_REQUEST (self), NULL);
+
+  copy = tessera_llm_request_new (self->model);
+  copy->system = g_strdup (self->system);
+  copy->max_tokens = self->max_tokens;
+  copy->temperature = self->temperature;
+  for (guint i = 0; i < self->messages->len; i++)
+    g_ptr_array_add (copy->messages, tessera_llm_message_ref (g_ptr_array_index (self->messages, i)));
+
+  return copy;
+}
+
 guint
 tessera_llm_request_get_n_messages (TesseraLlmRequest *self)
 {

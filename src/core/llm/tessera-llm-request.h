@@ -67,6 +67,9 @@ void                tessera_llm_request_add_message_with_images
                                                         (TesseraLlmRequest *self,
                                                          const char        *text,
                                                          const char * const *images);
+/* A new request with the same settings and messages (messages are shared:
+ * they are immutable), to extend for a follow-up such as "continue". */
+TesseraLlmRequest  *tessera_llm_request_copy            (TesseraLlmRequest *self);
 guint               tessera_llm_request_get_n_messages  (TesseraLlmRequest *self);
 /* Returns: (transfer none) */
 TesseraLlmMessage  *tessera_llm_request_get_message     (TesseraLlmRequest *self,

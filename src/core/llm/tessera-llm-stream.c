@@ -429,7 +429,9 @@ event_cb (const char *event_type,
   TesseraLlmProviderClass *klass = TESSERA_LLM_PROVIDER_GET_CLASS (self->provider);
   g_autoptr(GError) error = NULL;
 
-  if (self->done || self->event_error != NULL)
+  /* A ::delta handler may have cancelled: nothing more is reported, even
+   * from the rest of the bytes already read. */
+  if (self->done || self->event_error != NULL || g_cancellable_is_cancelled (self->cancellable))
     return;
 
   switch (klass->handle_event (self->provider, self, event_type, data, data_len, &error))
@@ -536,7 +538,9 @@ read_cb (GObject      *object,
 
   tessera_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), len);
 
-  if (self->done || self->event_error != NULL)
+  if (g_cancellable_is_cancelled (self->cancellable))
+    complete_cancelled (self);
+  else if (self->done || self->event_error != NULL)
     end_of_answer (self);
   else
     read_next (self);
