@@ -259,10 +259,25 @@ set_flag_and_notify (TesseraDocument *self,
 }
 
 static void
+apply_language (TesseraDocument *self,
+                LoadData        *data)
+{
+  GtkSourceLanguageManager *manager = gtk_source_language_manager_get_default ();
+  GtkSourceLanguage *language;
+
+  language = gtk_source_language_manager_guess_language (manager, data->basename, data->content_type);
+  gtk_source_buffer_set_language (GTK_SOURCE_BUFFER (self), language);
+}
+
+static void
 finish_loading (TesseraDocument *self,
                 GTask           *task,
                 GError          *error)
 {
+  LoadData *data = g_task_get_task_data (task);
+
+  if (data != NULL && error == NULL)
+    apply_language (self, data);
   set_flag_and_notify (self, PROP_LOADING, FALSE);
 
   if (error != NULL)
@@ -351,8 +366,6 @@ load_thread_cb (GObject      *object,
   LoadData *data = g_task_get_task_data (G_TASK (result));
   g_autoptr(GtkSourceFileLoader) loader = NULL;
   g_autoptr(GInputStream) stream = NULL;
-  GtkSourceLanguageManager *manager;
-  GtkSourceLanguage *language;
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -371,9 +384,9 @@ load_thread_cb (GObject      *object,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_ONLY]);
     }
 
-  manager = gtk_source_language_manager_get_default ();
-  language = gtk_source_language_manager_guess_language (manager, data->basename, data->content_type);
-  gtk_source_buffer_set_language (GTK_SOURCE_BUFFER (self), language);
+  /* The language comes after the text: a highlighter present during the
+   * load would re-examine every chunk the loader inserts. */
+  gtk_source_buffer_set_language (GTK_SOURCE_BUFFER (self), NULL);
 
   if (self->kind != TESSERA_DOCUMENT_KIND_TEXT)
     {

@@ -30,6 +30,7 @@ struct _TesseraEditorPage
   GtkSourceCompletionWords *words;
   GtkTextMark              *end_mark;
   BannerMode                banner_mode;
+  gboolean                  words_registered;
 
   GtkRevealer              *banner_revealer;
   GtkLabel                 *banner_label;
@@ -239,6 +240,14 @@ update_state (TesseraEditorPage *self)
       adw_status_page_set_description (self->status_page, description);
     }
 
+  /* Words are collected once the text is there: during a load they would
+   * be rescanned with every chunk. */
+  if (!self->words_registered && g_str_equal (state, "text") && !tessera_document_get_loading (doc))
+    {
+      gtk_source_completion_words_register (self->words, GTK_TEXT_BUFFER (doc));
+      self->words_registered = TRUE;
+    }
+
   gtk_stack_set_visible_child_name (self->stack, state);
   gtk_text_view_set_editable (GTK_TEXT_VIEW (self->view), !tessera_document_get_read_only (doc));
   gtk_text_view_set_cursor_visible (GTK_TEXT_VIEW (self->view), !tessera_document_get_streaming (doc));
@@ -283,15 +292,34 @@ banner_secondary_clicked_cb (TesseraEditorPage *self)
 
 /* Search */
 
+static void update_matches_label (TesseraEditorPage *self);
+
+/* Created on first use: a context follows every edit of the buffer, which
+ * a file nobody searches (or one being loaded) need not pay for. */
+static GtkSourceSearchContext *
+ensure_search_context (TesseraEditorPage *self)
+{
+  if (self->search_context == NULL)
+    {
+      self->search_context = gtk_source_search_context_new (GTK_SOURCE_BUFFER (self->document),
+                                                            self->search_settings);
+      gtk_source_search_context_set_highlight (self->search_context, FALSE);
+      g_signal_connect_object (self->search_context, "notify::occurrences-count",
+                               G_CALLBACK (update_matches_label), self, G_CONNECT_SWAPPED);
+    }
+
+  return self->search_context;
+}
+
 static void
 select_match (TesseraEditorPage *self,
               GtkTextIter       *start,
               GtkTextIter       *end)
 {
   gtk_text_buffer_select_range (GTK_TEXT_BUFFER (self->document), start, end);
-  gtk_text_view_scroll_to_mark (GTK_TEXT_VIEW (self->view),
-                                gtk_text_buffer_get_insert (GTK_TEXT_BUFFER (self->document)),
-                                0.25, FALSE, 0, 0);
+  /* Only as far as needed: a match already in view stays where it is. */
+  gtk_text_view_scroll_mark_onscreen (GTK_TEXT_VIEW (self->view),
+                                      gtk_text_buffer_get_insert (GTK_TEXT_BUFFER (self->document)));
 }
 
 static void
@@ -302,7 +330,7 @@ update_matches_label (TesseraEditorPage *self)
   GtkTextIter start, end;
   int count, position;
 
-  count = gtk_source_search_context_get_occurrences_count (self->search_context);
+  count = gtk_source_search_context_get_occurrences_count (ensure_search_context (self));
   if (count < 0 || gtk_source_search_settings_get_search_text (self->search_settings) == NULL)
     {
       gtk_label_set_label (self->matches_label, "");
@@ -336,6 +364,7 @@ find_from (TesseraEditorPage *self,
   gboolean found;
 
   gtk_text_buffer_get_selection_bounds (buffer, &start, &end);
+  ensure_search_context (self);
 
   /* The buffer is in memory: a synchronous search does no I/O. */
   if (forward)
@@ -402,7 +431,7 @@ tessera_editor_page_replace (TesseraEditorPage *self)
   buffer = GTK_TEXT_BUFFER (self->document);
   gtk_text_buffer_get_selection_bounds (buffer, &start, &end);
 
-  if (gtk_source_search_context_get_occurrence_position (self->search_context, &start, &end) > 0)
+  if (gtk_source_search_context_get_occurrence_position (ensure_search_context (self), &start, &end) > 0)
     {
       const char *replacement = gtk_editable_get_text (GTK_EDITABLE (self->replace_entry));
 
@@ -424,7 +453,7 @@ tessera_editor_page_replace_all (TesseraEditorPage *self)
   if (tessera_document_get_read_only (self->document))
     return;
 
-  gtk_source_search_context_replace_all (self->search_context,
+  gtk_source_search_context_replace_all (ensure_search_context (self),
                                          gtk_editable_get_text (GTK_EDITABLE (self->replace_entry)),
                                          -1, &error);
   if (error != NULL)
@@ -454,7 +483,7 @@ tessera_editor_page_show_search (TesseraEditorPage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->replace_entry), replace);
   gtk_widget_set_visible (self->replace_button, replace);
   gtk_widget_set_visible (self->replace_all_button, replace);
-  gtk_source_search_context_set_highlight (self->search_context, TRUE);
+  gtk_source_search_context_set_highlight (ensure_search_context (self), TRUE);
   gtk_revealer_set_reveal_child (self->search_revealer, TRUE);
 
   if (replace && gtk_editable_get_text (GTK_EDITABLE (self->search_entry))[0] != '\0')
@@ -469,7 +498,8 @@ tessera_editor_page_hide_search (TesseraEditorPage *self)
 {
   g_return_if_fail (TESSERA_IS_EDITOR_PAGE (self));
 
-  gtk_source_search_context_set_highlight (self->search_context, FALSE);
+  if (self->search_context != NULL)
+    gtk_source_search_context_set_highlight (self->search_context, FALSE);
   gtk_revealer_set_reveal_child (self->search_revealer, FALSE);
   gtk_widget_grab_focus (GTK_WIDGET (self->view));
 }
@@ -612,14 +642,7 @@ tessera_editor_page_constructed (GObject *object)
   gtk_text_view_set_buffer (GTK_TEXT_VIEW (self->view), GTK_TEXT_BUFFER (self->document));
   gtk_source_buffer_set_highlight_matching_brackets (GTK_SOURCE_BUFFER (self->document), TRUE);
 
-  self->search_context = gtk_source_search_context_new (GTK_SOURCE_BUFFER (self->document),
-                                                        self->search_settings);
-  gtk_source_search_context_set_highlight (self->search_context, FALSE);
-  g_signal_connect_object (self->search_context, "notify::occurrences-count",
-                           G_CALLBACK (update_matches_label), self, G_CONNECT_SWAPPED);
-
   self->words = gtk_source_completion_words_new (NULL);
-  gtk_source_completion_words_register (self->words, GTK_TEXT_BUFFER (self->document));
   completion = gtk_source_view_get_completion (self->view);
   gtk_source_completion_add_provider (completion, GTK_SOURCE_COMPLETION_PROVIDER (self->words));
 
@@ -649,15 +672,11 @@ tessera_editor_page_dispose (GObject *object)
 {
   TesseraEditorPage *self = (TesseraEditorPage *)object;
 
-  if (self->words != NULL && self->document != NULL)
+  if (self->words_registered && self->document != NULL)
     gtk_source_completion_words_unregister (self->words, GTK_TEXT_BUFFER (self->document));
   if (self->end_mark != NULL && self->document != NULL)
     gtk_text_buffer_delete_mark (GTK_TEXT_BUFFER (self->document), self->end_mark);
   self->end_mark = NULL;
-  /* A search scan still running holds the context, and through it the
-   * document: stop it now rather than when the scan gets around to it. */
-  if (self->search_context != NULL)
-    g_object_run_dispose (G_OBJECT (self->search_context));
   g_clear_object (&self->search_context);
 
   /* GtkSourceView 5.6 never finalizes a view that showed line numbers;

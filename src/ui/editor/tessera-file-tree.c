@@ -432,6 +432,35 @@ file_changed_cb (TesseraFileTree   *self,
 
 /* Rows */
 
+static const char *
+icon_name_for (GFileInfo *info)
+{
+  const char *type;
+
+  if (info_is_dir (info))
+    return "folder-symbolic";
+
+  /* The generic symbolic icons of the big families: the theme has no
+   * symbolic icon per MIME type, and full-colour ones clash in a sidebar. */
+  type = g_file_info_get_attribute_string (info, G_FILE_ATTRIBUTE_STANDARD_FAST_CONTENT_TYPE);
+  if (type != NULL)
+    {
+      g_autofree char *mime = g_content_type_get_mime_type (type);
+
+      if (mime != NULL && g_str_has_prefix (mime, "image/"))
+        return "image-x-generic-symbolic";
+      if (mime != NULL && g_str_has_prefix (mime, "audio/"))
+        return "audio-x-generic-symbolic";
+      if (mime != NULL && g_str_has_prefix (mime, "video/"))
+        return "video-x-generic-symbolic";
+      if (mime != NULL && (g_str_has_suffix (mime, "zip") || g_str_has_suffix (mime, "tar") ||
+                           g_str_has_suffix (mime, "gzip")))
+        return "package-x-generic-symbolic";
+    }
+
+  return "text-x-generic-symbolic";
+}
+
 static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
@@ -461,20 +490,13 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   GtkWidget *image = gtk_widget_get_first_child (box);
   GtkWidget *label = gtk_widget_get_last_child (box);
   g_autoptr(GFileInfo) info = gtk_tree_list_row_get_item (row);
-  g_autoptr(GIcon) icon = NULL;
   const char *name = g_file_info_get_display_name (info);
 
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
   gtk_label_set_label (GTK_LABEL (label), name);
 
   /* Icons only for rows on screen: a listing of thousands pays for none. */
-  if (info_is_dir (info))
-    icon = g_themed_icon_new ("folder-symbolic");
-  else if (g_file_info_get_attribute_string (info, G_FILE_ATTRIBUTE_STANDARD_FAST_CONTENT_TYPE))
-    icon = g_content_type_get_symbolic_icon (g_file_info_get_attribute_string (info, G_FILE_ATTRIBUTE_STANDARD_FAST_CONTENT_TYPE));
-  else
-    icon = g_themed_icon_new ("text-x-generic-symbolic");
-  gtk_image_set_from_gicon (GTK_IMAGE (image), icon);
+  gtk_image_set_from_icon_name (GTK_IMAGE (image), icon_name_for (info));
 
   if (info_is_dir (info))
     {
@@ -1013,7 +1035,6 @@ tessera_file_tree_constructed (GObject *object)
   self->list_view = GTK_LIST_VIEW (gtk_list_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)),
                                                       g_object_ref (factory)));
   gtk_list_view_set_single_click_activate (self->list_view, FALSE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->list_view), "navigation-sidebar");
   gtk_widget_add_css_class (GTK_WIDGET (self->list_view), "tessera-file-tree");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Project files"), -1);
