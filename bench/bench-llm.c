@@ -244,7 +244,7 @@ main (int   argc,
     }
 
   g_print ("fake server over loopback: %7.1f ms for the 1 MB answer, request to end (best of 3; includes the\n"
-           "                           fake server generating 254,000 events with json-glib in the same thread)\n",
+           "                           fake server generating 254,000 events in the same thread)\n",
            best_loopback * 1000);
   g_print ("                           %7.1f ms from the first delta to the end\n", best_client * 1000);
 

@@ -15,7 +15,7 @@
 #include "tessera-llm-stream-private.h"
 #include "tessera-sse-parser.h"
 
-#define READ_SIZE (16 * 1024)
+#define READ_SIZE (64 * 1024)
 /* An error body longer than this is not an error message. */
 #define MAX_ERROR_BODY (64 * 1024)
 

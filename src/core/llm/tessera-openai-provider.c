@@ -250,12 +250,13 @@ handle_chunk_fast (TesseraLlmStream *stream,
     return FAST_MALFORMED;
 
   /* Substring checks first: most chunks have neither member, and a
-   * lookup is a scan. */
-  if (g_strstr_len (data, data_len, "\"error\"") != NULL &&
+   * lookup is a scan. @data is NUL-terminated and, being valid JSON, has
+   * no NUL inside, so strstr() sees all of it. */
+  if (strstr (data, "\"error\"") != NULL &&
       _tessera_json_scan_lookup (data, data_len, error_path, &unused) != TESSERA_JSON_SCAN_MISSING)
     return FAST_UNSURE;
   g_clear_pointer (&unused, g_free);
-  if (g_strstr_len (data, data_len, "\"usage\"") != NULL)
+  if (strstr (data, "\"usage\"") != NULL)
     {
       result = _tessera_json_scan_lookup (data, data_len, usage_path, &unused);
       if (result != TESSERA_JSON_SCAN_MISSING && result != TESSERA_JSON_SCAN_NULL)
