@@ -20,7 +20,6 @@ struct _TesseraChatPane
   GCancellable   *cancellable;
   /* TesseraChatMessage → TesseraMessageRow (borrowed: rows live in the box). */
   GHashTable     *rows;
-  char           *last_prompt;
   guint           scroll_id;
 
   GtkStack       *stack;
@@ -141,11 +140,15 @@ row_open_file_cb (TesseraChatPane *self,
 
 static void send_finished_cb (GObject *object, GAsyncResult *result, gpointer user_data);
 
+/* The session knows the last prompt, also after a restart. */
 static void
 row_retry_cb (TesseraChatPane *self)
 {
-  if (self->last_prompt != NULL)
-    tessera_chat_pane_send (self, self->last_prompt);
+  if (self->session == NULL || tessera_session_get_busy (self->session))
+    return;
+
+  tessera_session_regenerate_async (self->session, self->cancellable, send_finished_cb, g_object_ref (self));
+  update_state (self);
 }
 
 static void
@@ -319,9 +322,6 @@ tessera_chat_pane_send (TesseraChatPane *self,
   if (self->session == NULL || tessera_session_get_busy (self->session))
     return;
 
-  g_free (self->last_prompt);
-  self->last_prompt = g_strdup (prompt);
-
   tessera_session_send_async (self->session, prompt, self->cancellable, send_finished_cb, g_object_ref (self));
   update_state (self);
 }
@@ -482,7 +482,6 @@ tessera_chat_pane_finalize (GObject *object)
   TesseraChatPane *self = TESSERA_CHAT_PANE (object);
 
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->last_prompt, g_free);
 
   G_OBJECT_CLASS (tessera_chat_pane_parent_class)->finalize (object);
 }

@@ -32,6 +32,7 @@ struct _TesseraMessageRow
   GtkWidget *spinner;
   GtkWidget *usage;
   GtkWidget *copy_button;
+  GtkWidget *regenerate_button;
 };
 
 G_DEFINE_FINAL_TYPE (TesseraMessageRow, tessera_message_row, GTK_TYPE_WIDGET)
@@ -131,6 +132,7 @@ tessera_message_row_set_streaming (TesseraMessageRow *self,
   gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), streaming);
   gtk_widget_set_visible (self->spinner, streaming);
   gtk_widget_set_visible (self->copy_button, !streaming && !self->from_user);
+  gtk_widget_set_visible (self->regenerate_button, !streaming && !self->from_user);
 }
 
 void
@@ -183,6 +185,12 @@ problem_clicked_cb (TesseraMessageRow *self)
     g_signal_emit (self, signals[CONTINUE], 0);
   else
     g_signal_emit (self, signals[RETRY], 0);
+}
+
+static void
+regenerate_clicked_cb (TesseraMessageRow *self)
+{
+  g_signal_emit (self, signals[RETRY], 0);
 }
 
 static void
@@ -291,8 +299,16 @@ tessera_message_row_init (TesseraMessageRow *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Copy Message"), -1);
   gtk_widget_set_visible (self->copy_button, FALSE);
   g_signal_connect_swapped (self->copy_button, "clicked", G_CALLBACK (copy_clicked_cb), self);
+  self->regenerate_button = gtk_button_new_from_icon_name ("view-refresh-symbolic");
+  gtk_widget_add_css_class (self->regenerate_button, "flat");
+  gtk_widget_set_tooltip_text (self->regenerate_button, _("Regenerate"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->regenerate_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Regenerate"), -1);
+  gtk_widget_set_visible (self->regenerate_button, FALSE);
+  g_signal_connect_swapped (self->regenerate_button, "clicked", G_CALLBACK (regenerate_clicked_cb), self);
   gtk_box_append (GTK_BOX (self->footer), self->spinner);
   gtk_box_append (GTK_BOX (self->footer), self->usage);
+  gtk_box_append (GTK_BOX (self->footer), self->regenerate_button);
   gtk_box_append (GTK_BOX (self->footer), self->copy_button);
   gtk_box_append (GTK_BOX (self->bubble), self->footer);
 }

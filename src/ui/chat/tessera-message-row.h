@@ -36,6 +36,7 @@ void        tessera_message_row_set_problem  (TesseraMessageRow *self,
                                                const char         *message,
                                                const char         *action);
 
-/* Signals: ::open-file (const char *path), ::retry, ::continue */
+/* Signals: ::open-file (const char *path), ::retry (Retry or
+ * Regenerate: the last prompt again), ::continue */
 
 G_END_DECLS
