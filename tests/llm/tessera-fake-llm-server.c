@@ -774,6 +774,30 @@ handle_completion (TesseraFakeLlmServer        *self,
       start_pump (self, msg, wire, NULL);
       goto out;
 
+    case TESSERA_FAKE_LLM_NOT_STREAMED:
+      {
+        GString *json = g_string_new (NULL);
+        const char *text = reply->text != NULL ? reply->text : self->default_text;
+
+        if (wire == WIRE_OPENAI)
+          {
+            g_string_append (json, "{\"id\":\"chatcmpl-whole\",\"object\":\"chat.completion\","
+                                   "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
+            append_json_string (json, text);
+            g_string_append (json, "},\"finish_reason\":\"stop\"}]}");
+          }
+        else
+          {
+            g_string_append (json, "{\"id\":\"msg_whole\",\"type\":\"message\",\"role\":\"assistant\","
+                                   "\"content\":[{\"type\":\"text\",\"text\":");
+            append_json_string (json, text);
+            g_string_append (json, "}],\"stop_reason\":\"end_turn\"}");
+          }
+        set_json_body (msg, SOUP_STATUS_OK, json->str);
+        g_string_free (json, TRUE);
+      }
+      goto out;
+
     case TESSERA_FAKE_LLM_ANSWER:
     case TESSERA_FAKE_LLM_TRICKLE:
     case TESSERA_FAKE_LLM_MALFORMED:

@@ -55,6 +55,9 @@ typedef enum
   TESSERA_FAKE_LLM_DROP,
   /* Text deltas ("tick ") forever, until the client goes away. */
   TESSERA_FAKE_LLM_ENDLESS,
+  /* 200 with the whole answer as one JSON document, as a server that
+   * ignores "stream": true would send. */
+  TESSERA_FAKE_LLM_NOT_STREAMED,
 } TesseraFakeLlmMode;
 
 typedef struct

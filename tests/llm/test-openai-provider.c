@@ -433,6 +433,23 @@ test_all_malformed (Fixture       *f,
 }
 
 static void
+test_not_streamed (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(TesseraLlmRequest) request = simple_request ("gpt-fake", "hi");
+  g_autoptr(StreamRun) run = NULL;
+
+  /* A clean 200 without one event: the same request would get the same,
+   * so no retry, and no "could not reach". */
+  tessera_fake_llm_server_push_mode (f->server, TESSERA_FAKE_LLM_NOT_STREAMED);
+  run = stream_run (f->provider, request, 0, FALSE);
+
+  g_assert_error (run->error, TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_BAD_RESPONSE);
+  g_assert_cmpuint (tessera_fake_llm_server_get_n_requests (f->server), ==, 1);
+  g_assert_cmpuint (run->retry_delays->len, ==, 0);
+}
+
+static void
 test_trickle (Fixture       *f,
               gconstpointer  data)
 {
@@ -646,6 +663,7 @@ main (int   argc,
   ADD ("malformed-events-skipped", test_malformed_events_skipped);
   ADD ("all-malformed", test_all_malformed);
   ADD ("trickle", test_trickle);
+  ADD ("not-streamed", test_not_streamed);
   ADD ("cancel-endless", test_cancel_endless);
   ADD ("cancel-before-start", test_cancel_before_start);
   ADD ("stream-options-rejected", test_stream_options_rejected);

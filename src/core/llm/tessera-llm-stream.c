@@ -47,6 +47,7 @@ struct _TesseraLlmStream
   GError               *event_error;
   guint                 n_events;
   guint                 n_malformed;
+  gsize                 n_bytes;
   guint                 done : 1;
 
   GSource              *retry_source;
@@ -108,6 +109,7 @@ clear_attempt (TesseraLlmStream *self)
   g_clear_error (&self->event_error);
   self->n_events = 0;
   self->n_malformed = 0;
+  self->n_bytes = 0;
   self->done = FALSE;
 }
 
@@ -395,7 +397,11 @@ end_of_answer (TesseraLlmStream *self)
       return;
     }
 
-  if (self->text->len == 0 && self->stop_reason == TESSERA_LLM_STOP_NONE && self->n_malformed > 0)
+  /* A body that ended cleanly without a single event is not a stream: a
+   * server (or proxy) that ignored "stream": true. Sending it again would
+   * get the same. */
+  if (self->text->len == 0 && self->stop_reason == TESSERA_LLM_STOP_NONE &&
+      (self->n_malformed > 0 || (self->n_events == 0 && self->n_bytes > 0 && !self->done)))
     {
       complete (self, g_error_new (TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_BAD_RESPONSE,
                                    _("%s sent an answer Tessera could not understand. The server may not be compatible with this provider type."),
@@ -536,6 +542,7 @@ read_cb (GObject      *object,
       return;
     }
 
+  self->n_bytes += len;
   tessera_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), len);
 
   if (g_cancellable_is_cancelled (self->cancellable))
