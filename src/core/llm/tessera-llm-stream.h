@@ -43,8 +43,8 @@ G_DECLARE_FINAL_TYPE (TesseraLlmStream, tessera_llm_stream, TESSERA, LLM_STREAM,
  *     again in @delay_ms (attempt 1 is the first retry). For "Rate
  *     limited, retrying in 4 s" in the UI.
  *
- * Properties (read-only, notify): "text", "stop-reason", "input-tokens",
- * "output-tokens", "running".
+ * Properties (read-only): "text" (not notified: use ::delta),
+ * "stop-reason", "input-tokens", "output-tokens", "running" (notified).
  */
 
 /* Ends the stream; the callback then gets G_IO_ERROR_CANCELLED and the
