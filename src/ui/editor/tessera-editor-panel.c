@@ -23,7 +23,6 @@ struct _TesseraEditorPanel
   GtkPaned        *paned;
   AdwTabBar       *tab_bar;
   AdwTabView      *tab_view;
-  GtkStack        *stack;
   AdwStatusPage   *empty_page;
 };
 
@@ -263,8 +262,7 @@ update_empty (TesseraEditorPanel *self)
 {
   gboolean empty = adw_tab_view_get_n_pages (self->tab_view) == 0;
 
-  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "tabs");
-  gtk_widget_set_visible (GTK_WIDGET (self->tab_bar), !empty);
+  gtk_widget_set_visible (GTK_WIDGET (self->empty_page), empty);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_UNSAVED]);
 }
 
@@ -918,7 +916,6 @@ tessera_editor_panel_class_init (TesseraEditorPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPanel, paned);
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPanel, tab_bar);
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPanel, tab_view);
-  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPanel, stack);
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPanel, empty_page);
   gtk_widget_class_bind_template_callback (widget_class, close_page_cb);
   gtk_widget_class_bind_template_callback (widget_class, update_empty);
