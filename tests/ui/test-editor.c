@@ -336,6 +336,64 @@ test_tree_lists_files (Fixture       *f,
   g_assert_nonnull (tessera_editor_panel_get_document (f->panel, "src/app.js"));
 }
 
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+test_tree_create (Fixture       *f,
+                  gconstpointer  data)
+{
+  TesseraFileTree *tree;
+  GtkWidget *entry;
+  g_autofree char *folder = NULL;
+
+  open_window (f);
+  tree = tessera_editor_panel_get_file_tree (f->panel);
+
+  /* The context menu's "New Folder…" asks for a name in a popover. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (tree), "tree.new-folder", NULL));
+  entry = find_descendant (GTK_WIDGET (tree), GTK_TYPE_ENTRY);
+  g_assert_nonnull (entry);
+  g_assert_nonnull (gtk_widget_get_ancestor (entry, GTK_TYPE_POPOVER));
+
+  /* A name with a slash is refused in place. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "a/b");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpint (find_row (f, "a"), ==, -1);
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "lib");
+  g_signal_emit_by_name (entry, "activate");
+  WAIT_UNTIL (find_row (f, "lib") >= 0);
+  folder = project_path (f, "lib");
+  g_assert_true (g_file_test (folder, G_FILE_TEST_IS_DIR));
+  g_assert_cmpint (find_row (f, "lib"), <, find_row (f, "src"));
+
+  /* "New File" (the panel's action) creates it and opens it in a tab. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->panel), "editor.new-file", NULL));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "notes.md");
+  g_signal_emit_by_name (entry, "activate");
+  WAIT_UNTIL (find_row (f, "notes.md") >= 0);
+  g_assert_nonnull (tessera_editor_panel_get_document (f->panel, "notes.md"));
+  WAIT_UNTIL (tessera_document_get_loaded (tessera_editor_panel_get_document (f->panel, "notes.md")));
+}
+
 static void
 test_edit_and_save (Fixture       *f,
                     gconstpointer  data)
@@ -731,6 +789,10 @@ test_screenshots (Fixture       *f,
   GtkTextIter iter;
 
   open_window (f);
+  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  wait_frames (GTK_WIDGET (f->window), 5);
+  save_screenshot (f->window, "editor-empty.png");
+
   activate_row (f, "src");
   WAIT_UNTIL (find_row (f, "src/app.js") >= 0);
   doc = open_and_wait (f, "styles.css");
@@ -742,11 +804,11 @@ test_screenshots (Fixture       *f,
   tessera_editor_page_set_search_text (tessera_editor_panel_get_page (f->panel, "index.html"), "html");
 
   adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  wait_frames (GTK_WIDGET (f->window), 3);
+  wait_frames (GTK_WIDGET (f->window), 10);
   save_screenshot (f->window, "editor-light.png");
 
   adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_DARK);
-  wait_frames (GTK_WIDGET (f->window), 3);
+  wait_frames (GTK_WIDGET (f->window), 10);
   save_screenshot (f->window, "editor-dark.png");
   g_assert_cmpstr (gtk_source_style_scheme_get_id (gtk_source_buffer_get_style_scheme (GTK_SOURCE_BUFFER (doc))),
                    ==, "Adwaita-dark");
@@ -768,6 +830,7 @@ main (int   argc,
 #define ADD(name, func) \
   g_test_add ("/editor/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("tree", test_tree_lists_files);
+  ADD ("tree-create", test_tree_create);
   ADD ("edit-save", test_edit_and_save);
   ADD ("search-replace", test_search_replace);
   ADD ("external-changes", test_external_changes);
