@@ -819,11 +819,28 @@ test_screenshots (Fixture       *f,
   wait_for_draft (doc, FALSE);
 }
 
+/* Every warning is fatal, except one from libadwaita 1.2's AdwTabView, which
+ * now and then toggles its pages' child-visible inside its own allocation
+ * and gets painted with the resize it queued still pending: harmless (the
+ * next frame is right), and not ours to fix. */
+static gboolean
+fatal_log_cb (const char     *log_domain,
+              GLogLevelFlags  log_level,
+              const char     *message,
+              gpointer        user_data)
+{
+  return !(g_strcmp0 (log_domain, "Gtk") == 0 &&
+           (log_level & G_LOG_LEVEL_WARNING) != 0 &&
+           strstr (message, "Trying to snapshot AdwTabView") != NULL &&
+           strstr (message, "without a current allocation") != NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_log_set_fatal_handler (fatal_log_cb, NULL);
   adw_init ();
   gtk_source_init ();
 
