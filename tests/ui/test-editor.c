@@ -329,6 +329,15 @@ test_tree_lists_files (Fixture       *f,
     tessera_project_delete (f->project, "src/new.js", FALSE, NULL, &error);
     g_assert_no_error (error);
     WAIT_UNTIL (find_row (f, "src/new.js") < 0);
+
+    /* Collapsed and expanded again, the folder still follows changes. */
+    activate_row (f, "src");
+    WAIT_UNTIL (find_row (f, "src/app.js") < 0);
+    activate_row (f, "src");
+    WAIT_UNTIL (find_row (f, "src/app.js") >= 0);
+    tessera_project_write (f->project, "src/again.js", bytes, NULL, &error);
+    g_assert_no_error (error);
+    WAIT_UNTIL (find_row (f, "src/again.js") >= 0);
   }
 
   /* Files never activate as folders do: opening one opens a tab. */

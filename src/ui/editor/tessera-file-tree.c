@@ -264,6 +264,7 @@ list_folder (TesseraFileTree *self,
 {
   g_autoptr(GFile) dir = NULL;
   GListStore *store;
+  GListStore *old;
   Listing *listing;
 
   if (path[0] == '\0')
@@ -275,11 +276,12 @@ list_folder (TesseraFileTree *self,
   if (dir == NULL)
     return G_LIST_MODEL (store);
 
-  if (g_hash_table_lookup (self->stores, path) == NULL)
-    {
-      g_hash_table_insert (self->stores, g_strdup (path), store);
-      g_object_weak_ref (G_OBJECT (store), store_finalized_cb, self);
-    }
+  /* A folder collapsed and expanded again may still have its old store
+   * around: the new one is the one on screen. */
+  if ((old = g_hash_table_lookup (self->stores, path)) != NULL)
+    g_object_weak_unref (G_OBJECT (old), store_finalized_cb, self);
+  g_hash_table_insert (self->stores, g_strdup (path), store);
+  g_object_weak_ref (G_OBJECT (store), store_finalized_cb, self);
 
   listing = g_new0 (Listing, 1);
   listing->self = g_object_ref (self);
