@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -370,13 +371,65 @@ typedef struct
 {
   GInputStream *stream;
   GString      *buffer;
+  SoupMessage  *msg;
 } EventStream;
 
-/* Reads the stream until the next complete event (ended by a blank line)
- * that is not a comment, and returns its "event:" name. */
-static char *
-next_event (EventStream *events)
+typedef struct
 {
+  char *name;
+  char *data;
+  int   retry;
+} Event;
+
+static void
+event_clear (Event *event)
+{
+  g_clear_pointer (&event->name, g_free);
+  g_clear_pointer (&event->data, g_free);
+  event->retry = -1;
+}
+
+/* Connects as a page's EventSource would. */
+static void
+event_stream_open (Fixture     *fixture,
+                   EventStream *events)
+{
+  g_autofree char *url = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  url = g_strdup_printf ("%s__tessera/events", tessera_static_server_get_url (fixture->server));
+  events->buffer = g_string_new (NULL);
+  events->msg = soup_message_new ("GET", url);
+  soup_message_headers_replace (soup_message_get_request_headers (events->msg), "Accept", "text/event-stream");
+  soup_session_send_async (fixture->session, events->msg, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
+  events->stream = soup_session_send_finish (fixture->session, wait_for_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (events->msg), ==, SOUP_STATUS_OK);
+  g_assert_cmpstr (soup_message_headers_get_content_type (soup_message_get_response_headers (events->msg), NULL),
+                   ==, "text/event-stream");
+}
+
+static void
+event_stream_close (EventStream *events)
+{
+  g_clear_object (&events->stream);
+  g_clear_object (&events->msg);
+  g_string_free (events->buffer, TRUE);
+  events->buffer = NULL;
+}
+
+/* Reads the stream until the next complete event (ended by a blank line)
+ * that is not a comment, and parses its fields as EventSource does (one
+ * "data:" line each here). */
+static void
+next_event (EventStream *events,
+            Event       *event)
+{
+  event->name = NULL;
+  event->data = NULL;
+  event->retry = -1;
+
   for (;;)
     {
       const char *end = strstr (events->buffer->str, "\n\n");
@@ -384,13 +437,28 @@ next_event (EventStream *events)
       if (end != NULL)
         {
           g_autofree char *block = g_strndup (events->buffer->str, end - events->buffer->str);
-          const char *name;
+          g_auto(GStrv) lines = g_strsplit (block, "\n", -1);
 
           g_string_erase (events->buffer, 0, end - events->buffer->str + 2);
 
-          name = strstr (block, "event: ");
-          if (name != NULL)
-            return g_strndup (name + 7, strcspn (name + 7, "\n"));
+          for (guint i = 0; lines[i] != NULL; i++)
+            {
+              if (g_str_has_prefix (lines[i], "event: "))
+                {
+                  g_free (event->name);
+                  event->name = g_strdup (lines[i] + 7);
+                }
+              else if (g_str_has_prefix (lines[i], "data: "))
+                {
+                  g_free (event->data);
+                  event->data = g_strdup (lines[i] + 6);
+                }
+              else if (g_str_has_prefix (lines[i], "retry: "))
+                event->retry = atoi (lines[i] + 7);
+            }
+
+          if (event->name != NULL)
+            return;
           continue;
         }
 
@@ -409,51 +477,98 @@ next_event (EventStream *events)
     }
 }
 
+static guint64
+parse_version (const char *text)
+{
+  char *end = NULL;
+  guint64 version;
+
+  g_assert_nonnull (text);
+  version = g_ascii_strtoull (text, &end, 10);
+  g_assert_true (end != text && *end == '\0');
+
+  return version;
+}
+
+static void
+assert_event (EventStream *events,
+              const char  *name,
+              guint64      version)
+{
+  Event event = { NULL, NULL, -1 };
+
+  next_event (events, &event);
+  g_assert_cmpstr (event.name, ==, name);
+  g_assert_cmpuint (parse_version (event.data), ==, version);
+  event_clear (&event);
+}
+
+/* Loads a page as the preview would: its body, and the version the
+ * injected script was served with. */
+static char *
+load_page (Fixture    *fixture,
+           const char *path,
+           guint64    *version)
+{
+  g_autoptr(SoupMessage) msg = NULL;
+  char *body = NULL;
+  const char *script;
+  const char *argument;
+  g_autofree char *digits = NULL;
+
+  msg = request (fixture, "GET", path, &body);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+
+  script = strstr (body, "<script>/* Tessera live reload */");
+  g_assert_nonnull (script);
+  argument = strstr (script, "})(");
+  g_assert_nonnull (argument);
+  argument += 3;
+  g_assert_true (g_str_has_prefix (argument + strspn (argument, "0123456789"), ");</script>"));
+  digits = g_strndup (argument, strspn (argument, "0123456789"));
+  *version = parse_version (digits);
+
+  return body;
+}
+
 static void
 test_live_reload (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autofree char *url = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *event = NULL;
-  EventStream events = { NULL, g_string_new (NULL) };
+  EventStream events = { NULL };
+  Event hello = { NULL, NULL, -1 };
 
-  url = g_strdup_printf ("%s__tessera/events", tessera_static_server_get_url (fixture->server));
-  msg = soup_message_new ("GET", url);
-  soup_session_send_async (fixture->session, msg, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
-  events.stream = soup_session_send_finish (fixture->session, wait_for_result (&result), &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
-  g_assert_cmpstr (soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL),
-                   ==, "text/event-stream");
+  event_stream_open (fixture, &events);
 
+  /* The greeting comes first, with a quick reconnection delay. */
+  next_event (&events, &hello);
+  g_assert_cmpstr (hello.name, ==, "hello");
+  g_assert_cmpuint (parse_version (hello.data), ==, tessera_static_server_get_version (fixture->server));
+  g_assert_cmpint (hello.retry, >, 0);
+  g_assert_cmpint (hello.retry, <=, 500);
+  event_clear (&hello);
+
+  /* Events carry the version after the change. */
   tessera_static_server_notify_changed (fixture->server, "index.html");
-  event = next_event (&events);
-  g_assert_cmpstr (event, ==, "reload");
-  g_clear_pointer (&event, g_free);
+  assert_event (&events, "reload", 1);
 
   /* Only stylesheets: swapped in place. */
   tessera_static_server_notify_changed (fixture->server, "style.css");
-  event = next_event (&events);
-  g_assert_cmpstr (event, ==, "css");
-  g_clear_pointer (&event, g_free);
+  assert_event (&events, "css", 2);
 
   /* A burst is one event; had it been several, the next read would not
-   * be the "css" sent after it. Ignored paths send nothing. */
+   * be the "css" sent after it. Ignored paths send nothing and change no
+   * version. */
   tessera_static_server_notify_changed (fixture->server, "style.css");
   tessera_static_server_notify_changed (fixture->server, "app.js");
   tessera_static_server_notify_changed (fixture->server, "index.html");
-  event = next_event (&events);
-  g_assert_cmpstr (event, ==, "reload");
-  g_clear_pointer (&event, g_free);
+  assert_event (&events, "reload", 5);
 
   tessera_static_server_notify_changed (fixture->server, "node_modules/x/index.js");
   tessera_static_server_notify_changed (fixture->server, ".tessera/venv/bin/python");
   tessera_static_server_notify_changed (fixture->server, "style.css");
-  event = next_event (&events);
-  g_assert_cmpstr (event, ==, "css");
+  assert_event (&events, "css", 6);
+  g_assert_cmpuint (tessera_static_server_get_version (fixture->server), ==, 6);
 
   /* Stopping ends the stream instead of leaving it hanging. */
   tessera_static_server_stop (fixture->server);
@@ -468,8 +583,110 @@ test_live_reload (Fixture       *fixture,
     g_assert_true (rest == NULL || g_bytes_get_size (rest) == 0);
   }
 
-  g_object_unref (events.stream);
-  g_string_free (events.buffer, TRUE);
+  event_stream_close (&events);
+
+  /* Versions never go back: a page served before a restart still sees
+   * the changes made while the server was down. */
+  tessera_static_server_notify_changed (fixture->server, "index.html");
+  g_assert_cmpuint (tessera_static_server_get_version (fixture->server), ==, 7);
+}
+
+/* The race of issue 3: a change written after a (reloaded) page was
+ * served but before it connected to its event stream. Its event went to
+ * the streams open then, not to that page; the hello must tell it. */
+static void
+test_change_while_connecting (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  EventStream other = { NULL };
+  EventStream events = { NULL };
+  Event hello = { NULL, NULL, -1 };
+  g_autofree char *body = NULL;
+  g_autofree char *fresh_body = NULL;
+  guint64 served = 0;
+  guint64 fresh = 0;
+
+  /* Another page, connected all along: its events show when the server
+   * has sent the change out. */
+  event_stream_open (fixture, &other);
+  assert_event (&other, "hello", 0);
+
+  body = load_page (fixture, "/", &served);
+  g_assert_nonnull (strstr (body, "<h1>Hello</h1>"));
+  g_assert_cmpuint (served, ==, 0);
+
+  /* Page served, events not connected yet: the file changes, and the
+   * change's event goes out before the page connects. */
+  write_file (g_file_peek_path (fixture->root), "index.html",
+              "<!DOCTYPE html><html><body><h1>Changed</h1></body></html>");
+  tessera_static_server_notify_changed (fixture->server, "index.html");
+  assert_event (&other, "reload", 1);
+
+  event_stream_open (fixture, &events);
+  next_event (&events, &hello);
+  g_assert_cmpstr (hello.name, ==, "hello");
+  g_assert_cmpuint (parse_version (hello.data), >, served);
+  event_clear (&hello);
+  event_stream_close (&events);
+
+  /* The reloaded page has the change and is not told to reload again. */
+  fresh_body = load_page (fixture, "/", &fresh);
+  g_assert_nonnull (strstr (fresh_body, "<h1>Changed</h1>"));
+  g_assert_cmpuint (fresh, ==, 1);
+  event_stream_open (fixture, &events);
+  assert_event (&events, "hello", fresh);
+
+  event_stream_close (&events);
+  event_stream_close (&other);
+}
+
+/* A burst of changes while a page reloads: the changes made before the
+ * new page was read are in it; all those after come as one newer version
+ * in the hello, however many events went out meanwhile. */
+static void
+test_burst_during_reload (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  EventStream other = { NULL };
+  EventStream events = { NULL };
+  g_autofree char *body = NULL;
+  guint64 served = 0;
+
+  event_stream_open (fixture, &other);
+  assert_event (&other, "hello", 0);
+
+  /* The old page asked for a reload and went away; a burst starts. */
+  write_file (g_file_peek_path (fixture->root), "index.html",
+              "<!DOCTYPE html><html><body><h1>One</h1></body></html>");
+  tessera_static_server_notify_changed (fixture->server, "index.html");
+  tessera_static_server_notify_changed (fixture->server, "style.css");
+
+  /* The new page is read mid-burst, with the changes so far. */
+  body = load_page (fixture, "/", &served);
+  g_assert_nonnull (strstr (body, "<h1>One</h1>"));
+  g_assert_cmpuint (served, ==, 2);
+  assert_event (&other, "reload", 2);
+
+  /* The rest of the burst, in two events, before the page connects. */
+  write_file (g_file_peek_path (fixture->root), "app.js", "console.log('two')");
+  tessera_static_server_notify_changed (fixture->server, "app.js");
+  assert_event (&other, "reload", 3);
+  tessera_static_server_notify_changed (fixture->server, "style.css");
+  tessera_static_server_notify_changed (fixture->server, "index.html");
+  assert_event (&other, "reload", 5);
+
+  /* One reload more covers all of them. */
+  event_stream_open (fixture, &events);
+  assert_event (&events, "hello", 5);
+  g_assert_cmpuint (5, >, served);
+
+  /* Then only later changes come. */
+  tessera_static_server_notify_changed (fixture->server, "style.css");
+  assert_event (&events, "css", 6);
+  assert_event (&other, "css", 6);
+
+  event_stream_close (&events);
+  event_stream_close (&other);
 }
 
 int
@@ -486,6 +703,8 @@ main (int   argc,
   ADD ("/sandbox/static-server/not-found-and-head", test_not_found_and_head);
   ADD ("/sandbox/static-server/traversal", test_traversal);
   ADD ("/sandbox/static-server/live-reload", test_live_reload);
+  ADD ("/sandbox/static-server/change-while-connecting", test_change_while_connecting);
+  ADD ("/sandbox/static-server/burst-during-reload", test_burst_during_reload);
 
 #undef ADD
 

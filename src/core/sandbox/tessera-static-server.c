@@ -18,6 +18,8 @@
 /* Bursts of writes (an AI writing several files) become one event. */
 #define COALESCE_MS 30
 #define KEEPALIVE_SECONDS 15
+/* How soon a page's event stream reconnects after losing the server. */
+#define RETRY_MS 200
 /* Larger files are not served: this is a preview of a web app. */
 #define MAX_FILE_SIZE (256 * 1024 * 1024)
 
@@ -31,6 +33,11 @@ struct _TesseraStaticServer
   guint       port;
   /* Bumped by stop: answers prepared for an older server are dropped. */
   guint       generation;
+  /* Counts changes. Each page is served with the version it was read at
+   * and compares it with the one the server greets its event stream
+   * with: a change made while the page loaded or reconnected is never
+   * lost, and one already on screen is never reloaded again. */
+  guint64     version;
 
   /* Open live-reload streams (SoupServerMessage). */
   GPtrArray  *event_streams;
@@ -81,19 +88,29 @@ static const struct {
 };
 
 /* Reloads keep the scroll position through sessionStorage; CSS changes
- * swap the stylesheets' URLs instead of reloading. */
-static const char live_reload_script[] =
-  "<script>/* Tessera live reload */(function(){"
-  "try{var k='tessera-scroll:'+location.pathname,y=sessionStorage.getItem(k);"
+ * swap the stylesheets' URLs instead of reloading. The page knows the
+ * version it was served at (the argument appended after this prefix): the
+ * "hello" sent when its stream (re)connects and every event carry the
+ * server's version, and only a different one means the page is stale.
+ * Once reloading, the page ignores further events: a burst of changes
+ * during a reload is picked up by the next page's hello, as one reload. */
+static const char live_reload_script_prefix[] =
+  "<script>/* Tessera live reload */(function(v){"
+  "var k='tessera-scroll:'+location.pathname,busy=false;"
+  "try{var y=sessionStorage.getItem(k);"
   "if(y!==null){sessionStorage.removeItem(k);"
-  "addEventListener('load',function(){scrollTo(0,+y);});}"
-  "var s=new EventSource('" TESSERA_STATIC_SERVER_EVENTS_PATH "');"
-  "s.addEventListener('reload',function(){"
-  "sessionStorage.setItem(k,String(scrollY));location.reload();});"
-  "s.addEventListener('css',function(){"
+  "addEventListener('load',function(){scrollTo(0,+y);});}}catch(e){}"
+  "function stale(e){return !busy&&e.data!==String(v);}"
+  "function reload(e){if(!stale(e))return;busy=true;"
+  "try{sessionStorage.setItem(k,String(scrollY));}catch(x){}location.reload();}"
+  "try{var s=new EventSource('" TESSERA_STATIC_SERVER_EVENTS_PATH "');"
+  "s.addEventListener('hello',reload);"
+  "s.addEventListener('reload',reload);"
+  "s.addEventListener('css',function(e){if(!stale(e))return;v=+e.data;"
   "document.querySelectorAll('link[rel~=\"stylesheet\"]').forEach(function(l){"
-  "var u=new URL(l.href);u.searchParams.set('tessera',Date.now());l.href=u.href;});});"
-  "}catch(e){}})();</script>";
+  "var u=new URL(l.href);u.searchParams.set('tessera',v);l.href=u.href;});});"
+  "}catch(e){}})(";
+static const char live_reload_script_suffix[] = ");</script>";
 
 typedef struct
 {
@@ -360,12 +377,17 @@ resolve_request (GFile      *root,
 }
 
 static GBytes *
-inject_live_reload (GBytes *body)
+inject_live_reload (GBytes  *body,
+                    guint64  version)
 {
   gsize size = 0;
   const char *data = g_bytes_get_data (body, &size);
   g_autoptr(GString) html = g_string_new_len (data, size);
+  g_autofree char *script = NULL;
   gssize insert_at = -1;
+
+  script = g_strdup_printf ("%s%" G_GUINT64_FORMAT "%s",
+                            live_reload_script_prefix, version, live_reload_script_suffix);
 
   /* Before the last </body>, case-insensitively; else at the end. */
   for (gssize i = (gssize)size - 7; i >= 0; i--)
@@ -378,9 +400,9 @@ inject_live_reload (GBytes *body)
     }
 
   if (insert_at >= 0)
-    g_string_insert (html, insert_at, live_reload_script);
+    g_string_insert (html, insert_at, script);
   else
-    g_string_append (html, live_reload_script);
+    g_string_append (html, script);
 
   return g_string_free_to_bytes (g_steal_pointer (&html));
 }
@@ -416,6 +438,7 @@ typedef struct
   TesseraStaticServer *self;
   SoupServerMessage   *msg;
   guint                generation;
+  guint64              version;
   gulong               finished_handler;
   gboolean             finished;
 } Request;
@@ -473,7 +496,7 @@ resolve_cb (GObject      *object,
 
   if (g_str_has_prefix (response->content_type, "text/html"))
     {
-      GBytes *with_script = inject_live_reload (response->body);
+      GBytes *with_script = inject_live_reload (response->body, request->version);
 
       g_bytes_unref (response->body);
       response->body = with_script;
@@ -525,6 +548,7 @@ handle_events (TesseraStaticServer *self,
                SoupServerMessage   *msg)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *hello = NULL;
 
   set_common_headers (msg);
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
@@ -534,9 +558,12 @@ handle_events (TesseraStaticServer *self,
   g_ptr_array_add (self->event_streams, g_object_ref (msg));
   g_signal_connect_object (msg, "finished", G_CALLBACK (event_stream_finished_cb), self, 0);
 
-  /* A quick retry after Tessera restarts the server; the comment makes
-   * the headers go out now. */
-  send_event (msg, "retry: 500\n: connected\n\n");
+  /* The hello goes first: a page served before the latest change reloads
+   * on it, even when that change's event went out before it connected.
+   * It also makes the headers go out now. */
+  hello = g_strdup_printf ("retry: %u\nevent: hello\ndata: %" G_GUINT64_FORMAT "\n\n",
+                           RETRY_MS, self->version);
+  send_event (msg, hello);
 }
 
 static void
@@ -570,6 +597,9 @@ handle_request (SoupServer        *server,
   request = g_new0 (Request, 1);
   request->self = g_object_ref (self);
   request->generation = self->generation;
+  /* Taken before the file is read: a change written while it is read
+   * makes the page look stale, never up to date. */
+  request->version = self->version;
   request->msg = g_object_ref (msg);
   request->finished_handler = g_signal_connect (msg, "finished",
                                                 G_CALLBACK (request_finished_cb), request);
@@ -592,13 +622,16 @@ static gboolean
 coalesce_cb (gpointer user_data)
 {
   TesseraStaticServer *self = user_data;
+  g_autofree char *event = NULL;
 
   self->coalesce_source = 0;
 
-  if (self->pending_other)
-    broadcast (self, "event: reload\ndata: reload\n\n");
-  else if (self->pending_css)
-    broadcast (self, "event: css\ndata: css\n\n");
+  if (self->pending_other || self->pending_css)
+    {
+      event = g_strdup_printf ("event: %s\ndata: %" G_GUINT64_FORMAT "\n\n",
+                               self->pending_other ? "reload" : "css", self->version);
+      broadcast (self, event);
+    }
 
   self->pending_css = FALSE;
   self->pending_other = FALSE;
@@ -827,6 +860,8 @@ tessera_static_server_notify_changed (TesseraStaticServer *self,
       g_str_has_prefix (path, "node_modules/") || g_str_equal (path, "node_modules"))
     return;
 
+  self->version++;
+
   if (g_str_has_suffix (path, ".css"))
     self->pending_css = TRUE;
   else
@@ -834,4 +869,14 @@ tessera_static_server_notify_changed (TesseraStaticServer *self,
 
   if (self->coalesce_source == 0)
     self->coalesce_source = g_timeout_add (COALESCE_MS, coalesce_cb, self);
+}
+
+/* The number of changes notified so far: what a page served now embeds
+ * and what a stream connecting now is greeted with. */
+guint64
+tessera_static_server_get_version (TesseraStaticServer *self)
+{
+  g_return_val_if_fail (TESSERA_IS_STATIC_SERVER (self), 0);
+
+  return self->version;
 }

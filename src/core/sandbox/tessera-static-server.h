@@ -27,8 +27,13 @@ const char          *tessera_static_server_get_url        (TesseraStaticServer  
 guint                tessera_static_server_get_port       (TesseraStaticServer  *self);
 /* Tells open pages that @path (relative to the root) changed. Bursts are
  * coalesced into one event: "css" when only stylesheets changed (swapped
- * in place), else "reload". */
+ * in place), else "reload"; its data is the version after the burst. */
 void                 tessera_static_server_notify_changed (TesseraStaticServer  *self,
                                                            const char           *path);
+/* Bumped by every notified change, never reset: HTML responses embed the
+ * version they were read at, and each event stream starts with
+ * "event: hello" carrying the current one, so a page reloads on any change
+ * it has not seen, even one made before its stream connected. */
+guint64              tessera_static_server_get_version    (TesseraStaticServer  *self);
 
 G_END_DECLS
