@@ -58,6 +58,9 @@ struct _TesseraPreviewPane
   WebKitNetworkSession *network_session;
   WebKitUserContentManager *content_manager;
   WebKitWebView *web_view;
+  /* Waiting for a drawn frame before the web view is made. */
+  guint create_tick_id;
+  guint create_ticks;
 
   /* Template children */
   GtkEntry *address_entry;
@@ -203,10 +206,12 @@ show_page (TesseraPreviewPane *self,
   gtk_spinner_set_spinning (self->waiting_spinner, g_str_equal (name, "waiting"));
 }
 
+static void ensure_web_view (TesseraPreviewPane *self);
+
 static void
 update_navigation_actions (TesseraPreviewPane *self)
 {
-  gboolean has_page = self->url != NULL;
+  gboolean has_page = self->url != NULL && self->web_view != NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "preview.back",
                                  has_page && webkit_web_view_can_go_back (self->web_view));
@@ -718,7 +723,7 @@ on_address_activate (TesseraPreviewPane *self,
 static void
 apply_device (TesseraPreviewPane *self)
 {
-  GtkWidget *view = GTK_WIDGET (self->web_view);
+  GtkWidget *view = self->web_view ? GTK_WIDGET (self->web_view) : NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (devices); i++)
     {
@@ -734,6 +739,9 @@ apply_device (TesseraPreviewPane *self)
       height = full ? G_MAXINT / 2 : devices[i].height;
 
       gtk_menu_button_set_icon_name (self->device_button, devices[i].icon_name);
+      /* The view comes with the first page; it takes the size then. */
+      if (view == NULL)
+        return;
       gtk_widget_set_size_request (view, full ? -1 : width, full ? -1 : height);
       adw_clamp_set_maximum_size (self->width_clamp, width);
       adw_clamp_set_tightening_threshold (self->width_clamp, width);
@@ -780,7 +788,7 @@ on_scroll_saved (GObject      *object,
 static void
 reload_keeping_scroll (TesseraPreviewPane *self)
 {
-  if (self->url == NULL)
+  if (self->url == NULL || self->web_view == NULL)
     return;
 
   if (!g_str_equal (gtk_stack_get_visible_child_name (self->stack), "ready") ||
@@ -875,6 +883,7 @@ devtools_action (GtkWidget  *widget,
 {
   TesseraPreviewPane *self = TESSERA_PREVIEW_PANE (widget);
 
+  ensure_web_view (self);
   webkit_web_inspector_show (webkit_web_view_get_inspector (self->web_view));
 }
 
@@ -884,7 +893,7 @@ open_in_browser_action (GtkWidget  *widget,
                         GVariant   *parameter)
 {
   TesseraPreviewPane *self = TESSERA_PREVIEW_PANE (widget);
-  const char *uri = webkit_web_view_get_uri (self->web_view);
+  const char *uri = self->web_view ? webkit_web_view_get_uri (self->web_view) : NULL;
 
   if (!is_same_origin (self, uri))
     uri = self->url;
@@ -927,6 +936,11 @@ tessera_preview_pane_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reload_source, g_source_remove);
   g_clear_handle_id (&self->fallback_source, g_source_remove);
+  if (self->create_tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->create_tick_id);
+      self->create_tick_id = 0;
+    }
 
   tessera_preview_pane_set_runner (self, NULL);
   if (self->project != NULL)
@@ -1171,13 +1185,18 @@ load_user_script (const char *name,
                                  NULL, NULL);
 }
 
+/* The web view, and with it WebKit's processes, exists only once there
+ * is a page to show: a project opens faster and lighter without them. */
 static void
-create_web_view (TesseraPreviewPane *self)
+ensure_web_view (TesseraPreviewPane *self)
 {
   g_autoptr(WebKitSettings) settings = NULL;
   g_autoptr(WebKitUserScript) main_script = NULL;
   g_autoptr(WebKitUserScript) isolated_script = NULL;
   g_autoptr(WebKitMemoryPressureSettings) memory = NULL;
+
+  if (self->web_view != NULL)
+    return;
 
   /* Generated code is untrusted: its own context and an ephemeral session
    * per pane, never the defaults, so nothing it stores outlives the pane or
@@ -1253,6 +1272,8 @@ create_web_view (TesseraPreviewPane *self)
   adw_clamp_set_child (self->width_clamp, GTK_WIDGET (self->height_clamp));
 
   gtk_box_append (self->frame, GTK_WIDGET (self->width_clamp));
+  apply_device (self);
+  update_navigation_actions (self);
 }
 
 static void
@@ -1268,7 +1289,6 @@ tessera_preview_pane_init (TesseraPreviewPane *self)
   self->cancellable = g_cancellable_new ();
   self->output_tail = g_string_new (NULL);
 
-  create_web_view (self);
   apply_device (self);
 
   tessera_preview_pane_set_status (self, NULL, FALSE);
@@ -1290,6 +1310,31 @@ tessera_preview_pane_get_project (TesseraPreviewPane *self)
   g_return_val_if_fail (TESSERA_IS_PREVIEW_PANE (self), NULL);
 
   return self->project;
+}
+
+/* Making the web view starts WebKit's processes, which compete with the
+ * window's first frame for the processor: let the frame that shows the
+ * project be drawn first. A hidden pane ticks not at all, so a preview
+ * nobody looks at costs nothing. */
+static gboolean
+create_web_view_tick_cb (GtkWidget     *widget,
+                         GdkFrameClock *clock,
+                         gpointer       user_data)
+{
+  TesseraPreviewPane *self = TESSERA_PREVIEW_PANE (widget);
+
+  /* The first tick belongs to the frame being drawn now. */
+  if (self->create_ticks++ == 0)
+    return G_SOURCE_CONTINUE;
+
+  self->create_tick_id = 0;
+  if (self->url != NULL && self->web_view == NULL)
+    {
+      ensure_web_view (self);
+      webkit_web_view_load_uri (self->web_view, self->url);
+    }
+
+  return G_SOURCE_REMOVE;
 }
 
 void
@@ -1327,11 +1372,19 @@ tessera_preview_pane_set_url (TesseraPreviewPane *self,
 
       /* The view's URI may not change (the same app again): say it now. */
       gtk_editable_set_text (GTK_EDITABLE (self->address_entry), path);
-      webkit_web_view_load_uri (self->web_view, url);
+      if (self->web_view != NULL)
+        webkit_web_view_load_uri (self->web_view, url);
+      else if (self->create_tick_id == 0)
+        {
+          self->create_ticks = 0;
+          self->create_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), create_web_view_tick_cb,
+                                                               NULL, NULL);
+        }
     }
   else
     {
-      webkit_web_view_stop_loading (self->web_view);
+      if (self->web_view != NULL)
+        webkit_web_view_stop_loading (self->web_view);
       gtk_editable_set_text (GTK_EDITABLE (self->address_entry), "");
       show_page (self, "waiting");
     }
@@ -1474,6 +1527,7 @@ tessera_preview_pane_get_web_view (TesseraPreviewPane *self)
 {
   g_return_val_if_fail (TESSERA_IS_PREVIEW_PANE (self), NULL);
 
+  ensure_web_view (self);
   return self->web_view;
 }
 
