@@ -37,11 +37,32 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* Loads and saves outlive a closed window's panel by a moment; they hold it
+ * weakly so that closing never waits for them. */
+static GWeakRef *
+weak_panel_new (TesseraEditorPanel *self)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, self);
+  return ref;
+}
+
+static TesseraEditorPanel *
+weak_panel_steal (GWeakRef *ref)
+{
+  TesseraEditorPanel *self = g_weak_ref_get (ref);
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  return self;
+}
+
 static void
 show_error (TesseraEditorPanel *self,
             const GError       *error)
 {
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->toast_overlay == NULL)
     return;
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
 }
@@ -165,11 +186,11 @@ load_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  g_autoptr(TesseraEditorPanel) self = user_data;
+  g_autoptr(TesseraEditorPanel) self = weak_panel_steal (user_data);
   TesseraDocument *document = TESSERA_DOCUMENT (object);
   g_autoptr(GError) error = NULL;
 
-  if (!tessera_document_load_finish (document, result, &error))
+  if (!tessera_document_load_finish (document, result, &error) && self != NULL)
     {
       AdwTabPage *page = find_tab_for_document (self, document);
 
@@ -179,7 +200,8 @@ load_cb (GObject      *object,
       return;
     }
 
-  update_tab (self, document);
+  if (self != NULL)
+    update_tab (self, document);
 }
 
 static AdwTabPage *
@@ -200,7 +222,7 @@ add_tab (TesseraEditorPanel *self,
   update_tab (self, document);
 
   if (load)
-    tessera_document_load_async (document, self->cancellable, load_cb, g_object_ref (self));
+    tessera_document_load_async (document, self->cancellable, load_cb, weak_panel_new (self));
 
   return page;
 }
@@ -292,10 +314,10 @@ save_one_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr(TesseraEditorPanel) self = user_data;
+  g_autoptr(TesseraEditorPanel) self = weak_panel_steal (user_data);
   g_autoptr(GError) error = NULL;
 
-  if (!tessera_document_save_finish (TESSERA_DOCUMENT (object), result, &error))
+  if (!tessera_document_save_finish (TESSERA_DOCUMENT (object), result, &error) && self != NULL)
     show_error (self, error);
 }
 
@@ -660,10 +682,10 @@ stream_reload_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(TesseraEditorPanel) self = user_data;
+  g_autoptr(TesseraEditorPanel) self = weak_panel_steal (user_data);
   g_autoptr(GError) error = NULL;
 
-  if (!tessera_document_reload_finish (TESSERA_DOCUMENT (object), result, &error))
+  if (!tessera_document_reload_finish (TESSERA_DOCUMENT (object), result, &error) && self != NULL)
     show_error (self, error);
 }
 
@@ -688,7 +710,7 @@ tessera_editor_panel_stream_end (TesseraEditorPanel *self,
    * not applied, the disk still has the truth. Either way the tab shows
    * the disk, never a half-streamed text nobody saved. */
   (void)applied;
-  tessera_document_reload_async (doc, self->cancellable, stream_reload_cb, g_object_ref (self));
+  tessera_document_reload_async (doc, self->cancellable, stream_reload_cb, weak_panel_new (self));
 }
 
 /* Actions */
@@ -705,7 +727,7 @@ panel_action (GtkWidget  *widget,
     {
       if (page != NULL)
         tessera_document_save_async (tessera_editor_page_get_document (page), self->cancellable,
-                                     save_one_cb, g_object_ref (self));
+                                     save_one_cb, weak_panel_new (self));
     }
   else if (g_str_equal (action_name, "editor.save-all"))
     {
@@ -713,7 +735,7 @@ panel_action (GtkWidget  *widget,
 
       for (guint i = 0; i < docs->len; i++)
         tessera_document_save_async (g_ptr_array_index (docs, i), self->cancellable,
-                                     save_one_cb, g_object_ref (self));
+                                     save_one_cb, weak_panel_new (self));
     }
   else if (g_str_equal (action_name, "editor.close-tab"))
     {
