@@ -16,17 +16,8 @@
 #include "tessera-fake-llm-server.h"
 #include "tessera-message-row.h"
 #include "tessera-preview-pane.h"
+#include "tessera-test-ui.h"
 #include "tessera-window.h"
-
-#define WAIT_UNTIL(condition)                                                   \
-  G_STMT_START {                                                                \
-    gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;            \
-    while (!(condition))                                                        \
-      {                                                                         \
-        g_assert_cmpint (g_get_monotonic_time (), <, deadline);                 \
-        g_main_context_iteration (NULL, TRUE);                                  \
-      }                                                                         \
-  } G_STMT_END
 
 static const char answer[] =
   "I'll build a small to-do app with an HTML page and a stylesheet.\n\n"
@@ -51,41 +42,6 @@ static const char second_answer[] =
   "<body><h1 id=\"title\">My Todo List 2</h1><ul id=\"items\"></ul></body>\n"
   ">>>>>>> REPLACE\n"
   "</tessera-edit>\n";
-
-static GtkWidget *
-find_last (GtkWidget *widget,
-           GType      type)
-{
-  GtkWidget *found = g_type_is_a (G_OBJECT_TYPE (widget), type) ? widget : NULL;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *last = find_last (child, type);
-
-      if (last != NULL)
-        found = last;
-    }
-
-  return found;
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
 
 /* TRUE when a label showing @text is somewhere under @widget. */
 static gboolean
@@ -123,7 +79,7 @@ page_title_text (WebKitWebView *web_view)
   char *text = NULL;
 
   webkit_web_view_evaluate_javascript (web_view, script, -1, NULL, NULL, NULL, evaluated_cb, &text);
-  WAIT_UNTIL (text != NULL);
+  TESSERA_WAIT_UNTIL (text != NULL);
   return text;
 }
 
@@ -166,46 +122,58 @@ test_prompt_to_preview (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
   gtk_window_present (GTK_WINDOW (window));
   tessera_window_open_project (window, root, TRUE);
-  WAIT_UNTIL (tessera_window_get_project (window) != NULL);
+  TESSERA_WAIT_UNTIL (tessera_window_get_project (window) != NULL);
 
-  chat = TESSERA_CHAT_PANE (find_descendant (GTK_WIDGET (window), TESSERA_TYPE_CHAT_PANE));
-  preview = TESSERA_PREVIEW_PANE (find_descendant (GTK_WIDGET (window), TESSERA_TYPE_PREVIEW_PANE));
+  chat = TESSERA_CHAT_PANE (tessera_test_find_first (GTK_WIDGET (window), TESSERA_TYPE_CHAT_PANE));
+  preview = TESSERA_PREVIEW_PANE (tessera_test_find_first (GTK_WIDGET (window), TESSERA_TYPE_PREVIEW_PANE));
   g_assert_nonnull (chat);
   g_assert_nonnull (preview);
   web_view = tessera_preview_pane_get_web_view (preview);
 
   /* The provider from the environment, with the first model it lists. */
-  WAIT_UNTIL (tessera_session_get_model (tessera_chat_pane_get_session (chat)) != NULL);
+  TESSERA_WAIT_UNTIL (tessera_session_get_model (tessera_chat_pane_get_session (chat)) != NULL);
   g_assert_cmpstr (tessera_session_get_model (tessera_chat_pane_get_session (chat)), ==, "fake-coder");
 
   /* The starter page is previewed before anything is asked. */
-  WAIT_UNTIL (webkit_web_view_get_uri (web_view) != NULL && !webkit_web_view_is_loading (web_view));
+  TESSERA_WAIT_UNTIL (webkit_web_view_get_uri (web_view) != NULL && !webkit_web_view_is_loading (web_view));
 
   buffer = gtk_text_view_get_buffer (tessera_chat_pane_get_prompt_view (chat));
   gtk_text_buffer_set_text (buffer, "Create a todo app", -1);
   gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
 
-  WAIT_UNTIL (tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
-  WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+  TESSERA_WAIT_UNTIL (tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+  TESSERA_WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
 
   /* On disk, in the tree, and running in the preview. */
   g_assert_true (g_file_load_contents (index, NULL, &contents, NULL, NULL, NULL));
   g_assert_nonnull (strstr (contents, "My Todo List"));
-  WAIT_UNTIL (shows_label (GTK_WIDGET (window), "style.css"));
-  WAIT_UNTIL (preview_shows (web_view, "My Todo List"));
+  TESSERA_WAIT_UNTIL (shows_label (GTK_WIDGET (window), "style.css"));
+  TESSERA_WAIT_UNTIL (preview_shows (web_view, "My Todo List"));
+
+  /* The file opens from its card in the chat; this is what the user sees
+   * after a first turn (the metainfo's screenshots come from here). */
+  g_signal_emit_by_name (chat, "open-file", "index.html");
+  /* The page is drawn in WebKit's own process: give it time to show. */
+  for (guint i = 0; i < 10; i++)
+    tessera_test_settle ();
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+  tessera_test_save_png (GTK_WIDGET (window), "chat-turn.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  tessera_test_save_png (GTK_WIDGET (window), "chat-turn-dark.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 
   /* Regenerate (on the answer's row) sends the prompt again; the edit it
    * brings reaches the preview without a reload by hand. */
   tessera_fake_llm_server_push_text (server, second_answer);
   {
-    GtkWidget *row = find_last (GTK_WIDGET (chat), TESSERA_TYPE_MESSAGE_ROW);
+    GtkWidget *row = tessera_test_find_last (GTK_WIDGET (chat), TESSERA_TYPE_MESSAGE_ROW);
 
     g_assert_nonnull (row);
     g_assert_false (tessera_message_row_get_from_user (TESSERA_MESSAGE_ROW (row)));
     g_signal_emit_by_name (row, "retry");
   }
-  WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
-  WAIT_UNTIL (preview_shows (web_view, "My Todo List 2"));
+  TESSERA_WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+  TESSERA_WAIT_UNTIL (preview_shows (web_view, "My Todo List 2"));
 
   /* Stop puts the files back as they were before the turn. */
   g_clear_pointer (&contents, g_free);
@@ -213,9 +181,9 @@ test_prompt_to_preview (void)
   tessera_fake_llm_server_push_mode (server, TESSERA_FAKE_LLM_ENDLESS);
   gtk_text_buffer_set_text (buffer, "Make it blue", -1);
   gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
-  WAIT_UNTIL (tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+  TESSERA_WAIT_UNTIL (tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
   gtk_widget_activate_action (GTK_WIDGET (chat), "chat.stop", NULL);
-  WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+  TESSERA_WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
   {
     g_autofree char *after = NULL;
 

@@ -8,110 +8,10 @@
 #include <glib/gstdio.h>
 
 #include "tessera-application.h"
+#include "tessera-test-ui.h"
 #include "tessera-window.h"
 
 static TesseraApplication *app;
-
-/* Runs the main loop until @condition holds; fails after a generous
- * deadline instead of hanging forever. */
-#define WAIT_UNTIL(condition)                                                   \
-  G_STMT_START {                                                                \
-    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;            \
-    while (!(condition))                                                        \
-      {                                                                         \
-        g_assert_cmpint (g_get_monotonic_time (), <, deadline);                 \
-        g_main_context_iteration (NULL, TRUE);                                  \
-      }                                                                         \
-  } G_STMT_END
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Lets pending layout and drawing happen. */
-static void
-settle (void)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (100, timeout_cb, &done);
-  WAIT_UNTIL (done);
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
-/* Waits until @widget's window has drawn a frame with what changed. */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gboolean painted = FALSE;
-  gulong handler;
-
-  g_assert_nonnull (clock);
-  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
-  gtk_widget_queue_draw (widget);
-  WAIT_UNTIL (painted);
-  g_signal_handler_disconnect (clock, handler);
-}
-
-static void
-save_png (GtkWidget  *widget,
-          const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int width = 0;
-  int height = 0;
-
-  /* Right after a resize the widget may have nothing to draw yet: take
-   * the first frame that has. */
-  for (guint attempt = 0; node == NULL; attempt++)
-    {
-      GtkSnapshot *snapshot = gtk_snapshot_new ();
-
-      g_assert_cmpuint (attempt, <, 100);
-      wait_for_frame (widget);
-      width = gtk_widget_get_width (widget);
-      height = gtk_widget_get_height (widget);
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
 
 static GtkWidget *
 find_message_dialog (void)
@@ -148,12 +48,12 @@ test_start_page (void)
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   gtk_window_present (GTK_WINDOW (window));
-  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)));
-  settle ();
+  TESSERA_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)));
+  tessera_test_settle ();
 
   g_assert_true (tessera_window_is_empty (window));
   g_assert_null (tessera_window_get_project (window));
-  save_png (GTK_WIDGET (window), "window-start.png");
+  tessera_test_save_png (GTK_WIDGET (window), "window-start.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -169,17 +69,17 @@ test_open_project (void)
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
-  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)));
+  TESSERA_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)));
   tessera_window_open_project (window, root, FALSE);
-  WAIT_UNTIL (tessera_window_get_project (window) != NULL);
-  settle ();
+  TESSERA_WAIT_UNTIL (tessera_window_get_project (window) != NULL);
+  tessera_test_settle ();
 
   g_assert_cmpstr (tessera_project_get_name (tessera_window_get_project (window)), ==, "Demo App");
 
   /* The three panes, side by side. */
-  WAIT_UNTIL (gtk_widget_get_width (gtk_paned_get_start_child (GTK_PANED (find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED)))) > 0);
+  TESSERA_WAIT_UNTIL (gtk_widget_get_width (gtk_paned_get_start_child (GTK_PANED (tessera_test_find_first (GTK_WIDGET (window), GTK_TYPE_PANED)))) > 0);
   {
-    GtkWidget *outer = find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
+    GtkWidget *outer = tessera_test_find_first (GTK_WIDGET (window), GTK_TYPE_PANED);
     GtkWidget *chat, *rest;
 
     g_assert_nonnull (outer);
@@ -194,7 +94,7 @@ test_open_project (void)
 
   /* Hiding the chat is remembered. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-chat", NULL);
-  settle ();
+  tessera_test_settle ();
   {
     g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
     g_assert_false (g_settings_get_boolean (settings, "show-chat"));
@@ -220,19 +120,19 @@ test_open_project (void)
     }
   g_assert_true (again == window);
 
-  settle ();
+  tessera_test_settle ();
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
-  settle ();
-  save_png (GTK_WIDGET (window), "window-light.png");
+  tessera_test_settle ();
+  tessera_test_save_png (GTK_WIDGET (window), "window-light.png");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
-  settle ();
-  save_png (GTK_WIDGET (window), "window-dark.png");
+  tessera_test_settle ();
+  tessera_test_save_png (GTK_WIDGET (window), "window-dark.png");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 
   /* Down to 800 px wide, every pane keeps a usable width. */
   gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
-  settle ();
-  save_png (GTK_WIDGET (window), "window-narrow.png");
+  tessera_test_settle ();
+  tessera_test_save_png (GTK_WIDGET (window), "window-narrow.png");
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 800);
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -256,7 +156,7 @@ test_corrupt_project (void)
 
   /* An error dialog appears, the window returns to its start page and
    * the manifest is left exactly as it was. */
-  WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
+  TESSERA_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
   g_assert_true (tessera_window_is_empty (window));
   g_assert_true (g_file_load_contents (manifest, NULL, &after, NULL, NULL, NULL));
   g_assert_cmpstr (after, ==, garbage);

@@ -1,0 +1,37 @@
+/* tessera-test-ui.h: helpers for tests that drive widgets under Xvfb
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* Runs the main loop until @condition holds; fails after a generous
+ * deadline instead of hanging forever. */
+#define TESSERA_WAIT_UNTIL(condition)                                           \
+  G_STMT_START {                                                                \
+    gint64 deadline_ = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;           \
+    while (!(condition))                                                        \
+      {                                                                         \
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline_);                \
+        g_main_context_iteration (NULL, TRUE);                                  \
+      }                                                                         \
+  } G_STMT_END
+
+/* The first (depth-first) or last widget of @type under @widget. */
+GtkWidget *tessera_test_find_first   (GtkWidget  *widget,
+                                      GType       type);
+GtkWidget *tessera_test_find_last    (GtkWidget  *widget,
+                                      GType       type);
+/* Waits until @widget's window has drawn a frame with what changed. */
+void       tessera_test_wait_for_frame (GtkWidget *widget);
+/* Lets pending layout and drawing happen for a moment. */
+void       tessera_test_settle       (void);
+/* Renders @widget as it is on screen into G_TEST_BUILT/@name. */
+void       tessera_test_save_png     (GtkWidget  *widget,
+                                      const char *name);
+
+G_END_DECLS
