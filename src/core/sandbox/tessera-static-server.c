@@ -563,6 +563,7 @@ handle_events (TesseraStaticServer *self,
    * It also makes the headers go out now. */
   hello = g_strdup_printf ("retry: %u\nevent: hello\ndata: %" G_GUINT64_FORMAT "\n\n",
                            RETRY_MS, self->version);
+  g_debug ("Live-reload stream connected at version %" G_GUINT64_FORMAT, self->version);
   send_event (msg, hello);
 }
 
@@ -631,6 +632,8 @@ coalesce_cb (gpointer user_data)
       event = g_strdup_printf ("event: %s\ndata: %" G_GUINT64_FORMAT "\n\n",
                                self->pending_other ? "reload" : "css", self->version);
       broadcast (self, event);
+      g_debug ("Sent %s at version %" G_GUINT64_FORMAT " to %u streams",
+               self->pending_other ? "reload" : "css", self->version, self->event_streams->len);
     }
 
   self->pending_css = FALSE;
