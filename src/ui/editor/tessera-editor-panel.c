@@ -725,9 +725,11 @@ panel_action (GtkWidget  *widget,
 
   if (g_str_equal (action_name, "editor.save"))
     {
-      if (page != NULL)
-        tessera_document_save_async (tessera_editor_page_get_document (page), self->cancellable,
-                                     save_one_cb, weak_panel_new (self));
+      TesseraDocument *doc = page ? tessera_editor_page_get_document (page) : NULL;
+
+      /* Binary and oversized files were never loaded: nothing to write. */
+      if (doc != NULL && tessera_document_get_kind (doc) == TESSERA_DOCUMENT_KIND_TEXT)
+        tessera_document_save_async (doc, self->cancellable, save_one_cb, weak_panel_new (self));
     }
   else if (g_str_equal (action_name, "editor.save-all"))
     {
