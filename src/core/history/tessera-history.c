@@ -37,7 +37,6 @@ struct _TesseraHistory
   GObject         parent_instance;
 
   TesseraProject *project;
-  GMainContext   *main_context;
   char           *root_path;
   char           *state_path;
   /* The manifest's path relative to the root, or NULL. */
@@ -48,9 +47,10 @@ struct _TesseraHistory
   GQueue          queue;
   gboolean        running;
 
-  /* Owned by whichever job runs. */
+  /* Owned by the worker thread while it runs. */
   git_repository *repo;
   git_index      *index;
+  GPtrArray      *changes;
 };
 
 G_DEFINE_FINAL_TYPE (TesseraHistory, tessera_history, G_TYPE_OBJECT)
@@ -85,6 +85,12 @@ typedef struct
   char               *message;
   char               *id;
   guint               max_entries;
+
+  /* Set by the worker, handed to the task on the main context. */
+  gpointer            result;
+  GDestroyNotify      result_destroy;
+  GError             *error;
+  GPtrArray          *changes;
 } Job;
 
 static void
@@ -94,7 +100,29 @@ job_free (gpointer data)
 
   g_free (job->message);
   g_free (job->id);
+  if (job->result != NULL && job->result_destroy != NULL)
+    job->result_destroy (job->result);
+  g_clear_error (&job->error);
+  g_clear_pointer (&job->changes, g_ptr_array_unref);
   g_free (job);
+}
+
+static void
+job_return_error (Job    *job,
+                  GError *error)
+{
+  g_assert (job->error == NULL && job->result == NULL);
+  job->error = error;
+}
+
+static void
+job_return_pointer (Job            *job,
+                    gpointer        result,
+                    GDestroyNotify  result_destroy)
+{
+  g_assert (job->error == NULL && job->result == NULL);
+  job->result = result;
+  job->result_destroy = result_destroy;
 }
 
 G_DEFINE_QUARK (tessera-history-error-quark, tessera_history_error)
@@ -373,48 +401,17 @@ build_message (TesseraHistoryKind  kind,
   return g_string_free (s, FALSE);
 }
 
-typedef struct
-{
-  TesseraHistory *self;
-  char           *id;
-} ChangedData;
-
-static void
-changed_data_free (gpointer data)
-{
-  ChangedData *cd = data;
-
-  g_object_unref (cd->self);
-  g_free (cd->id);
-  g_free (cd);
-}
-
-static gboolean
-emit_changed_cb (gpointer data)
-{
-  ChangedData *cd = data;
-
-  g_signal_emit (cd->self, signals[CHANGED], 0, cd->id);
-
-  return G_SOURCE_REMOVE;
-}
-
+/* ::changed is emitted with the job's result, on the caller's context. */
 static void
 queue_changed (TesseraHistory *self,
                const git_oid  *id)
 {
-  ChangedData *cd = g_new0 (ChangedData, 1);
-  g_autoptr(GSource) source = g_idle_source_new ();
   char hex[GIT_OID_HEXSZ + 1];
 
   git_oid_tostr (hex, sizeof hex, id);
-  cd->self = g_object_ref (self);
-  cd->id = g_strdup (hex);
-
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, emit_changed_cb, cd, changed_data_free);
-  g_source_set_static_name (source, "[tessera-history] changed");
-  g_source_attach (source, self->main_context);
+  if (self->changes == NULL)
+    self->changes = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->changes, g_strdup (hex));
 }
 
 /* Snapshots */
@@ -626,12 +623,12 @@ run_commit (TesseraHistory *self,
   if (!snapshot (self, job->kind == TESSERA_HISTORY_KIND_RESTORE ? TESSERA_HISTORY_KIND_SNAPSHOT : job->kind,
                  job->message, NULL, &id, NULL, &error))
     {
-      g_task_return_error (task, error);
+      job_return_error (job, error);
       return;
     }
 
   git_oid_tostr (hex, sizeof hex, &id);
-  g_task_return_pointer (task, g_strdup (hex), g_free);
+  job_return_pointer (job, g_strdup (hex), g_free);
 }
 
 static void
@@ -648,14 +645,14 @@ run_list (TesseraHistory *self,
 
   if (!open_repository (self, &error))
     {
-      g_task_return_error (task, error);
+      job_return_error (job, error);
       return;
     }
 
   tip = lookup_tip (self, &tip_buf, &error);
   if (error != NULL)
     {
-      g_task_return_error (task, error);
+      job_return_error (job, error);
       return;
     }
 
@@ -698,12 +695,12 @@ run_list (TesseraHistory *self,
       git_error_clear ();
     }
 
-  g_task_return_pointer (task, g_steal_pointer (&store), g_object_unref);
+  job_return_pointer (job, g_steal_pointer (&store), g_object_unref);
   return;
 
 failed:
   set_git_error (&error, TESSERA_HISTORY_ERROR_FAILED, _("Could not read the project’s history."));
-  g_task_return_error (task, error);
+  job_return_error (job, error);
 }
 
 static void
@@ -720,7 +717,7 @@ run_diff (TesseraHistory *self,
   if (!open_repository (self, &error) ||
       (commit = resolve_commit (self, job->id, &error)) == NULL)
     {
-      g_task_return_error (task, error);
+      job_return_error (job, error);
       return;
     }
 
@@ -730,13 +727,13 @@ run_diff (TesseraHistory *self,
     {
       set_git_error (&error, TESSERA_HISTORY_ERROR_FAILED,
                      _("Could not compare this version with the one before it."));
-      g_task_return_error (task, error);
+      job_return_error (job, error);
       return;
     }
 
   text = g_strndup (buf.ptr ? buf.ptr : "", buf.size);
   git_buf_dispose (&buf);
-  g_task_return_pointer (task, text, g_free);
+  job_return_pointer (job, text, g_free);
 }
 
 static gboolean
@@ -855,12 +852,12 @@ run_restore (TesseraHistory *self,
       (target = resolve_commit (self, job->id, &error)) == NULL ||
       !restore_to (self, target, g_task_get_cancellable (task), &id, &error))
     {
-      g_task_return_error (task, error);
+      job_return_error (job, error);
       return;
     }
 
   git_oid_tostr (hex, sizeof hex, &id);
-  g_task_return_pointer (task, g_strdup (hex), g_free);
+  job_return_pointer (job, g_strdup (hex), g_free);
 }
 
 /* The commit to go back to: the parent of the newest turn still in
@@ -950,73 +947,137 @@ run_undo (TesseraHistory *self,
       (target = find_undo_target (self, &error)) == NULL ||
       !restore_to (self, target, g_task_get_cancellable (task), &id, &error))
     {
-      g_task_return_error (task, error);
+      job_return_error (job, error);
       return;
     }
 
   git_oid_tostr (hex, sizeof hex, &id);
-  g_task_return_pointer (task, g_strdup (hex), g_free);
+  job_return_pointer (job, g_strdup (hex), g_free);
 }
 
-static void history_worker (GTask        *task,
-                            gpointer      source_object,
-                            gpointer      task_data,
-                            GCancellable *cancellable);
+typedef struct
+{
+  GTask          *task;
+  /* The worker's own reference, when this was its last job. */
+  TesseraHistory *self;
+} Completion;
 
 static void
-run_next (TesseraHistory *self)
+completion_free (gpointer data)
 {
-  GTask *next;
+  Completion *c = data;
 
-  g_mutex_lock (&self->queue_lock);
-  next = g_queue_pop_head (&self->queue);
-  if (next == NULL)
-    self->running = FALSE;
-  g_mutex_unlock (&self->queue_lock);
+  g_object_unref (c->task);
+  g_clear_object (&c->self);
+  g_free (c);
+}
 
-  if (next != NULL)
+static gboolean
+complete_cb (gpointer data)
+{
+  Completion *c = data;
+  TesseraHistory *self = g_task_get_source_object (c->task);
+  Job *job = g_task_get_task_data (c->task);
+
+  for (guint i = 0; job->changes != NULL && i < job->changes->len; i++)
+    g_signal_emit (self, signals[CHANGED], 0, g_ptr_array_index (job->changes, i));
+
+  if (job->error != NULL)
+    g_task_return_error (c->task, g_steal_pointer (&job->error));
+  else
+    g_task_return_pointer (c->task, g_steal_pointer (&job->result), job->result_destroy);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Results go back through the caller's main context, together with the
+ * last references, so the history is always finalized there and is gone
+ * by the time the last callback has returned. */
+static void
+complete (GTask          *task,
+          TesseraHistory *self)
+{
+  Completion *c = g_new0 (Completion, 1);
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  c->task = task;
+  c->self = self;
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, complete_cb, c, completion_free);
+  g_source_set_static_name (source, "[tessera-history] complete");
+  g_source_attach (source, g_task_get_context (task));
+}
+
+static void
+run_job (TesseraHistory *self,
+         GTask          *task,
+         Job            *job)
+{
+  GError *error = NULL;
+
+  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
     {
-      g_task_run_in_thread (next, history_worker);
-      g_object_unref (next);
+      job_return_error (job, error);
+      return;
+    }
+
+  switch (job->type)
+    {
+    case JOB_COMMIT:
+      run_commit (self, task, job);
+      break;
+    case JOB_LIST:
+      run_list (self, task, job);
+      break;
+    case JOB_DIFF:
+      run_diff (self, task, job);
+      break;
+    case JOB_RESTORE:
+      run_restore (self, task, job);
+      break;
+    case JOB_UNDO:
+      run_undo (self, task, job);
+      break;
+    default:
+      g_assert_not_reached ();
     }
 }
 
-static void
-history_worker (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
+/* One thread per burst of jobs: they run in the order they came, and
+ * libgit2's repository is never used by two threads at once. */
+static gpointer
+history_thread (gpointer data)
 {
-  TesseraHistory *self = source_object;
-  Job *job = task_data;
+  TesseraHistory *self = data;
 
-  if (!g_task_return_error_if_cancelled (task))
+  for (;;)
     {
-      switch (job->type)
-        {
-        case JOB_COMMIT:
-          run_commit (self, task, job);
-          break;
-        case JOB_LIST:
-          run_list (self, task, job);
-          break;
-        case JOB_DIFF:
-          run_diff (self, task, job);
-          break;
-        case JOB_RESTORE:
-          run_restore (self, task, job);
-          break;
-        case JOB_UNDO:
-          run_undo (self, task, job);
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-    }
+      GTask *task;
+      Job *job;
+      gboolean last;
 
-  /* libgit2 keeps its last error per thread; pool threads are shared. */
-  git_error_clear ();
-  run_next (self);
+      g_mutex_lock (&self->queue_lock);
+      task = g_queue_pop_head (&self->queue);
+      g_mutex_unlock (&self->queue_lock);
+      g_assert (task != NULL);
+
+      job = g_task_get_task_data (task);
+      run_job (self, task, job);
+      job->changes = g_steal_pointer (&self->changes);
+      /* libgit2 keeps its last error per thread. */
+      git_error_clear ();
+
+      g_mutex_lock (&self->queue_lock);
+      last = g_queue_is_empty (&self->queue);
+      if (last)
+        self->running = FALSE;
+      g_mutex_unlock (&self->queue_lock);
+
+      /* After this, @self may be gone unless more jobs hold it. */
+      complete (task, last ? self : NULL);
+      if (last)
+        return NULL;
+    }
 }
 
 static void
@@ -1026,15 +1087,13 @@ enqueue (TesseraHistory *self,
   gboolean start;
 
   g_mutex_lock (&self->queue_lock);
+  g_queue_push_tail (&self->queue, g_object_ref (task));
   start = !self->running;
-  if (start)
-    self->running = TRUE;
-  else
-    g_queue_push_tail (&self->queue, g_object_ref (task));
+  self->running = TRUE;
   g_mutex_unlock (&self->queue_lock);
 
   if (start)
-    g_task_run_in_thread (task, history_worker);
+    g_thread_unref (g_thread_new ("tessera-history", history_thread, g_object_ref (self)));
 }
 
 static GTask *
@@ -1096,10 +1155,10 @@ tessera_history_finalize (GObject *object)
 
   g_clear_pointer (&self->index, git_index_free);
   g_clear_pointer (&self->repo, git_repository_free);
-  g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_pointer (&self->root_path, g_free);
   g_clear_pointer (&self->state_path, g_free);
   g_clear_pointer (&self->manifest_path, g_free);
+  g_clear_pointer (&self->changes, g_ptr_array_unref);
   g_mutex_clear (&self->queue_lock);
 
   G_OBJECT_CLASS (tessera_history_parent_class)->finalize (object);
@@ -1175,7 +1234,6 @@ tessera_history_init (TesseraHistory *self)
 {
   g_mutex_init (&self->queue_lock);
   g_queue_init (&self->queue);
-  self->main_context = g_main_context_ref_thread_default ();
 }
 
 TesseraHistory *

@@ -10,7 +10,7 @@
  * manifest) are never saved. See docs/history.md.
  *
  * All operations run one after another, in the order they were started,
- * on a worker thread.
+ * on a worker thread; call them from one thread (usually the main one).
  */
 
 #pragma once
@@ -107,8 +107,8 @@ char           *tessera_history_undo_last_turn_finish (TesseraHistory     *self,
 
 /* Signals:
  *   ::changed (TesseraHistory *self, const char *id)
- *     A new version @id was saved (by any of the calls above), on the main
- *     context of the thread that created @self.
+ *     A new version @id was saved (by any of the calls above); emitted on
+ *     the calling thread's main context just before that call's callback.
  */
 
 G_END_DECLS
