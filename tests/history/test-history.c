@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -731,6 +732,8 @@ test_ignored (Fixture       *f,
   g_autofree char *id2 = NULL;
   g_autofree char *files2 = NULL;
   g_autofree char *diff = NULL;
+  g_autofree char *linkpath = g_build_filename (f->dir, "etc-link", NULL);
+  g_autofree char *link_mode = NULL;
   g_autoptr(GError) error = NULL;
 
   write_file (f->dir, ".gitignore", "*.log\nbuild/\n.env\n");
@@ -741,16 +744,23 @@ test_ignored (Fixture       *f,
   write_file (f->dir, "src/node_modules/x.js", "nested\n");
   write_file (f->dir, ".tessera/chat/conversation.json", "{}\n");
   write_file (f->dir, "notes.txt", "notes\n");
+  /* A repository cloned inside the project is not ours to save. */
+  write_file (f->dir, "vendor/lib/lib.js", "lib\n");
+  g_free (git_at (f->dir, NULL, (const char *[]){ "init", "-q", "vendor/lib", NULL }));
+  /* A link is saved as a link, never followed out of the project. */
+  g_assert_cmpint (symlink ("/etc", linkpath), ==, 0);
 
   id = commit_ok (f, TESSERA_HISTORY_KIND_TURN, "Ignore things");
   files = tree_files (f, TESSERA_HISTORY_REF);
-  g_assert_cmpstr (files, ==, ".gitignore\nindex.html\nnotes.txt\nstyle.css");
+  g_assert_cmpstr (files, ==, ".gitignore\netc-link\nindex.html\nnotes.txt\nstyle.css");
+  link_mode = GIT (f, "ls-tree", TESSERA_HISTORY_REF, "etc-link");
+  g_assert_true (g_str_has_prefix (link_mode, "120000 blob "));
 
   /* A file saved before it became ignored leaves the next version. */
   write_file (f->dir, ".gitignore", "*.log\nbuild/\n.env\nnotes.txt\n");
   id2 = commit_ok (f, TESSERA_HISTORY_KIND_TURN, "Ignore notes");
   files2 = tree_files (f, TESSERA_HISTORY_REF);
-  g_assert_cmpstr (files2, ==, ".gitignore\nindex.html\nstyle.css");
+  g_assert_cmpstr (files2, ==, ".gitignore\netc-link\nindex.html\nstyle.css");
   diff = history_diff (f, id2, &error);
   g_assert_no_error (error);
   g_assert_null (strstr (diff, "secret"));

@@ -27,6 +27,7 @@
 
 #define TRAILER_KIND "Tessera-Kind"
 #define TRAILER_TARGET "Tessera-Restore-Target"
+#define MAX_MESSAGE_CHARS 2000
 
 /* Never saved, whatever .gitignore says: our own state, dependencies that
  * npm puts back, and the VCS folder. */
@@ -248,6 +249,18 @@ is_excluded (TesseraHistory *self,
   return FALSE;
 }
 
+/* The project refuses to read files this large, so the editor could never
+ * show them; keeping copies of them would only bloat the history. */
+static gboolean
+is_too_large (TesseraHistory *self,
+              const char     *path)
+{
+  g_autofree char *full = g_build_filename (self->root_path, path, NULL);
+  GStatBuf st;
+
+  return g_lstat (full, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > TESSERA_PROJECT_MAX_READ_SIZE;
+}
+
 static int
 add_filter_cb (const char *path,
                const char *matched_pathspec,
@@ -257,13 +270,13 @@ add_filter_cb (const char *path,
   g_autofree char *full = NULL;
   GStatBuf st;
 
-  if (is_excluded (self, path))
+  if (is_excluded (self, path) || is_too_large (self, path))
     return 1;
 
-  /* The project refuses to read files this large, so the editor could
-   * never show them and a restore could not be checked either. */
+  /* git hands over a folder only for a repository nested in the project
+   * (a clone, a submodule): its files are its own history's business. */
   full = g_build_filename (self->root_path, path, NULL);
-  if (g_lstat (full, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > TESSERA_PROJECT_MAX_READ_SIZE)
+  if (g_str_has_suffix (path, "/") || (g_lstat (full, &st) == 0 && S_ISDIR (st.st_mode)))
     return 1;
 
   return 0;
@@ -349,7 +362,7 @@ commit_display_message (const git_commit *commit)
     return g_strdup ("");
 
   trailers = g_strrstr (message, "\n\n" TRAILER_KIND ":");
-  text = trailers ? g_strndup (message, trailers - message) : g_strdup (message);
+  text = g_utf8_make_valid (message, trailers ? trailers - message : -1);
 
   return g_strstrip (text);
 }
@@ -383,13 +396,21 @@ build_message (TesseraHistoryKind  kind,
                const char         *message,
                const char         *target)
 {
-  g_autofree char *text = g_strstrip (g_strdup (message ? message : ""));
+  g_autofree char *text = g_strstrip (g_utf8_make_valid (message ? message : "", -1));
   GString *s = g_string_new (NULL);
 
   if (text[0] == '\0')
     {
       g_free (text);
       text = g_strdup (_("Saved version"));
+    }
+  else if (g_utf8_strlen (text, -1) > MAX_MESSAGE_CHARS)
+    {
+      /* A whole pasted prompt is not a useful version label. */
+      g_autofree char *head = g_utf8_substring (text, 0, MAX_MESSAGE_CHARS);
+
+      g_free (text);
+      text = g_strconcat (head, "…", NULL);
     }
 
   /* Our trailers always form the last paragraph, so a message that ends
@@ -429,8 +450,10 @@ prune_index (TesseraHistory  *self,
       const git_index_entry *entry = git_index_get_byindex (self->index, i);
       int ignored = 0;
 
+      /* Nested repositories (gitlinks) cannot be restored file by file. */
       if (entry->mode == GIT_FILEMODE_COMMIT || is_excluded (self, entry->path) ||
-          (git_ignore_path_is_ignored (&ignored, self->repo, entry->path) == 0 && ignored))
+          (git_ignore_path_is_ignored (&ignored, self->repo, entry->path) == 0 && ignored) ||
+          is_too_large (self, entry->path))
         {
           if (git_index_remove (self->index, entry->path, git_index_entry_stage (entry)) != 0)
             return set_git_error (error, TESSERA_HISTORY_ERROR_FAILED,
