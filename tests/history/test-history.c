@@ -770,6 +770,31 @@ test_ignored (Fixture       *f,
 }
 
 static void
+test_repository_replaced (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *first = commit_ok (f, TESSERA_HISTORY_KIND_TURN, "One");
+  g_autofree char *second = NULL;
+  g_autofree char *files = NULL;
+  g_autofree char *fsck = NULL;
+  const char *rm[] = { "rm", "-rf", f->git_dir, NULL };
+  int status;
+
+  /* The private repository is lost while its index stays behind: the next
+   * version must still carry every file, not blobs the new one lacks. */
+  g_assert_finalize_object (g_steal_pointer (&f->history));
+  g_spawn_sync (NULL, (char **)rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, NULL);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  f->history = tessera_history_new (f->project);
+  second = commit_ok (f, TESSERA_HISTORY_KIND_TURN, "Again");
+  files = tree_files (f, TESSERA_HISTORY_REF);
+  g_assert_cmpstr (files, ==, "index.html\nstyle.css");
+  fsck = GIT (f, "fsck", "--no-progress", "--no-dangling", "--strict");
+  g_assert_cmpstr (fsck, ==, "");
+}
+
+static void
 test_queue_order (Fixture       *f,
                   gconstpointer  data)
 {
@@ -845,6 +870,7 @@ main (int   argc,
   ADD ("/history/undo-first-turn", test_undo_first_turn, NULL);
   ADD ("/history/own-repository", test_own_repository, "own");
   ADD ("/history/ignored", test_ignored, NULL);
+  ADD ("/history/repository-replaced", test_repository_replaced, NULL);
   ADD ("/history/queue-order", test_queue_order, NULL);
   ADD ("/history/cancelled", test_cancelled, NULL);
 #undef ADD

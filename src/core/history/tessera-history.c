@@ -154,6 +154,28 @@ set_git_error (GError     **error,
 /* Repository */
 
 static gboolean
+index_matches_repository (git_index      *index,
+                          git_repository *repo)
+{
+  git_odb *odb = NULL;
+  gboolean matches = TRUE;
+
+  if (git_repository_odb (&odb, repo) != 0)
+    return FALSE;
+
+  for (size_t i = 0; matches && i < git_index_entrycount (index); i++)
+    {
+      const git_index_entry *entry = git_index_get_byindex (index, i);
+
+      if (entry->mode != GIT_FILEMODE_COMMIT && !git_odb_exists (odb, &entry->id))
+        matches = FALSE;
+    }
+
+  git_odb_free (odb);
+  return matches;
+}
+
+static gboolean
 open_repository (TesseraHistory  *self,
                  GError         **error)
 {
@@ -224,6 +246,15 @@ open_repository (TesseraHistory  *self,
   if (git_index_open (&self->index, index_path) != 0 ||
       git_repository_set_index (repo, self->index) != 0)
     goto failed;
+
+  if (!index_matches_repository (self->index, repo))
+    {
+      /* Staged for another repository (the user's .git came or went):
+       * its stat cache would vouch for blobs this one lacks. */
+      g_debug ("Rebuilding the history's index for %s", self->root_path);
+      if (git_index_clear (self->index) != 0)
+        goto failed;
+    }
 
   self->repo = repo;
   return TRUE;
