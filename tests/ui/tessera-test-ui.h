@@ -21,6 +21,10 @@ G_BEGIN_DECLS
       }                                                                         \
   } G_STMT_END
 
+/* Warnings stay fatal, but for one that libadwaita 1.2's AdwTabView
+ * gives now and then without fault of ours ("Trying to snapshot
+ * AdwTabView … without a current allocation"). Call after gtk_test_init. */
+void       tessera_test_init_log     (void);
 /* The first (depth-first) or last widget of @type under @widget. */
 GtkWidget *tessera_test_find_first   (GtkWidget  *widget,
                                       GType       type);

@@ -202,6 +202,7 @@ main (int   argc,
 {
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  tessera_test_init_log ();
 
   g_test_add_func ("/chat/prompt-to-preview", test_prompt_to_preview);
 

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include "tessera-test-ui.h"
+
 #include <string.h>
 #include <glib/gstdio.h>
 #include <adwaita.h>
@@ -300,6 +302,8 @@ test_tree_lists_files (Fixture       *f,
 
   g_assert_cmpint (find_row (f, "node_modules"), ==, -1);
   g_assert_cmpint (find_row (f, ".tessera"), ==, -1);
+  /* The manifest is Tessera's, not the app's. */
+  g_assert_cmpint (find_row (f, "demo.tessera"), ==, -1);
   g_assert_cmpint (find_row (f, "assets"), <, find_row (f, "src"));
   g_assert_cmpint (find_row (f, "src"), <, find_row (f, "Beta.md"));
   g_assert_cmpint (find_row (f, "Beta.md"), <, find_row (f, "index.html"));
@@ -828,42 +832,12 @@ test_screenshots (Fixture       *f,
   wait_for_draft (doc, FALSE);
 }
 
-/* Every warning is fatal, except one from libadwaita 1.2's AdwTabView, which
- * now and then toggles its pages' child-visible inside its own allocation
- * and gets painted with the resize it queued still pending: harmless (the
- * next frame is right), and not ours to fix. GTK logs through the
- * structured API, so this has to be a writer, not a fatal handler. */
-static GLogWriterOutput
-log_writer_cb (GLogLevelFlags   log_level,
-               const GLogField *fields,
-               gsize            n_fields,
-               gpointer         user_data)
-{
-  const char *domain = NULL;
-  const char *message = NULL;
-
-  for (gsize i = 0; i < n_fields; i++)
-    {
-      if (g_str_equal (fields[i].key, "GLIB_DOMAIN"))
-        domain = fields[i].value;
-      else if (g_str_equal (fields[i].key, "MESSAGE"))
-        message = fields[i].value;
-    }
-
-  if ((log_level & G_LOG_LEVEL_WARNING) != 0 &&
-      g_strcmp0 (domain, "Gtk") == 0 && message != NULL &&
-      strstr (message, "Trying to snapshot AdwTabView") != NULL &&
-      strstr (message, "without a current allocation") != NULL)
-    return g_log_writer_standard_streams (log_level, fields, n_fields, user_data);
-
-  return g_log_writer_default (log_level, fields, n_fields, user_data);
-}
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_log_set_writer_func (log_writer_cb, NULL, NULL);
+  tessera_test_init_log ();
   g_test_init (&argc, &argv, NULL);
   adw_init ();
   gtk_source_init ();

@@ -173,6 +173,7 @@ main (int   argc,
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  tessera_test_init_log ();
 
   app = tessera_application_new ();
   g_application_set_flags (G_APPLICATION (app),

@@ -127,6 +127,15 @@ info_is_dir (GFileInfo *info)
   return g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY;
 }
 
+static gboolean
+is_manifest (TesseraFileTree *self,
+             const char      *name)
+{
+  g_autofree char *manifest = g_file_get_basename (tessera_project_get_manifest_file (self->project));
+
+  return g_strcmp0 (name, manifest) == 0;
+}
+
 /* Prepares a listed entry for the tree, or returns FALSE when it is hidden. */
 static gboolean
 prepare_info (TesseraFileTree *self,
@@ -138,6 +147,10 @@ prepare_info (TesseraFileTree *self,
   g_autofree char *key = NULL;
 
   if (tessera_project_is_ignored (self->project, path, info_is_dir (info)))
+    return FALSE;
+
+  /* The manifest is Tessera's own file, not part of the app. */
+  if ((dir == NULL || dir[0] == '\0') && is_manifest (self, name))
     return FALSE;
 
   key = g_utf8_collate_key_for_filename (g_file_info_get_display_name (info), -1);
