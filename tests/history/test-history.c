@@ -118,7 +118,10 @@ on_file_changed (TesseraProject    *project,
                  const char        *old_path,
                  Fixture           *f)
 {
-  g_hash_table_insert (f->changed_paths, g_strdup (path), GINT_TO_POINTER (change + 1));
+  guint seen = GPOINTER_TO_UINT (g_hash_table_lookup (f->changed_paths, path));
+
+  /* Every kind of change seen, so a later event cannot hide an earlier one. */
+  g_hash_table_insert (f->changed_paths, g_strdup (path), GUINT_TO_POINTER (seen | (1u << change)));
 }
 
 static void
@@ -285,7 +288,7 @@ wait_for_change (Fixture           *f,
                  const char        *path,
                  TesseraFileChange  change)
 {
-  while (g_hash_table_lookup (f->changed_paths, path) != GINT_TO_POINTER (change + 1))
+  while ((GPOINTER_TO_UINT (g_hash_table_lookup (f->changed_paths, path)) & (1u << change)) == 0)
     g_main_context_iteration (NULL, TRUE);
 }
 
