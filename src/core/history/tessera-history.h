@@ -44,8 +44,12 @@ GQuark          tessera_history_error_quark         (void);
 TesseraHistory *tessera_history_new                 (TesseraProject       *project);
 TesseraProject *tessera_history_get_project         (TesseraHistory       *self);
 
-/* Saves the project's files as a new version. Returns its commit id, or
- * the current one when nothing changed since (no empty versions). */
+/* Saves the project's files as a new version: @kind TURN right after an
+ * AI turn, SNAPSHOT otherwise (RESTORE is the history's own and is saved
+ * as SNAPSHOT). @message labels it (may be NULL; cut after 2,000
+ * characters). Returns its commit id, or the current one when nothing
+ * changed since (no empty versions; the very first version is always
+ * made). */
 void            tessera_history_commit_async        (TesseraHistory       *self,
                                                      TesseraHistoryKind    kind,
                                                      const char           *message,
