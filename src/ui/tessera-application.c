@@ -376,6 +376,7 @@ tessera_application_startup (GApplication *app)
     { "win.toggle-chat", { "<Control><Shift>c", "F9", NULL } },
     { "win.toggle-preview", { "<Control><Shift>p", NULL } },
     { "win.toggle-run", { "<Control><Shift>r", NULL } },
+    { "win.undo-turn", { "<Control><Alt>z", NULL } },
     { "win.close", { "<Control><Shift>w", NULL } },
   };
 

@@ -125,6 +125,41 @@ provider_status_changed_cb (TesseraWindow *self)
 }
 
 static void
+turn_undone_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(TesseraWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = tessera_history_undo_last_turn_finish (TESSERA_HISTORY (object), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  tessera_window_add_toast (self, id != NULL ? _("The AI’s last changes were undone.") : error->message);
+}
+
+static void
+undo_turn_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  TesseraWindow *self = TESSERA_WINDOW (widget);
+
+  if (self->workspace == NULL || tessera_session_get_busy (tessera_workspace_get_session (self->workspace)))
+    return;
+
+  tessera_history_undo_last_turn_async (tessera_workspace_get_history (self->workspace), self->cancellable,
+                                        turn_undone_cb, g_object_ref (self));
+}
+
+static void
+chat_undo_turn_cb (TesseraWindow *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.undo-turn", NULL);
+}
+
+static void
 chat_open_file_cb (TesseraWindow *self,
                    const char    *path)
 {
@@ -257,6 +292,7 @@ build_workspace (TesseraWindow *self)
   adw_bin_set_child (self->preview_area, GTK_WIDGET (self->preview_pane));
 
   g_signal_connect_object (self->chat_pane, "open-file", G_CALLBACK (chat_open_file_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->chat_pane, "undo-turn", G_CALLBACK (chat_undo_turn_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->preview_pane, "fix-with-ai", G_CALLBACK (fix_with_ai_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->run_panel, "fix-with-ai", G_CALLBACK (fix_with_ai_cb), self, G_CONNECT_SWAPPED);
   for (guint i = 0; i < 3; i++)
@@ -355,6 +391,7 @@ set_pane_toggles_visible (TesseraWindow *self,
   gtk_widget_set_visible (GTK_WIDGET (self->run_toggle), visible);
   gtk_widget_set_visible (GTK_WIDGET (self->sandbox_status), visible);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.project-settings", visible);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-turn", visible);
 }
 
 static void
@@ -987,6 +1024,7 @@ tessera_window_class_init (TesseraWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.toggle-run", NULL, toggle_run_action);
   gtk_widget_class_install_action (widget_class, "win.close", NULL, close_action);
   gtk_widget_class_install_action (widget_class, "win.project-settings", NULL, project_settings_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-turn", NULL, undo_turn_action);
 }
 
 static void
@@ -1009,6 +1047,7 @@ tessera_window_init (TesseraWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->run_area), g_settings_get_boolean (self->settings, "show-run"));
   update_toggles (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.project-settings", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-turn", FALSE);
 
 #if DEVELOPMENT
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

@@ -61,6 +61,15 @@ shows_label (GtkWidget  *widget,
   return FALSE;
 }
 
+static gboolean
+index_has (GFile      *index,
+           const char *text)
+{
+  g_autofree char *contents = NULL;
+
+  return g_file_load_contents (index, NULL, &contents, NULL, NULL, NULL) && strstr (contents, text) != NULL;
+}
+
 static void
 evaluated_cb (GObject      *object,
               GAsyncResult *result,
@@ -190,6 +199,13 @@ test_prompt_to_preview (void)
     g_assert_true (g_file_load_contents (index, NULL, &after, NULL, NULL, NULL));
     g_assert_cmpstr (after, ==, contents);
   }
+
+  /* Undo takes back the latest turn that changed files (the regenerated
+   * one, the stopped one changed nothing), through the project's history:
+   * the file and the preview are back at the first answer. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-turn", NULL);
+  TESSERA_WAIT_UNTIL (index_has (index, "My Todo List</h1>"));
+  TESSERA_WAIT_UNTIL (preview_shows (web_view, "My Todo List"));
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_unsetenv ("OPENAI_BASE_URL");

@@ -11,6 +11,7 @@
 
 #include "tessera-e2b-client.h"
 #include "tessera-e2b-sandbox.h"
+#include "tessera-history.h"
 #include "tessera-llm-registry.h"
 #include "tessera-local-sandbox.h"
 #include "tessera-secrets.h"
@@ -26,6 +27,7 @@ struct _TesseraWorkspace
   TesseraSandbox  *sandbox;
   TesseraRunner   *runner;
   TesseraSession  *session;
+  TesseraHistory  *history;
   /* Cancelled on shutdown and whenever the provider is looked up again. */
   GCancellable    *provider_cancellable;
   GCancellable    *cancellable;
@@ -469,6 +471,83 @@ tessera_workspace_get_provider_ready (TesseraWorkspace *self)
   return self->provider_ready;
 }
 
+/* The first line of a prompt, as a version's message. */
+static char *
+summary_of (const char *text)
+{
+  const char *end = text ? strchr (text, '\n') : NULL;
+  g_autofree char *line = text ? g_strndup (text, end ? (gsize) (end - text) : strlen (text)) : g_strdup ("");
+
+  return g_strstrip (g_steal_pointer (&line));
+}
+
+static void
+history_committed_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = tessera_history_commit_finish (TESSERA_HISTORY (object), result, &error);
+
+  /* History is a convenience: a project keeps working without it. */
+  if (id == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("Could not record the project's history: %s", error->message);
+}
+
+/* Before a turn: the files as the user left them, so that undoing the
+ * turn brings back the user's own edits too. */
+static void
+message_added_cb (TesseraWorkspace   *self,
+                  TesseraChatMessage *message)
+{
+  g_autofree char *summary = NULL;
+  g_autofree char *text = NULL;
+
+  if (tessera_chat_message_get_role (message) != TESSERA_CHAT_ROLE_USER ||
+      tessera_chat_message_get_automatic (message))
+    return;
+
+  summary = summary_of (tessera_chat_message_get_text (message));
+  /* Translators: the message of the version saved before an AI turn. */
+  text = g_strdup_printf (_("Before: %s"), summary);
+  tessera_history_commit_async (self->history, TESSERA_HISTORY_KIND_SNAPSHOT, text, self->cancellable,
+                                history_committed_cb, NULL);
+}
+
+/* After a turn that changed something: one version per turn. */
+static void
+turn_finished_cb (TesseraWorkspace   *self,
+                  TesseraChatMessage *message,
+                  TesseraTurnStatus   status,
+                  const GError       *error)
+{
+  GListModel *messages = tessera_session_get_messages (self->session);
+  g_autofree char *summary = NULL;
+
+  if (status != TESSERA_TURN_COMPLETE && status != TESSERA_TURN_PARTIAL && status != TESSERA_TURN_INCOMPLETE)
+    return;
+
+  for (guint i = g_list_model_get_n_items (messages); i > 0 && summary == NULL; i--)
+    {
+      g_autoptr(TesseraChatMessage) item = g_list_model_get_item (messages, i - 1);
+
+      if (tessera_chat_message_get_role (item) == TESSERA_CHAT_ROLE_USER &&
+          !tessera_chat_message_get_automatic (item))
+        summary = summary_of (tessera_chat_message_get_text (item));
+    }
+
+  tessera_history_commit_async (self->history, TESSERA_HISTORY_KIND_TURN,
+                                summary && summary[0] ? summary : _("AI changes"), self->cancellable,
+                                history_committed_cb, NULL);
+}
+
+TesseraHistory *
+tessera_workspace_get_history (TesseraWorkspace *self)
+{
+  g_return_val_if_fail (TESSERA_IS_WORKSPACE (self), NULL);
+  return self->history;
+}
+
 static void
 tessera_workspace_constructed (GObject *object)
 {
@@ -481,6 +560,10 @@ tessera_workspace_constructed (GObject *object)
   self->runner = tessera_runner_new (self->project, self->sandbox);
   self->session = tessera_session_new (self->project);
   tessera_session_set_sandbox (self->session, self->sandbox);
+
+  self->history = tessera_history_new (self->project);
+  g_signal_connect_object (self->session, "message-added", G_CALLBACK (message_added_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "turn-finished", G_CALLBACK (turn_finished_cb), self, G_CONNECT_SWAPPED);
 
   /* A cloud sandbox that expired comes back as a new one with the files
    * uploaded again; the app has to be started in it again. */
@@ -496,6 +579,7 @@ tessera_workspace_dispose (GObject *object)
 
   tessera_workspace_shutdown (self);
 
+  g_clear_object (&self->history);
   g_clear_object (&self->session);
   g_clear_object (&self->runner);
   g_clear_object (&self->sandbox);

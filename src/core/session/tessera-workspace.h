@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "tessera-history.h"
 #include "tessera-project.h"
 #include "tessera-runner.h"
 #include "tessera-sandbox.h"
@@ -27,6 +28,8 @@ TesseraProject   *tessera_workspace_get_project           (TesseraWorkspace     
 TesseraSandbox   *tessera_workspace_get_sandbox           (TesseraWorkspace     *self);
 TesseraRunner    *tessera_workspace_get_runner            (TesseraWorkspace     *self);
 TesseraSession   *tessera_workspace_get_session           (TesseraWorkspace     *self);
+/* The project's versions: one per AI turn, and one before it. */
+TesseraHistory   *tessera_workspace_get_history           (TesseraWorkspace     *self);
 /* "local" or "e2b". */
 const char       *tessera_workspace_get_backend           (TesseraWorkspace     *self);
 

@@ -21,6 +21,8 @@ struct _TesseraChatPane
   /* TesseraChatMessage → TesseraMessageRow (borrowed: rows live in the box). */
   GHashTable     *rows;
   guint           scroll_id;
+  /* The answer of the latest turn that changed files (borrowed). */
+  TesseraMessageRow *undo_row;
 
   GtkStack       *stack;
   AdwStatusPage  *empty_page;
@@ -44,6 +46,7 @@ enum {
 
 enum {
   OPEN_FILE,
+  UNDO_TURN,
   N_SIGNALS
 };
 
@@ -152,6 +155,15 @@ row_retry_cb (TesseraChatPane *self)
 }
 
 static void
+row_undo_cb (TesseraChatPane   *self,
+             TesseraMessageRow *row)
+{
+  if (row == self->undo_row)
+    self->undo_row = NULL;
+  g_signal_emit (self, signals[UNDO_TURN], 0);
+}
+
+static void
 row_continue_cb (TesseraChatPane *self)
 {
   if (self->session == NULL || tessera_session_get_busy (self->session))
@@ -226,6 +238,7 @@ add_row (TesseraChatPane    *self,
   g_signal_connect_object (row, "open-file", G_CALLBACK (row_open_file_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (row, "retry", G_CALLBACK (row_retry_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (row, "continue", G_CALLBACK (row_continue_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "undo", G_CALLBACK (row_undo_cb), self, G_CONNECT_SWAPPED);
 
   gtk_box_append (self->messages_box, row);
   g_hash_table_insert (self->rows, message, row);
@@ -291,6 +304,15 @@ turn_finished_cb (TesseraChatPane    *self,
 
       tessera_message_row_set_streaming (row, FALSE);
       set_row_problem (row, status, error);
+
+      /* Only the latest turn that changed files can be undone. */
+      if (status == TESSERA_TURN_COMPLETE || status == TESSERA_TURN_PARTIAL || status == TESSERA_TURN_INCOMPLETE)
+        {
+          if (self->undo_row != NULL)
+            tessera_message_row_set_can_undo (self->undo_row, FALSE);
+          self->undo_row = row;
+          tessera_message_row_set_can_undo (row, tessera_message_row_get_n_actions (row) > 0);
+        }
     }
 
   update_state (self);
@@ -403,6 +425,7 @@ clear_rows (TesseraChatPane *self)
 {
   GtkWidget *child;
 
+  self->undo_row = NULL;
   g_hash_table_remove_all (self->rows);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->messages_box))))
     gtk_box_remove (self->messages_box, child);
@@ -560,6 +583,9 @@ tessera_chat_pane_class_init (TesseraChatPaneClass *klass)
   signals[OPEN_FILE] =
     g_signal_new ("open-file", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[UNDO_TURN] =
+    g_signal_new ("undo-turn", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "chatpane");

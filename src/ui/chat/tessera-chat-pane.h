@@ -33,6 +33,8 @@ GtkTextView    *tessera_chat_pane_get_prompt_view (TesseraChatPane *self);
 
 /* Signals:
  *   ::open-file (TesseraChatPane *self, const char *path)
+ *   ::undo-turn (TesseraChatPane *self)
+ *     The user asked to undo the files the latest turn changed.
  */
 
 G_END_DECLS

@@ -33,6 +33,7 @@ struct _TesseraMessageRow
   GtkWidget *usage;
   GtkWidget *copy_button;
   GtkWidget *regenerate_button;
+  GtkWidget *undo_button;
 };
 
 G_DEFINE_FINAL_TYPE (TesseraMessageRow, tessera_message_row, GTK_TYPE_WIDGET)
@@ -41,6 +42,7 @@ enum {
   OPEN_FILE,
   RETRY,
   CONTINUE,
+  UNDO,
   N_SIGNALS
 };
 
@@ -187,6 +189,22 @@ problem_clicked_cb (TesseraMessageRow *self)
     g_signal_emit (self, signals[RETRY], 0);
 }
 
+void
+tessera_message_row_set_can_undo (TesseraMessageRow *self,
+                                  gboolean           can_undo)
+{
+  g_return_if_fail (TESSERA_IS_MESSAGE_ROW (self));
+
+  gtk_widget_set_visible (self->undo_button, can_undo);
+}
+
+static void
+undo_clicked_cb (TesseraMessageRow *self)
+{
+  gtk_widget_set_visible (self->undo_button, FALSE);
+  g_signal_emit (self, signals[UNDO], 0);
+}
+
 static void
 regenerate_clicked_cb (TesseraMessageRow *self)
 {
@@ -239,6 +257,9 @@ tessera_message_row_class_init (TesseraMessageRowClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[CONTINUE] =
     g_signal_new ("continue", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[UNDO] =
+    g_signal_new ("undo", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -306,8 +327,16 @@ tessera_message_row_init (TesseraMessageRow *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Regenerate"), -1);
   gtk_widget_set_visible (self->regenerate_button, FALSE);
   g_signal_connect_swapped (self->regenerate_button, "clicked", G_CALLBACK (regenerate_clicked_cb), self);
+  self->undo_button = gtk_button_new_from_icon_name ("edit-undo-symbolic");
+  gtk_widget_add_css_class (self->undo_button, "flat");
+  gtk_widget_set_tooltip_text (self->undo_button, _("Undo These Changes"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->undo_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Undo These Changes"), -1);
+  gtk_widget_set_visible (self->undo_button, FALSE);
+  g_signal_connect_swapped (self->undo_button, "clicked", G_CALLBACK (undo_clicked_cb), self);
   gtk_box_append (GTK_BOX (self->footer), self->spinner);
   gtk_box_append (GTK_BOX (self->footer), self->usage);
+  gtk_box_append (GTK_BOX (self->footer), self->undo_button);
   gtk_box_append (GTK_BOX (self->footer), self->regenerate_button);
   gtk_box_append (GTK_BOX (self->footer), self->copy_button);
   gtk_box_append (GTK_BOX (self->bubble), self->footer);

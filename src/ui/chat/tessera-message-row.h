@@ -36,7 +36,11 @@ void        tessera_message_row_set_problem  (TesseraMessageRow *self,
                                                const char         *message,
                                                const char         *action);
 
+/* Offers to undo the files this answer changed (the latest turn only). */
+void        tessera_message_row_set_can_undo  (TesseraMessageRow  *self,
+                                               gboolean            can_undo);
+
 /* Signals: ::open-file (const char *path), ::retry (Retry or
- * Regenerate: the last prompt again), ::continue */
+ * Regenerate: the last prompt again), ::continue, ::undo */
 
 G_END_DECLS
