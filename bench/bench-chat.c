@@ -1,0 +1,643 @@
+/* bench-chat.c: a 1 MB answer through the whole window, end to end
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Issue 4's end-to-end targets: while the fake LLM server streams a 1 MB
+ * multi-file answer as fast as it can, the UI's longest main-loop stall
+ * stays under 16 ms and the turn completes in under 1 s; and the first
+ * token reaches the screen within 16 ms of its first byte reaching the
+ * client's socket.
+ *
+ * Each run opens a real TesseraWindow on a new temporary project (starter
+ * page running in the local sandbox and the preview), waits until it is
+ * ready, types a prompt and sends it as a person would. The fake LLM
+ * server runs in a thread of its own with its own GMainContext, so the
+ * work of producing the stream is not counted as the UI's; between it and
+ * the window sits a byte-for-byte TCP relay (two threads per connection)
+ * whose only job is to note the moment the first byte of the completion
+ * response is written into the client's socket, the earliest point at
+ * which the UI process could see it.
+ *
+ * Measured in the UI process:
+ *   - turn: from the send action to the session's ::turn-finished;
+ *   - stall: the longest gap between two dispatches of a 1 ms timeout at
+ *     G_PRIORITY_HIGH during the turn (anything that blocks the main loop
+ *     delays it);
+ *   - frames: GdkFrameClock::after-paint count and longest interval
+ *     during the turn (intervals include idle time when nothing changed);
+ *   - first token to screen: from the first response byte on the socket
+ *     to the end of the first frame (after-paint) in which the answer's
+ *     markdown view has rendered content; also from the session's first
+ *     ::text-delta, to separate the network and parsing share.
+ *
+ * Run under a display: xvfb-run -a dbus-run-session -- bench-chat [RUNS [KBYTES]]
+ */
+
+#define G_LOG_DOMAIN "bench-chat"
+
+#include "config.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tessera-application.h"
+#include "tessera-chat-pane.h"
+#include "tessera-fake-llm-server.h"
+#include "tessera-markdown-view.h"
+#include "tessera-message-row.h"
+#include "tessera-preview-pane.h"
+#include "tessera-window.h"
+
+#define TARGET_STALL_MS 16.0
+#define TARGET_TURN_MS 1000.0
+#define TARGET_FIRST_MS 16.0
+
+#define WAIT_UNTIL(condition)                                                   \
+  G_STMT_START {                                                                \
+    gint64 deadline_ = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;          \
+    while (!(condition))                                                        \
+      {                                                                         \
+        if (g_get_monotonic_time () > deadline_)                                \
+          g_error ("timed out waiting for %s", #condition);                     \
+        g_main_context_iteration (NULL, TRUE);                                  \
+      }                                                                         \
+  } G_STMT_END
+
+/* The fake server's thread. */
+
+typedef struct
+{
+  GMutex                lock;
+  GCond                 cond;
+  const char           *answer;
+  guint16               port;
+  GMainContext         *context;
+  GMainLoop            *loop;
+} ServerThread;
+
+static gpointer
+server_thread_main (gpointer data)
+{
+  ServerThread *st = data;
+  static const char *models[] = { "fake-coder", NULL };
+  TesseraFakeLlmServer *server;
+
+  g_main_context_push_thread_default (st->context);
+  server = tessera_fake_llm_server_new ();
+  tessera_fake_llm_server_set_models (server, models);
+  /* Every completion request gets the big answer. */
+  tessera_fake_llm_server_set_default_text (server, st->answer);
+
+  g_mutex_lock (&st->lock);
+  st->port = tessera_fake_llm_server_get_port (server);
+  g_cond_signal (&st->cond);
+  g_mutex_unlock (&st->lock);
+
+  g_main_loop_run (st->loop);
+
+  tessera_fake_llm_server_free (server);
+  g_main_context_pop_thread_default (st->context);
+  return NULL;
+}
+
+/* The relay: notes when the completion's first byte reaches the client. */
+
+static GMutex relay_lock;
+static gboolean completion_requested;
+static gint64 first_byte_time;
+
+typedef struct
+{
+  GSocketConnection *from;
+  GSocketConnection *to;
+  gboolean           upstream;
+} Pump;
+
+static gpointer
+pump_main (gpointer data)
+{
+  Pump *pump = data;
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (pump->from));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (pump->to));
+  g_autofree char *buffer = g_malloc (64 * 1024);
+
+  for (;;)
+    {
+      gssize n = g_input_stream_read (in, buffer, 64 * 1024, NULL, NULL);
+
+      if (n <= 0)
+        break;
+
+      /* The request line is in the first piece a request is written in. */
+      if (pump->upstream && g_strstr_len (buffer, MIN (n, 256), "/chat/completions") != NULL)
+        {
+          g_mutex_lock (&relay_lock);
+          completion_requested = TRUE;
+          g_mutex_unlock (&relay_lock);
+        }
+
+      if (!g_output_stream_write_all (out, buffer, n, NULL, NULL, NULL))
+        break;
+
+      if (!pump->upstream)
+        {
+          g_mutex_lock (&relay_lock);
+          if (completion_requested && first_byte_time == 0)
+            first_byte_time = g_get_monotonic_time ();
+          g_mutex_unlock (&relay_lock);
+        }
+    }
+
+  /* Either side gone: end both, which also ends the other pump. */
+  g_socket_shutdown (g_socket_connection_get_socket (pump->to), FALSE, TRUE, NULL);
+  g_socket_shutdown (g_socket_connection_get_socket (pump->from), TRUE, FALSE, NULL);
+  return NULL;
+}
+
+static gpointer
+relay_main (gpointer data)
+{
+  GSocketListener *listener = data;
+  guint16 upstream_port = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (listener), "upstream-port"));
+
+  for (;;)
+    {
+      g_autoptr(GSocketConnection) client = g_socket_listener_accept (listener, NULL, NULL, NULL);
+      g_autoptr(GSocketClient) connector = g_socket_client_new ();
+      GSocketConnection *server;
+      Pump *up, *down;
+
+      if (client == NULL)
+        break;
+      server = g_socket_client_connect_to_host (connector, "127.0.0.1", upstream_port, NULL, NULL);
+      if (server == NULL)
+        g_error ("the relay cannot reach the fake server");
+      g_socket_set_option (g_socket_connection_get_socket (server), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+      g_socket_set_option (g_socket_connection_get_socket (client), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+
+      /* The pumps live as long as the process: a bench, a few connections. */
+      up = g_new0 (Pump, 1);
+      up->from = g_object_ref (client);
+      up->to = g_object_ref (server);
+      up->upstream = TRUE;
+      down = g_new0 (Pump, 1);
+      down->from = server;
+      down->to = g_object_ref (client);
+      g_thread_unref (g_thread_new ("relay-up", pump_main, up));
+      g_thread_unref (g_thread_new ("relay-down", pump_main, down));
+    }
+  return NULL;
+}
+
+static guint16
+start_relay (guint16 upstream_port)
+{
+  GSocketListener *listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                      NULL, &effective, &error))
+    g_error ("relay: %s", error->message);
+  g_object_set_data (G_OBJECT (listener), "upstream-port", GUINT_TO_POINTER (upstream_port));
+  g_thread_unref (g_thread_new ("relay", relay_main, listener));
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+}
+
+/* A realistic answer: prose in Markdown between many files of HTML, CSS
+ * and JavaScript, some with markup in template strings. */
+
+static void
+append_prose (GString *answer,
+              guint    n)
+{
+  g_string_append_printf (answer,
+                          "Next, **component %u** keeps its state in a small store, so the list and the "
+                          "counter stay in sync. It uses `render()` from the previous file and adds:\n\n"
+                          "- a filter that hides finished items,\n"
+                          "- keyboard shortcuts (`Enter` adds, `Delete` removes),\n"
+                          "- an empty state that says *Nothing to do*.\n\n",
+                          n);
+}
+
+static void
+append_js (GString *answer,
+           guint    n)
+{
+  g_string_append_printf (answer, "<tessera-write path=\"src/components/part%u.js\">\n", n);
+  g_string_append_printf (answer, "import { store, render } from '../store.js';\n\n"
+                                  "// Part %u of the app: a list with its own filter.\n"
+                                  "export class Part%u extends HTMLElement {\n"
+                                  "  connectedCallback () {\n"
+                                  "    this.items = store.get ('items-%u') ?? [];\n"
+                                  "    this.update ();\n"
+                                  "  }\n\n", n, n, n);
+  for (guint i = 0; i < 60; i++)
+    g_string_append_printf (answer,
+                            "  method%u (items) {\n"
+                            "    return items.filter ((x) => x.id < %u && !x.done).map ((x) => `<li class=\"item\">${x.title}</li>`).join ('');\n"
+                            "  }\n",
+                            i, i * 7 + n);
+  g_string_append (answer, "  update () {\n    this.innerHTML = `<ul>${this.method0 (this.items)}</ul>`;\n  }\n}\n\n");
+  g_string_append_printf (answer, "customElements.define ('part-%u', Part%u);\n</tessera-write>\n\n", n, n);
+}
+
+static void
+append_css (GString *answer,
+            guint    n)
+{
+  g_string_append_printf (answer, "<tessera-write path=\"styles/part%u.css\">\n", n);
+  for (guint i = 0; i < 40; i++)
+    g_string_append_printf (answer,
+                            ".part-%u .item-%u {\n  display: flex;\n  gap: %upx;\n  color: #%06x;\n"
+                            "  background: linear-gradient(90deg, #fafafa, #eeeeee);\n}\n",
+                            n, i, i % 12, (n * 2654435761u + i) & 0xffffff);
+  g_string_append (answer, "</tessera-write>\n\n");
+}
+
+static char *
+make_answer (gsize  size,
+             guint *n_files)
+{
+  GString *answer = g_string_new ("I'll build the whole app now: a page, a stylesheet per part and a "
+                                  "script per component. Here is the plan:\n\n"
+                                  "1. `index.html` loads everything.\n"
+                                  "2. Each part is a custom element.\n\n");
+  guint n = 0;
+
+  g_string_append (answer, "<tessera-write path=\"index.html\">\n<!doctype html>\n<html>\n<head>\n"
+                           "<meta charset=\"utf-8\">\n<title>Parts</title>\n"
+                           "<link rel=\"stylesheet\" href=\"style.css\">\n</head>\n<body>\n"
+                           "<h1 id=\"title\">Parts</h1>\n<main id=\"app\"></main>\n"
+                           "<script type=\"module\" src=\"src/main.js\"></script>\n</body>\n</html>\n"
+                           "</tessera-write>\n\n");
+  *n_files = 1;
+  while (answer->len < size)
+    {
+      append_prose (answer, n);
+      if (n % 3 == 2)
+        append_css (answer, n);
+      else
+        append_js (answer, n);
+      (*n_files)++;
+      n++;
+    }
+  g_string_append (answer, "<tessera-summary>Built the app from its parts, each a component with "
+                           "its own styles.</tessera-summary>\n");
+
+  return g_string_free (answer, FALSE);
+}
+
+/* Helpers to find the window's parts. */
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type,
+                 gboolean   last)
+{
+  GtkWidget *found = g_type_is_a (G_OBJECT_TYPE (widget), type) ? widget : NULL;
+
+  if (found != NULL && !last)
+    return found;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *inner = find_descendant (child, type, last);
+
+      if (inner != NULL)
+        {
+          found = inner;
+          if (!last)
+            break;
+        }
+    }
+
+  return found;
+}
+
+/* One run's measurements. */
+
+typedef struct
+{
+  TesseraChatPane *chat;
+  gboolean         running;
+  gboolean         finished;
+  TesseraTurnStatus status;
+  gint64           send_time;
+  gint64           finish_time;
+  gint64           first_delta_time;
+  gint64           drawn_time;
+  gint64           last_tick;
+  gint64           longest_gap;
+  gint64           longest_gap_at;
+  guint            n_long_gaps;
+  gint64           last_frame;
+  gint64           longest_frame;
+  guint            n_frames;
+  guint            n_files;
+  gint64           first_delta_to_end;
+} Run;
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  Run *run = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (run->running && run->last_tick != 0)
+    {
+      gint64 gap = now - run->last_tick;
+
+      if (gap > TARGET_STALL_MS * 1000)
+        run->n_long_gaps++;
+      if (gap > run->longest_gap)
+        {
+          run->longest_gap = gap;
+          run->longest_gap_at = run->last_tick - run->send_time;
+        }
+    }
+  run->last_tick = now;
+  return G_SOURCE_CONTINUE;
+}
+
+/* TRUE once the answer's row shows rendered text. */
+static gboolean
+answer_rendered (Run *run)
+{
+  GtkWidget *row = find_descendant (GTK_WIDGET (run->chat), TESSERA_TYPE_MESSAGE_ROW, TRUE);
+  GtkWidget *view;
+
+  if (row == NULL || tessera_message_row_get_from_user (TESSERA_MESSAGE_ROW (row)))
+    return FALSE;
+  view = find_descendant (row, TESSERA_TYPE_MARKDOWN_VIEW, FALSE);
+  return view != NULL && gtk_widget_get_mapped (view) && gtk_widget_get_first_child (view) != NULL;
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                Run           *run)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (run->drawn_time == 0 && run->first_delta_time != 0 && answer_rendered (run))
+    run->drawn_time = now;
+
+  if (!run->running)
+    return;
+
+  run->n_frames++;
+  if (run->last_frame != 0)
+    run->longest_frame = MAX (run->longest_frame, now - run->last_frame);
+  run->last_frame = now;
+}
+
+static void
+text_delta_cb (TesseraSession     *session,
+               TesseraChatMessage *message,
+               const char         *text,
+               Run                *run)
+{
+  if (run->first_delta_time == 0)
+    run->first_delta_time = g_get_monotonic_time ();
+}
+
+static void
+action_end_cb (TesseraSession     *session,
+               TesseraChatMessage *message,
+               TesseraAction      *action,
+               Run                *run)
+{
+  if (tessera_action_get_kind (action) == TESSERA_ACTION_WRITE &&
+      tessera_action_get_status (action) == TESSERA_ACTION_APPLIED)
+    run->n_files++;
+}
+
+static void
+turn_finished_cb (TesseraSession     *session,
+                  TesseraChatMessage *message,
+                  TesseraTurnStatus   status,
+                  const GError       *error,
+                  Run                *run)
+{
+  if (!run->running)
+    return;
+  run->finish_time = g_get_monotonic_time ();
+  run->status = status;
+  run->running = FALSE;
+  run->finished = TRUE;
+  if (status != TESSERA_TURN_COMPLETE)
+    g_printerr ("turn ended with status %s: %s\n", tessera_turn_status_to_string (status),
+                error ? error->message : "no error");
+}
+
+/* Runs the main loop for @usec without blocking in it longer than 10 ms. */
+static void
+settle (gint64 usec)
+{
+  gint64 until = g_get_monotonic_time () + usec;
+
+  while (g_get_monotonic_time () < until)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+}
+
+static void
+one_run (TesseraApplication *app,
+         Run                *run)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("tessera-bench-chat-XXXXXX", NULL);
+  g_autoptr(GFile) root = g_file_new_build_filename (tmp, "parts", NULL);
+  TesseraWindow *window;
+  TesseraPreviewPane *preview;
+  TesseraSession *session;
+  WebKitWebView *web_view;
+  GtkTextBuffer *buffer;
+  GdkFrameClock *clock;
+  gulong paint_id;
+  guint tick_id;
+
+  window = tessera_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  gtk_window_present (GTK_WINDOW (window));
+  tessera_window_open_project (window, root, TRUE);
+  WAIT_UNTIL (tessera_window_get_project (window) != NULL);
+
+  run->chat = TESSERA_CHAT_PANE (find_descendant (GTK_WIDGET (window), TESSERA_TYPE_CHAT_PANE, FALSE));
+  preview = TESSERA_PREVIEW_PANE (find_descendant (GTK_WIDGET (window), TESSERA_TYPE_PREVIEW_PANE, FALSE));
+  g_assert (run->chat != NULL && preview != NULL);
+  web_view = tessera_preview_pane_get_web_view (preview);
+  WAIT_UNTIL (tessera_session_get_model (tessera_chat_pane_get_session (run->chat)) != NULL);
+  WAIT_UNTIL (webkit_web_view_get_uri (web_view) != NULL && !webkit_web_view_is_loading (web_view));
+  session = tessera_chat_pane_get_session (run->chat);
+
+  /* Let the first frames and the preview settle. */
+  settle (G_USEC_PER_SEC / 2);
+
+  g_signal_connect (session, "text-delta", G_CALLBACK (text_delta_cb), run);
+  g_signal_connect (session, "action-end", G_CALLBACK (action_end_cb), run);
+  g_signal_connect (session, "turn-finished", G_CALLBACK (turn_finished_cb), run);
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), run);
+  tick_id = g_timeout_add_full (G_PRIORITY_HIGH, 1, tick_cb, run, NULL);
+
+  buffer = gtk_text_view_get_buffer (tessera_chat_pane_get_prompt_view (run->chat));
+  gtk_text_buffer_set_text (buffer, "Build an app of many parts", -1);
+
+  g_mutex_lock (&relay_lock);
+  completion_requested = FALSE;
+  first_byte_time = 0;
+  g_mutex_unlock (&relay_lock);
+
+  run->running = TRUE;
+  run->last_tick = 0;
+  run->send_time = g_get_monotonic_time ();
+  gtk_widget_activate_action (GTK_WIDGET (run->chat), "chat.send", NULL);
+  WAIT_UNTIL (run->finished);
+  /* The first token may be drawn in a frame after the end of a fast turn. */
+  WAIT_UNTIL (run->drawn_time != 0);
+
+  g_source_remove (tick_id);
+  g_signal_handler_disconnect (clock, paint_id);
+  g_signal_handlers_disconnect_by_data (session, run);
+  /* Hidden, not destroyed: destroying a window whose editor tabs were just
+   * streamed into can crash in GtkTextView (GTK 4.8; see bench/README.md),
+   * and this measures the turn, not the teardown. */
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  settle (G_USEC_PER_SEC / 2);
+  {
+    g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", tmp);
+
+    if (system (rm) != 0)
+      g_printerr ("could not remove %s\n", tmp);
+  }
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (double *values,
+        guint   n)
+{
+  g_autofree double *sorted = g_memdup2 (values, n * sizeof (double));
+
+  qsort (sorted, n, sizeof (double), compare_doubles);
+  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  ServerThread st = { 0 };
+  g_autoptr(TesseraApplication) app = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *url = NULL;
+  guint n_runs = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 5;
+  gsize kbytes = argc > 2 ? g_ascii_strtoull (argv[2], NULL, 10) : 1024;
+  guint n_files = 0;
+  GThread *thread;
+  guint16 relay_port;
+  double turn[64], stall[64], frame[64], first[64], delta_first[64], frames[64];
+
+  n_runs = CLAMP (n_runs, 1, G_N_ELEMENTS (turn));
+
+  /* No settings of the person running it; the uninstalled schema. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  if (g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
+    g_setenv ("GSETTINGS_SCHEMA_DIR", BENCH_SCHEMA_DIR, TRUE);
+  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
+
+  gtk_init ();
+  adw_init ();
+
+  answer = make_answer (MAX (kbytes, 1) * 1024, &n_files);
+  g_mutex_init (&st.lock);
+  g_cond_init (&st.cond);
+  st.answer = answer;
+  st.context = g_main_context_new ();
+  st.loop = g_main_loop_new (st.context, FALSE);
+  thread = g_thread_new ("fake-llm", server_thread_main, &st);
+  g_mutex_lock (&st.lock);
+  while (st.port == 0)
+    g_cond_wait (&st.cond, &st.lock);
+  g_mutex_unlock (&st.lock);
+
+  relay_port = start_relay (st.port);
+  url = g_strdup_printf ("http://127.0.0.1:%u/v1", relay_port);
+  g_setenv ("OPENAI_BASE_URL", url, TRUE);
+  g_setenv ("OPENAI_API_KEY", "sk-bench-chat", TRUE);
+
+  app = tessera_application_new ();
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  if (!g_application_register (G_APPLICATION (app), NULL, NULL))
+    g_error ("cannot register the application");
+
+  g_print ("answer: %.2f MB, %u files, streamed by the fake server in its own thread\n",
+           strlen (answer) / (1024.0 * 1024.0), n_files);
+  g_print ("%-4s %9s %9s %10s %7s %12s %12s %6s\n",
+           "run", "turn ms", "stall ms", "frame ms", "frames", "byte→draw", "delta→draw", "files");
+
+  for (guint i = 0; i < n_runs; i++)
+    {
+      Run run = { 0 };
+      gint64 first_byte;
+
+      one_run (app, &run);
+      g_mutex_lock (&relay_lock);
+      first_byte = first_byte_time;
+      g_mutex_unlock (&relay_lock);
+
+      turn[i] = (run.finish_time - run.send_time) / 1000.0;
+      stall[i] = run.longest_gap / 1000.0;
+      frame[i] = run.longest_frame / 1000.0;
+      frames[i] = run.n_frames;
+      first[i] = first_byte != 0 ? (run.drawn_time - first_byte) / 1000.0 : -1;
+      delta_first[i] = (run.drawn_time - run.first_delta_time) / 1000.0;
+      g_print ("%-4u %9.1f %9.1f %10.1f %7u %12.1f %12.1f %6u%s\n",
+               i + 1, turn[i], stall[i], frame[i], run.n_frames, first[i], delta_first[i], run.n_files,
+               run.status == TESSERA_TURN_COMPLETE ? "" : "  (turn not complete)");
+      g_print ("     %u stalls over %.0f ms; the longest began %.1f ms after send "
+               "(first delta at %.1f ms)\n",
+               run.n_long_gaps, TARGET_STALL_MS, run.longest_gap_at / 1000.0,
+               (run.first_delta_time - run.send_time) / 1000.0);
+    }
+
+  {
+    double m_turn = median (turn, n_runs);
+    double m_stall = median (stall, n_runs);
+    double m_first = median (first, n_runs);
+
+    g_print ("\nmedians over %u runs:\n", n_runs);
+    g_print ("  turn (send to finished):        %8.1f ms  target < %.0f ms: %s\n",
+             m_turn, TARGET_TURN_MS, m_turn < TARGET_TURN_MS ? "met" : "MISSED");
+    g_print ("  longest main-loop stall:        %8.1f ms  target < %.0f ms: %s\n",
+             m_stall, TARGET_STALL_MS, m_stall < TARGET_STALL_MS ? "met" : "MISSED");
+    g_print ("  longest frame interval:         %8.1f ms  (%.0f frames)\n",
+             median (frame, n_runs), median (frames, n_runs));
+    g_print ("  first byte on socket to drawn:  %8.1f ms  target < %.0f ms: %s\n",
+             m_first, TARGET_FIRST_MS, m_first >= 0 && m_first < TARGET_FIRST_MS ? "met" : "MISSED");
+    g_print ("  first ::text-delta to drawn:    %8.1f ms\n", median (delta_first, n_runs));
+  }
+
+  /* The server and relay threads end with the process: the fake server's
+   * teardown would wait for connections the hidden windows keep open. */
+  g_main_loop_quit (st.loop);
+  g_thread_unref (thread);
+
+  return 0;
+}
