@@ -8,6 +8,9 @@
 #include <glib/gstdio.h>
 
 #include "tessera-application.h"
+#include "tessera-document.h"
+#include "tessera-editor-panel.h"
+#include "tessera-file-tree.h"
 #include "tessera-test-ui.h"
 #include "tessera-window.h"
 
@@ -165,6 +168,60 @@ test_corrupt_project (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+set_true_cb (GtkWidget *widget,
+             gboolean  *flag)
+{
+  *flag = TRUE;
+}
+
+/* A file opened from the tree, edited and saved with Ctrl+S's action;
+ * edited again, and closing the window asks about it. */
+static void
+test_edit_save_close (void)
+{
+  g_autoptr(GFile) root = make_project ("Editable");
+  g_autoptr(GFile) index = g_file_get_child (root, "index.html");
+  TesseraWindow *window = tessera_window_new (app);
+  TesseraEditorPanel *editor;
+  TesseraDocument *document;
+  GtkWidget *dialog = NULL;
+  GtkTextIter start;
+  g_autofree char *saved = NULL;
+  g_autofree char *after_close = NULL;
+  gboolean closed = FALSE;
+
+  gtk_window_present (GTK_WINDOW (window));
+  tessera_window_open_project (window, root, FALSE);
+  TESSERA_WAIT_UNTIL (tessera_window_get_project (window) != NULL);
+
+  editor = TESSERA_EDITOR_PANEL (tessera_test_find_first (GTK_WIDGET (window), TESSERA_TYPE_EDITOR_PANEL));
+  g_assert_nonnull (editor);
+  g_signal_emit_by_name (tessera_editor_panel_get_file_tree (editor), "file-activated", "index.html");
+  TESSERA_WAIT_UNTIL ((document = tessera_editor_panel_get_document (editor, "index.html")) != NULL &&
+                      tessera_document_get_loaded (document));
+
+  gtk_text_buffer_get_start_iter (GTK_TEXT_BUFFER (document), &start);
+  gtk_text_buffer_insert (GTK_TEXT_BUFFER (document), &start, "<!-- saved -->\n", -1);
+  gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL);
+  TESSERA_WAIT_UNTIL (!gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (document)));
+  g_assert_true (g_file_load_contents (index, NULL, &saved, NULL, NULL, NULL));
+  g_assert_true (g_str_has_prefix (saved, "<!-- saved -->\n"));
+
+  /* Unsaved again: closing asks, and Discard leaves the file as saved. */
+  gtk_text_buffer_get_start_iter (GTK_TEXT_BUFFER (document), &start);
+  gtk_text_buffer_insert (GTK_TEXT_BUFFER (document), &start, "<!-- not saved -->\n", -1);
+  g_signal_connect (window, "destroy", G_CALLBACK (set_true_cb), &closed);
+  gtk_window_close (GTK_WINDOW (window));
+  TESSERA_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
+  g_assert_false (closed);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "discard");
+  TESSERA_WAIT_UNTIL (closed);
+
+  g_assert_true (g_file_load_contents (index, NULL, &after_close, NULL, NULL, NULL));
+  g_assert_cmpstr (after_close, ==, saved);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -183,6 +240,7 @@ main (int   argc,
   g_test_add_func ("/window/start-page", test_start_page);
   g_test_add_func ("/window/open-project", test_open_project);
   g_test_add_func ("/window/corrupt-project", test_corrupt_project);
+  g_test_add_func ("/window/edit-save-close", test_edit_save_close);
 
   ret = g_test_run ();
 
