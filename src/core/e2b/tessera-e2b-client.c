@@ -565,6 +565,22 @@ maybe_retry (GTask   *task,
   return TRUE;
 }
 
+/* A request that never got an answer: cancellation stays as it is so
+ * callers can tell it apart, anything else is the network. */
+static void
+return_send_error (GTask  *task,
+                   GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, error);
+  else
+    {
+      g_task_return_new_error (task, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_NETWORK,
+                               _("Could not reach E2B: %s"), error->message);
+      g_error_free (error);
+    }
+}
+
 static void
 on_sent (GObject      *source,
          GAsyncResult *result,
@@ -577,11 +593,7 @@ on_sent (GObject      *source,
 
   if (body == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_new_error (task, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_NETWORK,
-                                 _("Could not reach E2B: %s"), error->message);
+      return_send_error (task, g_steal_pointer (&error));
       return;
     }
 
@@ -640,11 +652,7 @@ on_stream_sent (GObject      *source,
 
   if (input == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_new_error (task, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_NETWORK,
-                                 _("Could not reach E2B: %s"), error->message);
+      return_send_error (task, g_steal_pointer (&error));
       return;
     }
 
@@ -1147,6 +1155,19 @@ tessera_e2b_client_kill_finish (TesseraE2bClient  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* E2B rejects a zero timeout, so one second is the least we ask for. */
+static JsonNode *
+timeout_node (guint timeout_s)
+{
+  JsonObject *obj = json_object_new ();
+  JsonNode *node;
+
+  json_object_set_int_member (obj, "timeout", MAX (timeout_s, 1));
+  node = json_node_init_object (json_node_alloc (), obj);
+  json_object_unref (obj);
+  return node;
+}
+
 void
 tessera_e2b_client_set_timeout_async (TesseraE2bClient    *self,
                                       const char          *sandbox_id,
@@ -1157,16 +1178,12 @@ tessera_e2b_client_set_timeout_async (TesseraE2bClient    *self,
 {
   g_autofree char *id = NULL;
   g_autoptr(JsonNode) node = NULL;
-  JsonObject *obj;
 
   g_return_if_fail (TESSERA_IS_E2B_CLIENT (self));
   g_return_if_fail (sandbox_id != NULL);
 
   id = escape (sandbox_id);
-  obj = json_object_new ();
-  json_object_set_int_member (obj, "timeout", MAX (timeout_s, 1));
-  node = json_node_init_object (json_node_alloc (), obj);
-  json_object_unref (obj);
+  node = timeout_node (timeout_s);
   simple_call (self, tessera_e2b_client_set_timeout_async, "POST",
                api_url (self, "/sandboxes/%s/timeout", id), node, -1, cancellable, callback, user_data);
 }
@@ -1220,7 +1237,6 @@ tessera_e2b_client_connect_async (TesseraE2bClient    *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autofree char *id = NULL;
-  JsonObject *obj;
   Request *req;
 
   g_return_if_fail (TESSERA_IS_E2B_CLIENT (self));
@@ -1231,10 +1247,7 @@ tessera_e2b_client_connect_async (TesseraE2bClient    *self,
   if (debug_return_info (self, task, sandbox_id, NULL))
     return;
   id = escape (sandbox_id);
-  obj = json_object_new ();
-  json_object_set_int_member (obj, "timeout", MAX (timeout_s, 1));
-  node = json_node_init_object (json_node_alloc (), obj);
-  json_object_unref (obj);
+  node = timeout_node (timeout_s);
   req = request_new ("POST", api_url (self, "/v2/sandboxes/%s/connect", id), TARGET_API, NULL);
   request_set_json (req, node);
   request_send (self, req, cancellable, on_info_response, g_steal_pointer (&task));
