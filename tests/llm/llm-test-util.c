@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "llm-test-util.h"
 
 const char *const test_answer =
@@ -166,4 +168,116 @@ refusing_socket (guint16 *port)
   *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 
   return g_steal_pointer (&socket);
+}
+
+void
+provider_fixture_tear_down (ProviderFixture *f,
+                            gconstpointer    data)
+{
+  g_assert_finalize_object (f->provider);
+  tessera_fake_llm_server_free (f->server);
+}
+
+void
+assert_answer_prefix (const char *text)
+{
+  g_assert_cmpuint (strlen (text), >, 0);
+  g_assert_cmpuint (strlen (text), <, strlen (test_answer));
+  g_assert_true (g_str_has_prefix (test_answer, text));
+}
+
+void
+check_stream_error (ProviderFixture    *f,
+                    const char         *model,
+                    TesseraFakeLlmMode  mode,
+                    TesseraLlmError     code,
+                    const char         *in_message,
+                    const char         *api_key)
+{
+  g_autoptr(TesseraLlmRequest) request = simple_request (model, "hi");
+  g_autoptr(StreamRun) run = NULL;
+
+  tessera_fake_llm_server_clear_requests (f->server);
+  tessera_fake_llm_server_push_mode (f->server, mode);
+  run = stream_run (f->provider, request, 0, FALSE);
+
+  g_assert_error (run->error, TESSERA_LLM_ERROR, (int) code);
+  g_assert_nonnull (strstr (run->error->message, in_message));
+  g_assert_null (strstr (run->error->message, api_key));
+  g_assert_cmpuint (tessera_fake_llm_server_get_n_requests (f->server), ==, 1);
+  g_assert_cmpuint (run->retry_delays->len, ==, 0);
+  g_assert_cmpstr (tessera_llm_stream_get_text (run->stream), ==, "");
+}
+
+void
+check_max_tokens_stop (ProviderFixture *f,
+                       const char      *model,
+                       const char      *text)
+{
+  g_autoptr(TesseraLlmRequest) request = simple_request (model, "long");
+  g_autoptr(StreamRun) run = NULL;
+  TesseraFakeLlmReply reply = { .mode = TESSERA_FAKE_LLM_ANSWER, .text = text, .max_tokens = TRUE };
+
+  tessera_fake_llm_server_push (f->server, &reply);
+  run = stream_run (f->provider, request, 0, FALSE);
+  g_assert_no_error (run->error);
+  g_assert_cmpint (tessera_llm_stream_get_stop_reason (run->stream), ==, TESSERA_LLM_STOP_MAX_TOKENS);
+  g_assert_cmpstr (tessera_llm_stream_get_text (run->stream), ==, text);
+}
+
+StreamRun *
+check_answer_through (ProviderFixture    *f,
+                      const char         *model,
+                      TesseraFakeLlmMode  mode)
+{
+  g_autoptr(TesseraLlmRequest) request = simple_request (model, "hi");
+  StreamRun *run;
+  TesseraFakeLlmReply reply = { .mode = mode, .text = test_answer };
+
+  tessera_fake_llm_server_push (f->server, &reply);
+  run = stream_run (f->provider, request, 0, FALSE);
+  g_assert_no_error (run->error);
+  g_assert_cmpstr (tessera_llm_stream_get_text (run->stream), ==, test_answer);
+
+  return run;
+}
+
+void
+check_cancel_endless (ProviderFixture *f,
+                      const char      *model,
+                      guint            n_deltas)
+{
+  g_autoptr(TesseraLlmRequest) request = simple_request (model, "hi");
+  g_autoptr(StreamRun) run = NULL;
+  const char *text;
+
+  tessera_fake_llm_server_push_mode (f->server, TESSERA_FAKE_LLM_ENDLESS);
+  run = stream_run (f->provider, request, n_deltas, FALSE);
+
+  g_assert_error (run->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  text = tessera_llm_stream_get_text (run->stream);
+  g_assert_cmpuint (run->n_deltas, ==, n_deltas);
+  g_assert_cmpuint (strlen (text), ==, n_deltas * strlen ("tick "));
+  g_assert_true (g_str_has_prefix (text, "tick tick "));
+  tessera_fake_llm_server_drain (f->server);
+}
+
+const TesseraFakeLlmRequest *
+check_list_models (ProviderFixture   *f,
+                   const char *const *ids)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) models = NULL;
+  const TesseraFakeLlmRequest *received;
+
+  tessera_fake_llm_server_set_models (f->server, ids);
+  models = list_models (f->provider, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (models, ids);
+
+  received = tessera_fake_llm_server_get_last_request (f->server);
+  g_assert_cmpstr (received->method, ==, "GET");
+  g_assert_cmpstr (received->path, ==, "/v1/models");
+
+  return received;
 }

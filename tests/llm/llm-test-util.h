@@ -51,4 +51,52 @@ GSocket   *refusing_socket      (guint16 *port);
 /* A multi-line answer with code, Unicode and JSON-hostile characters. */
 extern const char *const test_answer;
 
+/* The provider tests' fixture: a fake server and a provider speaking to it.
+ * Each test file sets it up with its own provider. */
+typedef struct
+{
+  TesseraFakeLlmServer *server;
+  TesseraLlmProvider   *provider;
+} ProviderFixture;
+
+void       provider_fixture_tear_down (ProviderFixture *f,
+                                       gconstpointer    data);
+
+/* Checks that text is a non-empty, strict beginning of test_answer: what an
+ * interrupted stream must have shown. */
+void       assert_answer_prefix  (const char         *text);
+
+/* Runs one request against a server that fails it with mode, and checks the
+ * error: its code, that it names in_message, never shows api_key, and that
+ * it came after one request and no retry. */
+void       check_stream_error    (ProviderFixture    *f,
+                                  const char         *model,
+                                  TesseraFakeLlmMode  mode,
+                                  TesseraLlmError     code,
+                                  const char         *in_message,
+                                  const char         *api_key);
+
+/* An answer cut at max_tokens ends without error, with that stop reason. */
+void       check_max_tokens_stop (ProviderFixture    *f,
+                                  const char         *model,
+                                  const char         *text);
+
+/* The answer of a reply in mode (malformed events, trickle…) comes through
+ * whole. Returns the run for further checks. */
+StreamRun *check_answer_through  (ProviderFixture    *f,
+                                  const char         *model,
+                                  TesseraFakeLlmMode  mode);
+
+/* An endless answer cancelled at the n_deltas-th delta reports nothing
+ * after it. */
+void       check_cancel_endless  (ProviderFixture    *f,
+                                  const char         *model,
+                                  guint               n_deltas);
+
+/* Lists the models the server is given and checks they come back as they
+ * are. Returns the server's record of the GET. */
+const TesseraFakeLlmRequest *
+           check_list_models     (ProviderFixture    *f,
+                                  const char *const  *ids);
+
 G_END_DECLS

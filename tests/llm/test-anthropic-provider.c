@@ -9,11 +9,7 @@
 
 #include "llm-test-util.h"
 
-typedef struct
-{
-  TesseraFakeLlmServer *server;
-  TesseraLlmProvider   *provider;
-} Fixture;
+typedef ProviderFixture Fixture;
 
 static void
 fixture_set_up (Fixture       *f,
@@ -23,14 +19,6 @@ fixture_set_up (Fixture       *f,
   f->provider = tessera_anthropic_provider_new (tessera_fake_llm_server_get_url (f->server),
                                                 "sk-ant-test-0123456789");
   tessera_llm_provider_set_retry_base_ms (f->provider, 1);
-}
-
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  g_assert_finalize_object (f->provider);
-  tessera_fake_llm_server_free (f->server);
 }
 
 static void
@@ -118,15 +106,7 @@ static void
 test_max_tokens_stop (Fixture       *f,
                       gconstpointer  data)
 {
-  g_autoptr(TesseraLlmRequest) request = simple_request ("claude-fake", "long");
-  g_autoptr(StreamRun) run = NULL;
-  TesseraFakeLlmReply reply = { .mode = TESSERA_FAKE_LLM_ANSWER, .text = "<file path=\"a.js\">let", .max_tokens = TRUE };
-
-  tessera_fake_llm_server_push (f->server, &reply);
-  run = stream_run (f->provider, request, 0, FALSE);
-  g_assert_no_error (run->error);
-  g_assert_cmpint (tessera_llm_stream_get_stop_reason (run->stream), ==, TESSERA_LLM_STOP_MAX_TOKENS);
-  g_assert_cmpstr (tessera_llm_stream_get_text (run->stream), ==, reply.text);
+  check_max_tokens_stop (f, "claude-fake", "<file path=\"a.js\">let");
 }
 
 static void
@@ -170,17 +150,7 @@ check_error (Fixture            *f,
              TesseraLlmError     code,
              const char         *in_message)
 {
-  g_autoptr(TesseraLlmRequest) request = simple_request ("claude-missing", "hi");
-  g_autoptr(StreamRun) run = NULL;
-
-  tessera_fake_llm_server_clear_requests (f->server);
-  tessera_fake_llm_server_push_mode (f->server, mode);
-  run = stream_run (f->provider, request, 0, FALSE);
-
-  g_assert_error (run->error, TESSERA_LLM_ERROR, (int) code);
-  g_assert_nonnull (strstr (run->error->message, in_message));
-  g_assert_null (strstr (run->error->message, "sk-ant-test"));
-  g_assert_cmpuint (tessera_fake_llm_server_get_n_requests (f->server), ==, 1);
+  check_stream_error (f, "claude-missing", mode, code, in_message, "sk-ant-test");
 }
 
 static void
@@ -201,16 +171,12 @@ test_drop_mid_stream (Fixture       *f,
   g_autoptr(TesseraLlmRequest) request = simple_request ("claude-fake", "hi");
   g_autoptr(StreamRun) run = NULL;
   TesseraFakeLlmReply drop = { .mode = TESSERA_FAKE_LLM_DROP, .text = test_answer, .drop_after = 2000 };
-  const char *text;
 
   tessera_fake_llm_server_push (f->server, &drop);
   run = stream_run (f->provider, request, 0, FALSE);
 
   g_assert_error (run->error, TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_INTERRUPTED);
-  text = tessera_llm_stream_get_text (run->stream);
-  g_assert_cmpuint (strlen (text), >, 0);
-  g_assert_cmpuint (strlen (text), <, strlen (test_answer));
-  g_assert_true (g_str_has_prefix (test_answer, text));
+  assert_answer_prefix (tessera_llm_stream_get_text (run->stream));
   /* message_start came through: its usage is kept. */
   g_assert_cmpuint (tessera_llm_stream_get_input_tokens (run->stream), ==, 42);
   g_assert_cmpuint (tessera_fake_llm_server_get_n_requests (f->server), ==, 1);
@@ -220,55 +186,24 @@ static void
 test_malformed_and_trickle (Fixture       *f,
                             gconstpointer  data)
 {
-  g_autoptr(TesseraLlmRequest) request = simple_request ("claude-fake", "hi");
-  g_autoptr(StreamRun) run = NULL;
-  g_autoptr(StreamRun) run2 = NULL;
-  TesseraFakeLlmReply malformed = { .mode = TESSERA_FAKE_LLM_MALFORMED, .text = test_answer };
-  TesseraFakeLlmReply trickle = { .mode = TESSERA_FAKE_LLM_TRICKLE, .text = test_answer };
-
-  tessera_fake_llm_server_push (f->server, &malformed);
-  run = stream_run (f->provider, request, 0, FALSE);
-  g_assert_no_error (run->error);
-  g_assert_cmpstr (tessera_llm_stream_get_text (run->stream), ==, test_answer);
-
-  tessera_fake_llm_server_push (f->server, &trickle);
-  run2 = stream_run (f->provider, request, 0, FALSE);
-  g_assert_no_error (run2->error);
-  g_assert_cmpstr (tessera_llm_stream_get_text (run2->stream), ==, test_answer);
+  stream_run_free (check_answer_through (f, "claude-fake", TESSERA_FAKE_LLM_MALFORMED));
+  stream_run_free (check_answer_through (f, "claude-fake", TESSERA_FAKE_LLM_TRICKLE));
 }
 
 static void
 test_cancel_endless (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autoptr(TesseraLlmRequest) request = simple_request ("claude-fake", "hi");
-  g_autoptr(StreamRun) run = NULL;
-
-  tessera_fake_llm_server_push_mode (f->server, TESSERA_FAKE_LLM_ENDLESS);
-  run = stream_run (f->provider, request, 40, FALSE);
-
-  g_assert_error (run->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpuint (run->n_deltas, ==, 40);
-  g_assert_cmpuint (strlen (tessera_llm_stream_get_text (run->stream)), ==, 40 * strlen ("tick "));
+  check_cancel_endless (f, "claude-fake", 40);
 }
 
 static void
 test_list_models (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) models = NULL;
-  const TesseraFakeLlmRequest *received;
   const char *ids[] = { "claude-sonnet-4-5", "claude-haiku-4-5", NULL };
+  const TesseraFakeLlmRequest *received = check_list_models (f, ids);
 
-  tessera_fake_llm_server_set_models (f->server, ids);
-  models = list_models (f->provider, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstrv (models, ids);
-
-  received = tessera_fake_llm_server_get_last_request (f->server);
-  g_assert_cmpstr (received->method, ==, "GET");
-  g_assert_cmpstr (received->path, ==, "/v1/models");
   g_assert_cmpstr (tessera_fake_llm_request_get_header (received, "x-api-key"), ==, "sk-ant-test-0123456789");
   g_assert_cmpstr (tessera_fake_llm_request_get_header (received, "anthropic-version"), ==, "2023-06-01");
 }
@@ -291,7 +226,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add ("/anthropic/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add ("/anthropic/" path, Fixture, NULL, fixture_set_up, func, provider_fixture_tear_down)
   ADD ("stream-happy", test_stream_happy);
   ADD ("images", test_images);
   ADD ("max-tokens-stop", test_max_tokens_stop);

@@ -9,11 +9,7 @@
 
 #include "llm-test-util.h"
 
-typedef struct
-{
-  TesseraFakeLlmServer *server;
-  TesseraLlmProvider   *provider;
-} Fixture;
+typedef ProviderFixture Fixture;
 
 static void
 fixture_set_up (Fixture       *f,
@@ -26,14 +22,6 @@ fixture_set_up (Fixture       *f,
   /* Retries in a millisecond or two: the behaviour, not the wait, is
    * under test. */
   tessera_llm_provider_set_retry_base_ms (f->provider, 1);
-}
-
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  g_assert_finalize_object (f->provider);
-  tessera_fake_llm_server_free (f->server);
 }
 
 static TesseraLlmRequest *
@@ -161,15 +149,7 @@ static void
 test_max_tokens_stop (Fixture       *f,
                       gconstpointer  data)
 {
-  g_autoptr(TesseraLlmRequest) request = simple_request ("gpt-fake", "long");
-  g_autoptr(StreamRun) run = NULL;
-  TesseraFakeLlmReply reply = { .mode = TESSERA_FAKE_LLM_ANSWER, .text = "<file path=\"a.js\">let x", .max_tokens = TRUE };
-
-  tessera_fake_llm_server_push (f->server, &reply);
-  run = stream_run (f->provider, request, 0, FALSE);
-  g_assert_no_error (run->error);
-  g_assert_cmpint (tessera_llm_stream_get_stop_reason (run->stream), ==, TESSERA_LLM_STOP_MAX_TOKENS);
-  g_assert_cmpstr (tessera_llm_stream_get_text (run->stream), ==, reply.text);
+  check_max_tokens_stop (f, "gpt-fake", "<file path=\"a.js\">let x");
 }
 
 static void
@@ -178,19 +158,7 @@ check_no_retry_error (Fixture            *f,
                       TesseraLlmError     code,
                       const char         *in_message)
 {
-  g_autoptr(TesseraLlmRequest) request = simple_request ("gpt-missing", "hi");
-  g_autoptr(StreamRun) run = NULL;
-
-  tessera_fake_llm_server_clear_requests (f->server);
-  tessera_fake_llm_server_push_mode (f->server, mode);
-  run = stream_run (f->provider, request, 0, FALSE);
-
-  g_assert_error (run->error, TESSERA_LLM_ERROR, (int) code);
-  g_assert_nonnull (strstr (run->error->message, in_message));
-  g_assert_null (strstr (run->error->message, "sk-test-0123456789"));
-  g_assert_cmpuint (tessera_fake_llm_server_get_n_requests (f->server), ==, 1);
-  g_assert_cmpuint (run->retry_delays->len, ==, 0);
-  g_assert_cmpstr (tessera_llm_stream_get_text (run->stream), ==, "");
+  check_stream_error (f, "gpt-missing", mode, code, in_message, "sk-test-0123456789");
 }
 
 static void
@@ -367,18 +335,14 @@ test_drop_mid_stream (Fixture       *f,
   g_autoptr(TesseraLlmRequest) request = simple_request ("gpt-fake", "hi");
   g_autoptr(StreamRun) run = NULL;
   TesseraFakeLlmReply drop = { .mode = TESSERA_FAKE_LLM_DROP, .text = test_answer, .drop_after = 1500 };
-  const char *text;
 
   tessera_fake_llm_server_push (f->server, &drop);
   tessera_fake_llm_server_push_text (f->server, "must not be fetched");
   run = stream_run (f->provider, request, 0, FALSE);
 
   g_assert_error (run->error, TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_INTERRUPTED);
-  text = tessera_llm_stream_get_text (run->stream);
   /* Some, not all, of the answer, and exactly its beginning. */
-  g_assert_cmpuint (strlen (text), >, 0);
-  g_assert_cmpuint (strlen (text), <, strlen (test_answer));
-  g_assert_true (g_str_has_prefix (test_answer, text));
+  assert_answer_prefix (tessera_llm_stream_get_text (run->stream));
   g_assert_cmpint (tessera_llm_stream_get_stop_reason (run->stream), ==, TESSERA_LLM_STOP_NONE);
   /* Shown text is never silently retried. */
   g_assert_cmpuint (tessera_fake_llm_server_get_n_requests (f->server), ==, 1);
@@ -407,61 +371,31 @@ static void
 test_malformed_events_skipped (Fixture       *f,
                                gconstpointer  data)
 {
-  g_autoptr(TesseraLlmRequest) request = simple_request ("gpt-fake", "hi");
-  g_autoptr(StreamRun) run = NULL;
-  TesseraFakeLlmReply reply = { .mode = TESSERA_FAKE_LLM_MALFORMED, .text = test_answer };
-
-  tessera_fake_llm_server_push (f->server, &reply);
-  run = stream_run (f->provider, request, 0, FALSE);
-
-  g_assert_no_error (run->error);
-  g_assert_cmpstr (tessera_llm_stream_get_text (run->stream), ==, test_answer);
+  stream_run_free (check_answer_through (f, "gpt-fake", TESSERA_FAKE_LLM_MALFORMED));
 }
 
 static void
 test_all_malformed (Fixture       *f,
                     gconstpointer  data)
 {
-  g_autoptr(TesseraLlmRequest) request = simple_request ("gpt-fake", "hi");
-  g_autoptr(StreamRun) run = NULL;
-
-  tessera_fake_llm_server_push_mode (f->server, TESSERA_FAKE_LLM_ALL_MALFORMED);
-  run = stream_run (f->provider, request, 0, FALSE);
-
-  g_assert_error (run->error, TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_BAD_RESPONSE);
-  g_assert_cmpuint (tessera_fake_llm_server_get_n_requests (f->server), ==, 1);
+  check_no_retry_error (f, TESSERA_FAKE_LLM_ALL_MALFORMED, TESSERA_LLM_ERROR_BAD_RESPONSE, "OpenAI");
 }
 
 static void
 test_not_streamed (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(TesseraLlmRequest) request = simple_request ("gpt-fake", "hi");
-  g_autoptr(StreamRun) run = NULL;
-
   /* A clean 200 without one event: the same request would get the same,
    * so no retry, and no "could not reach". */
-  tessera_fake_llm_server_push_mode (f->server, TESSERA_FAKE_LLM_NOT_STREAMED);
-  run = stream_run (f->provider, request, 0, FALSE);
-
-  g_assert_error (run->error, TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_BAD_RESPONSE);
-  g_assert_cmpuint (tessera_fake_llm_server_get_n_requests (f->server), ==, 1);
-  g_assert_cmpuint (run->retry_delays->len, ==, 0);
+  check_no_retry_error (f, TESSERA_FAKE_LLM_NOT_STREAMED, TESSERA_LLM_ERROR_BAD_RESPONSE, "OpenAI");
 }
 
 static void
 test_trickle (Fixture       *f,
               gconstpointer  data)
 {
-  g_autoptr(TesseraLlmRequest) request = simple_request ("gpt-fake", "hi");
-  g_autoptr(StreamRun) run = NULL;
-  TesseraFakeLlmReply reply = { .mode = TESSERA_FAKE_LLM_TRICKLE, .text = test_answer };
+  g_autoptr(StreamRun) run = check_answer_through (f, "gpt-fake", TESSERA_FAKE_LLM_TRICKLE);
 
-  tessera_fake_llm_server_push (f->server, &reply);
-  run = stream_run (f->provider, request, 0, FALSE);
-
-  g_assert_no_error (run->error);
-  g_assert_cmpstr (tessera_llm_stream_get_text (run->stream), ==, test_answer);
   g_assert_cmpuint (tessera_llm_stream_get_output_tokens (run->stream), ==, run->n_deltas);
 }
 
@@ -469,20 +403,7 @@ static void
 test_cancel_endless (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autoptr(TesseraLlmRequest) request = simple_request ("gpt-fake", "hi");
-  g_autoptr(StreamRun) run = NULL;
-  const char *text;
-
-  tessera_fake_llm_server_push_mode (f->server, TESSERA_FAKE_LLM_ENDLESS);
-  run = stream_run (f->provider, request, 25, FALSE);
-
-  g_assert_error (run->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  text = tessera_llm_stream_get_text (run->stream);
-  /* Cancelled at the 25th delta: nothing is reported after it. */
-  g_assert_cmpuint (run->n_deltas, ==, 25);
-  g_assert_cmpuint (strlen (text), ==, 25 * strlen ("tick "));
-  g_assert_true (g_str_has_prefix (text, "tick tick "));
-  tessera_fake_llm_server_drain (f->server);
+  check_cancel_endless (f, "gpt-fake", 25);
 }
 
 static void
@@ -554,19 +475,9 @@ static void
 test_list_models (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) models = NULL;
-  const TesseraFakeLlmRequest *received;
   const char *custom[] = { "gpt-4o", "gpt-4o-mini", "o3", NULL };
+  const TesseraFakeLlmRequest *received = check_list_models (f, custom);
 
-  tessera_fake_llm_server_set_models (f->server, custom);
-  models = list_models (f->provider, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstrv (models, custom);
-
-  received = tessera_fake_llm_server_get_last_request (f->server);
-  g_assert_cmpstr (received->method, ==, "GET");
-  g_assert_cmpstr (received->path, ==, "/v1/models");
   g_assert_cmpstr (tessera_fake_llm_request_get_header (received, "Authorization"), ==,
                    "Bearer sk-test-0123456789");
 }
@@ -643,7 +554,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add ("/openai/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add ("/openai/" path, Fixture, NULL, fixture_set_up, func, provider_fixture_tear_down)
   ADD ("stream-happy", test_stream_happy);
   ADD ("no-key-no-auth-header", test_no_key_no_auth_header);
   ADD ("images", test_images);
