@@ -610,6 +610,19 @@ file_op_free (FileOp *op)
   g_free (op);
 }
 
+static FileOp *
+file_op_new (TesseraLocalSandbox *self,
+             const char          *path,
+             const char          *to)
+{
+  FileOp *op = g_new0 (FileOp, 1);
+
+  op->root = g_object_ref (self->root);
+  op->path = g_strdup (path);
+  op->to = g_strdup (to);
+  return op;
+}
+
 static gboolean
 make_parents (GFile   *file,
               GError **error)
@@ -756,8 +769,7 @@ tessera_local_sandbox_write_files_async (TesseraSandbox      *sandbox,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tessera_local_sandbox_write_files_async);
 
-  op = g_new0 (FileOp, 1);
-  op->root = g_object_ref (self->root);
+  op = file_op_new (self, NULL, NULL);
   op->files = g_ptr_array_new_with_free_func ((GDestroyNotify)tessera_sandbox_file_free);
   for (guint i = 0; i < files->len; i++)
     {
@@ -844,10 +856,7 @@ tessera_local_sandbox_delete_async (TesseraSandbox      *sandbox,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tessera_local_sandbox_delete_async);
 
-  op = g_new0 (FileOp, 1);
-  op->root = g_object_ref (self->root);
-  op->path = g_strdup (path);
-
+  op = file_op_new (self, path, NULL);
   run_file_op (self, task, op, delete_thread);
 }
 
@@ -898,11 +907,7 @@ tessera_local_sandbox_rename_async (TesseraSandbox      *sandbox,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tessera_local_sandbox_rename_async);
 
-  op = g_new0 (FileOp, 1);
-  op->root = g_object_ref (self->root);
-  op->path = g_strdup (from);
-  op->to = g_strdup (to);
-
+  op = file_op_new (self, from, to);
   run_file_op (self, task, op, rename_thread);
 }
 
@@ -950,9 +955,7 @@ tessera_local_sandbox_read_async (TesseraSandbox      *sandbox,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tessera_local_sandbox_read_async);
 
-  op = g_new0 (FileOp, 1);
-  op->root = g_object_ref (self->root);
-  op->path = g_strdup (path);
+  op = file_op_new (self, path, NULL);
   op->read = TRUE;
 
   run_file_op (self, task, op, read_thread);
