@@ -11,6 +11,7 @@
 
 #include "tessera-application.h"
 #include "tessera-preferences-window.h"
+#include "tessera-ui-util.h"
 #include "tessera-window.h"
 
 #define MAX_RECENT_PROJECTS 12
@@ -73,20 +74,6 @@ find_empty_window (TesseraApplication *self)
   return NULL;
 }
 
-/* The project root of @location: the folder itself, or the folder holding
- * a .tessera manifest. */
-static GFile *
-project_root_for_location (GFile *location)
-{
-  g_autofree char *basename = g_file_get_basename (location);
-
-  if (basename != NULL && g_str_has_suffix (basename, ".tessera") &&
-      g_file_query_file_type (location, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_REGULAR)
-    return g_file_get_parent (location);
-
-  return g_object_ref (location);
-}
-
 void
 tessera_application_open_project (TesseraApplication *self,
                                   GFile              *location,
@@ -98,7 +85,7 @@ tessera_application_open_project (TesseraApplication *self,
   g_return_if_fail (TESSERA_IS_APPLICATION (self));
   g_return_if_fail (G_IS_FILE (location));
 
-  root = project_root_for_location (location);
+  root = tessera_ui_project_root_for (location);
 
   /* One window per project: opening it again presents that window. */
   if ((window = find_window_for_root (self, root)) == NULL)

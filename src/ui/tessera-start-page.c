@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "tessera-start-page.h"
+#include "tessera-ui-util.h"
 
 struct _TesseraStartPage
 {
@@ -25,24 +26,12 @@ struct _TesseraStartPage
 
 G_DEFINE_FINAL_TYPE (TesseraStartPage, tessera_start_page, GTK_TYPE_WIDGET)
 
-static char *
-display_path (const char *path)
-{
-  const char *home = g_get_home_dir ();
-  g_autofree char *display = g_filename_display_name (path);
-
-  if (g_str_has_prefix (display, home) && display[strlen (home)] == '/')
-    return g_strconcat ("~", display + strlen (home), NULL);
-
-  return g_steal_pointer (&display);
-}
-
 static GtkWidget *
 recent_row_new (const char *path)
 {
   g_autofree char *basename = g_path_get_basename (path);
   g_autofree char *name = g_filename_display_name (basename);
-  g_autofree char *subtitle = display_path (path);
+  g_autofree char *subtitle = tessera_ui_display_path (path);
   g_autofree char *remove_label = g_strdup_printf (_("Remove “%s” From Recent Projects"), name);
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *remove = gtk_button_new_from_icon_name ("edit-delete-symbolic");

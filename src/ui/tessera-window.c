@@ -18,6 +18,7 @@
 #include "tessera-run-panel.h"
 #include "tessera-sandbox-status.h"
 #include "tessera-start-page.h"
+#include "tessera-ui-util.h"
 #include "tessera-window.h"
 #include "tessera-workspace.h"
 
@@ -405,6 +406,17 @@ show_error_dialog (TesseraWindow *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Opening failed: the start page again, and why. */
+static void
+back_to_start (TesseraWindow *self,
+               const char    *heading,
+               const char    *message)
+{
+  g_clear_object (&self->root);
+  gtk_stack_set_visible_child_name (self->stack, "start");
+  show_error_dialog (self, heading, message);
+}
+
 static void project_created_cb (GObject      *source,
                                 GAsyncResult *result,
                                 gpointer      user_data);
@@ -440,9 +452,7 @@ project_opened_cb (GObject      *source,
 
   if (project == NULL)
     {
-      g_clear_object (&self->root);
-      gtk_stack_set_visible_child_name (self->stack, "start");
-      show_error_dialog (self, _("Could Not Open Project"), error->message);
+      back_to_start (self, _("Could Not Open Project"), error->message);
       return;
     }
 
@@ -456,16 +466,9 @@ project_opened_cb (GObject      *source,
   adw_window_title_set_title (self->window_title, tessera_project_get_name (project));
   {
     g_autofree char *path = g_file_get_path (self->root);
-    g_autofree char *display = path ? g_filename_display_name (path) : NULL;
-    const char *home = g_get_home_dir ();
+    g_autofree char *display = path ? tessera_ui_display_path (path) : NULL;
 
-    if (display != NULL && g_str_has_prefix (display, home) && home[1] != '\0')
-      {
-        g_autofree char *tilde = g_strconcat ("~", display + strlen (home), NULL);
-        adw_window_title_set_subtitle (self->window_title, tilde);
-      }
-    else
-      adw_window_title_set_subtitle (self->window_title, display);
+    adw_window_title_set_subtitle (self->window_title, display);
   }
   gtk_window_set_title (GTK_WINDOW (self), tessera_project_get_name (project));
 
@@ -490,9 +493,7 @@ project_created_cb (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       gtk_spinner_stop (self->loading_spinner);
-      g_clear_object (&self->root);
-      gtk_stack_set_visible_child_name (self->stack, "start");
-      show_error_dialog (self, _("Could Not Create Project"), error->message);
+      back_to_start (self, _("Could Not Create Project"), error->message);
       return;
     }
 
@@ -506,16 +507,14 @@ tessera_window_open_project (TesseraWindow *self,
                              GFile         *location,
                              gboolean       create_missing)
 {
-  g_autofree char *basename = NULL;
   gboolean is_manifest;
 
   g_return_if_fail (TESSERA_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (location));
   g_return_if_fail (self->root == NULL);
 
-  basename = g_file_get_basename (location);
-  is_manifest = basename != NULL && g_str_has_suffix (basename, ".tessera");
-  self->root = is_manifest ? g_file_get_parent (location) : g_object_ref (location);
+  self->root = tessera_ui_project_root_for (location);
+  is_manifest = !g_file_equal (self->root, location);
   self->create_missing = create_missing && !is_manifest;
 
   gtk_stack_set_visible_child_name (self->stack, "loading");
