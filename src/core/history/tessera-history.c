@@ -313,22 +313,26 @@ add_filter_cb (const char *path,
   return 0;
 }
 
-static const git_oid *
+/* *@tip is @buf, or NULL while the history has no version yet; only a
+ * failure to read the ref returns FALSE. */
+static gboolean
 lookup_tip (TesseraHistory  *self,
-            git_oid         *tip,
+            git_oid         *buf,
+            const git_oid  **tip,
             GError         **error)
 {
-  int rc = git_reference_name_to_id (tip, self->repo, TESSERA_HISTORY_REF);
+  int rc = git_reference_name_to_id (buf, self->repo, TESSERA_HISTORY_REF);
 
+  *tip = rc == 0 ? buf : NULL;
   if (rc == GIT_ENOTFOUND)
     {
       git_error_clear ();
-      return NULL;
+      return TRUE;
     }
   if (rc != 0)
-    set_git_error (error, TESSERA_HISTORY_ERROR_FAILED, _("Could not read the project’s history."));
+    return set_git_error (error, TESSERA_HISTORY_ERROR_FAILED, _("Could not read the project’s history."));
 
-  return rc == 0 ? tip : NULL;
+  return TRUE;
 }
 
 /* Commit messages */
@@ -531,7 +535,6 @@ snapshot (TesseraHistory      *self,
   g_autofree char *full_message = NULL;
   git_oid tree_id, tip_buf;
   const git_oid *tip;
-  g_autoptr(GError) local_error = NULL;
   const git_commit *parents[1];
 
   if (created != NULL)
@@ -553,12 +556,8 @@ snapshot (TesseraHistory      *self,
     return set_git_error (error, TESSERA_HISTORY_ERROR_FAILED,
                           _("Could not save a version of the project."));
 
-  tip = lookup_tip (self, &tip_buf, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!lookup_tip (self, &tip_buf, &tip, error))
+    return FALSE;
 
   if (tip != NULL)
     {
@@ -602,7 +601,6 @@ resolve_commit (TesseraHistory  *self,
                 GError         **error)
 {
   g_autoptr(git_commit) commit = NULL;
-  g_autoptr(GError) local_error = NULL;
   git_oid oid, tip_buf;
   const git_oid *tip;
   gsize len = strlen (id);
@@ -614,33 +612,25 @@ resolve_commit (TesseraHistory  *self,
   if (len < 4 || len > GIT_OID_HEXSZ ||
       git_oid_fromstrn (&oid, id, len) != 0 ||
       git_commit_lookup_prefix (&commit, self->repo, &oid, len) != 0)
-    {
-      git_error_clear ();
-      g_set_error (error, TESSERA_HISTORY_ERROR, TESSERA_HISTORY_ERROR_NOT_FOUND,
-                   _("There is no version “%s” in this project’s history."), id);
-      return NULL;
-    }
+    goto not_found;
 
-  tip = lookup_tip (self, &tip_buf, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (!lookup_tip (self, &tip_buf, &tip, error))
+    return NULL;
 
   /* In a repository of the user's own, other commits exist too; only our
    * versions may be restored or shown as versions. */
   if (tip == NULL ||
       (!git_oid_equal (tip, git_commit_id (commit)) &&
        git_graph_descendant_of (self->repo, tip, git_commit_id (commit)) != 1))
-    {
-      git_error_clear ();
-      g_set_error (error, TESSERA_HISTORY_ERROR, TESSERA_HISTORY_ERROR_NOT_FOUND,
-                   _("There is no version “%s” in this project’s history."), id);
-      return NULL;
-    }
+    goto not_found;
 
   return g_steal_pointer (&commit);
+
+not_found:
+  git_error_clear ();
+  g_set_error (error, TESSERA_HISTORY_ERROR, TESSERA_HISTORY_ERROR_NOT_FOUND,
+               _("There is no version “%s” in this project’s history."), id);
+  return NULL;
 }
 
 static gboolean
@@ -703,8 +693,7 @@ run_list (TesseraHistory *self,
       return;
     }
 
-  tip = lookup_tip (self, &tip_buf, &error);
-  if (error != NULL)
+  if (!lookup_tip (self, &tip_buf, &tip, &error))
     {
       job_return_error (job, error);
       return;
@@ -922,16 +911,11 @@ find_undo_target (TesseraHistory  *self,
                   GError         **error)
 {
   g_autoptr(git_commit) commit = NULL;
-  g_autoptr(GError) local_error = NULL;
   git_oid tip_buf;
   const git_oid *tip;
 
-  tip = lookup_tip (self, &tip_buf, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (!lookup_tip (self, &tip_buf, &tip, error))
+    return NULL;
 
   if (tip == NULL)
     goto nothing;
