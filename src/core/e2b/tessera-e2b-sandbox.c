@@ -144,6 +144,18 @@ is_expired (const GError *error)
   return g_error_matches (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_EXPIRED);
 }
 
+/* Fails @task with @error, taking it; an expired sandbox is replaced so
+ * that the next call finds a fresh one. */
+static void
+return_error (TesseraE2bSandbox *self,
+              GTask             *task,
+              GError            *error)
+{
+  if (is_expired (error))
+    handle_expired (self);
+  g_task_return_error (task, error);
+}
+
 /* Processes -------------------------------------------------------------- */
 
 static void
@@ -695,9 +707,7 @@ on_extended (GObject      *source,
 
   if (!tessera_e2b_client_set_timeout_finish (TESSERA_E2B_CLIENT (source), result, &error))
     {
-      if (is_expired (error))
-        handle_expired (self);
-      g_task_return_error (task, error);
+      return_error (self, task, error);
       return;
     }
   end_in (self, GPOINTER_TO_UINT (g_task_get_task_data (task)));
@@ -774,6 +784,19 @@ invalid:
   return NULL;
 }
 
+/* remote_path() for an operation: on failure @task gets the error. */
+static char *
+task_remote_path (GTask      *task,
+                  const char *path)
+{
+  GError *error = NULL;
+  char *remote = remote_path (path, &error);
+
+  if (remote == NULL)
+    g_task_return_error (task, error);
+  return remote;
+}
+
 /* Completes @task from a boolean client call, noticing an expired sandbox. */
 static void
 on_bool_done (GObject      *source,
@@ -789,9 +812,7 @@ on_bool_done (GObject      *source,
       g_task_return_boolean (task, TRUE);
       return;
     }
-  if (is_expired (error))
-    handle_expired (self);
-  g_task_return_error (task, error);
+  return_error (self, task, error);
 }
 
 static void
@@ -829,16 +850,10 @@ tessera_e2b_sandbox_delete_async (TesseraSandbox      *sandbox,
   TesseraE2bSandbox *self = TESSERA_E2B_SANDBOX (sandbox);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autofree char *remote = NULL;
-  GError *error = NULL;
 
   g_task_set_source_tag (task, tessera_e2b_sandbox_delete_async);
-  if (!check_running (self, task))
+  if (!check_running (self, task) || (remote = task_remote_path (task, path)) == NULL)
     return;
-  if ((remote = remote_path (path, &error)) == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
   tessera_e2b_client_remove_async (self->client, self->info, remote, cancellable, on_bool_done,
                                    g_steal_pointer (&task));
 }
@@ -855,17 +870,12 @@ tessera_e2b_sandbox_rename_async (TesseraSandbox      *sandbox,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autofree char *remote_from = NULL;
   g_autofree char *remote_to = NULL;
-  GError *error = NULL;
 
   g_task_set_source_tag (task, tessera_e2b_sandbox_rename_async);
-  if (!check_running (self, task))
+  if (!check_running (self, task) ||
+      (remote_from = task_remote_path (task, from)) == NULL ||
+      (remote_to = task_remote_path (task, to)) == NULL)
     return;
-  if ((remote_from = remote_path (from, &error)) == NULL ||
-      (remote_to = remote_path (to, &error)) == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
   tessera_e2b_client_move_async (self->client, self->info, remote_from, remote_to, cancellable,
                                  on_bool_done, g_steal_pointer (&task));
 }
@@ -882,9 +892,7 @@ on_read_done (GObject      *source,
 
   if (bytes == NULL)
     {
-      if (is_expired (error))
-        handle_expired (self);
-      g_task_return_error (task, error);
+      return_error (self, task, error);
       return;
     }
   g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
@@ -900,16 +908,10 @@ tessera_e2b_sandbox_read_async (TesseraSandbox      *sandbox,
   TesseraE2bSandbox *self = TESSERA_E2B_SANDBOX (sandbox);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autofree char *remote = NULL;
-  GError *error = NULL;
 
   g_task_set_source_tag (task, tessera_e2b_sandbox_read_async);
-  if (!check_running (self, task))
+  if (!check_running (self, task) || (remote = task_remote_path (task, path)) == NULL)
     return;
-  if ((remote = remote_path (path, &error)) == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
   tessera_e2b_client_read_file_async (self->client, self->info, remote, cancellable, on_read_done,
                                       g_steal_pointer (&task));
 }
@@ -956,9 +958,7 @@ on_process_started (GObject      *source,
 
   if (!ok)
     {
-      if (is_expired (error))
-        handle_expired (self);
-      g_task_return_error (task, error);
+      return_error (self, task, error);
       return;
     }
   track (self, process);
