@@ -261,7 +261,7 @@ ollama_detected_cb (GObject      *object,
 
   if (provider == NULL)
     {
-      set_provider_status (self, _("No AI provider is set up. Choose one in Preferences › AI."), FALSE);
+      set_provider_status (self, _("No AI provider is set up. Choose one in Preferences › Providers."), FALSE);
       return;
     }
 
