@@ -126,6 +126,17 @@ job_return_pointer (Job            *job,
   job->result_destroy = result_destroy;
 }
 
+/* Jobs that make a version return its full id. */
+static void
+job_return_oid (Job           *job,
+                const git_oid *id)
+{
+  char hex[GIT_OID_HEXSZ + 1];
+
+  git_oid_tostr (hex, sizeof hex, id);
+  job_return_pointer (job, g_strdup (hex), g_free);
+}
+
 G_DEFINE_QUARK (tessera-history-error-quark, tessera_history_error)
 
 /* Helpers for libgit2 objects. */
@@ -661,7 +672,6 @@ run_commit (TesseraHistory *self,
             Job            *job)
 {
   GError *error = NULL;
-  char hex[GIT_OID_HEXSZ + 1];
   git_oid id;
 
   if (!snapshot (self, job->kind == TESSERA_HISTORY_KIND_RESTORE ? TESSERA_HISTORY_KIND_SNAPSHOT : job->kind,
@@ -671,8 +681,7 @@ run_commit (TesseraHistory *self,
       return;
     }
 
-  git_oid_tostr (hex, sizeof hex, &id);
-  job_return_pointer (job, g_strdup (hex), g_free);
+  job_return_oid (job, &id);
 }
 
 static void
@@ -881,28 +890,6 @@ restore_to (TesseraHistory  *self,
   return snapshot (self, TESSERA_HISTORY_KIND_RESTORE, message, hex, out, NULL, error);
 }
 
-static void
-run_restore (TesseraHistory *self,
-             GTask          *task,
-             Job            *job)
-{
-  g_autoptr(git_commit) target = NULL;
-  GError *error = NULL;
-  char hex[GIT_OID_HEXSZ + 1];
-  git_oid id;
-
-  if (!open_repository (self, &error) ||
-      (target = resolve_commit (self, job->id, &error)) == NULL ||
-      !restore_to (self, target, g_task_get_cancellable (task), &id, &error))
-    {
-      job_return_error (job, error);
-      return;
-    }
-
-  git_oid_tostr (hex, sizeof hex, &id);
-  job_return_pointer (job, g_strdup (hex), g_free);
-}
-
 /* The commit to go back to: the parent of the newest turn still in
  * effect. A restore stands for the version it restored, so undos after
  * undos keep walking back. */
@@ -971,26 +958,33 @@ failed:
   return NULL;
 }
 
+/* A restore goes to the version the job names, an undo to the one before
+ * the last turn; both the same way from there. */
 static void
-run_undo (TesseraHistory *self,
-          GTask          *task,
-          Job            *job)
+run_restore (TesseraHistory *self,
+             GTask          *task,
+             Job            *job)
 {
   g_autoptr(git_commit) target = NULL;
   GError *error = NULL;
-  char hex[GIT_OID_HEXSZ + 1];
   git_oid id;
 
-  if (!open_repository (self, &error) ||
-      (target = find_undo_target (self, &error)) == NULL ||
+  if (open_repository (self, &error))
+    {
+      if (job->type == JOB_UNDO)
+        target = find_undo_target (self, &error);
+      else
+        target = resolve_commit (self, job->id, &error);
+    }
+
+  if (target == NULL ||
       !restore_to (self, target, g_task_get_cancellable (task), &id, &error))
     {
       job_return_error (job, error);
       return;
     }
 
-  git_oid_tostr (hex, sizeof hex, &id);
-  job_return_pointer (job, g_strdup (hex), g_free);
+  job_return_oid (job, &id);
 }
 
 typedef struct
@@ -1071,10 +1065,8 @@ run_job (TesseraHistory *self,
       run_diff (self, task, job);
       break;
     case JOB_RESTORE:
-      run_restore (self, task, job);
-      break;
     case JOB_UNDO:
-      run_undo (self, task, job);
+      run_restore (self, task, job);
       break;
     default:
       g_assert_not_reached ();
@@ -1152,6 +1144,24 @@ new_job (TesseraHistory      *self,
   *out_job = job;
 
   return task;
+}
+
+/* Diff and restore are about one version. */
+static void
+enqueue_id_job (TesseraHistory      *self,
+                JobType              type,
+                const char          *id,
+                gpointer             source_tag,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  task = new_job (self, type, source_tag, cancellable, callback, user_data, &job);
+  job->id = g_strdup (id);
+  enqueue (self, task);
 }
 
 /* GObject */
@@ -1355,16 +1365,11 @@ tessera_history_diff_async (TesseraHistory      *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  Job *job;
-
   g_return_if_fail (TESSERA_IS_HISTORY (self));
   g_return_if_fail (id != NULL);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = new_job (self, JOB_DIFF, tessera_history_diff_async, cancellable, callback, user_data, &job);
-  job->id = g_strdup (id);
-  enqueue (self, task);
+  enqueue_id_job (self, JOB_DIFF, id, tessera_history_diff_async, cancellable, callback, user_data);
 }
 
 char *
@@ -1384,16 +1389,11 @@ tessera_history_restore_async (TesseraHistory      *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  Job *job;
-
   g_return_if_fail (TESSERA_IS_HISTORY (self));
   g_return_if_fail (id != NULL);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = new_job (self, JOB_RESTORE, tessera_history_restore_async, cancellable, callback, user_data, &job);
-  job->id = g_strdup (id);
-  enqueue (self, task);
+  enqueue_id_job (self, JOB_RESTORE, id, tessera_history_restore_async, cancellable, callback, user_data);
 }
 
 char *
