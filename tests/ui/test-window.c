@@ -222,6 +222,45 @@ test_edit_save_close (void)
   g_assert_cmpstr (after_close, ==, saved);
 }
 
+static GtkWidget *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (g_type_is_a (G_OBJECT_TYPE (window), type))
+        return window;
+    }
+
+  return NULL;
+}
+
+/* Preferences open from the application's action, with the providers
+ * page (the keyring and the presets behind it are real). */
+static void
+test_preferences (void)
+{
+  TesseraWindow *window = tessera_window_new (app);
+  GtkWidget *prefs = NULL;
+
+  gtk_window_present (GTK_WINDOW (window));
+  TESSERA_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  TESSERA_WAIT_UNTIL ((prefs = find_toplevel (ADW_TYPE_PREFERENCES_WINDOW)) != NULL &&
+                      gtk_widget_get_mapped (prefs));
+  g_assert_nonnull (tessera_test_find_first (prefs, ADW_TYPE_PREFERENCES_PAGE));
+
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (prefs), "providers");
+  tessera_test_settle ();
+  tessera_test_save_png (prefs, "preferences-providers.png");
+
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -241,6 +280,7 @@ main (int   argc,
   g_test_add_func ("/window/open-project", test_open_project);
   g_test_add_func ("/window/corrupt-project", test_corrupt_project);
   g_test_add_func ("/window/edit-save-close", test_edit_save_close);
+  g_test_add_func ("/window/preferences", test_preferences);
 
   ret = g_test_run ();
 
