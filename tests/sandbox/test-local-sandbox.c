@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 
+#include "sandbox-test-util.h"
 #include "tessera-local-process.h"
 #include "tessera-local-sandbox.h"
 
@@ -19,33 +20,6 @@ typedef struct
   GFile               *root;
   TesseraLocalSandbox *sandbox;
 } Fixture;
-
-static GAsyncResult *
-wait_for_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *slot;
-}
-
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static gboolean
-have_bwrap (void)
-{
-  g_autofree char *bwrap = g_find_program_in_path ("bwrap");
-
-  return bwrap != NULL;
-}
 
 static void
 fixture_set_up (Fixture       *fixture,
@@ -65,36 +39,11 @@ fixture_set_up (Fixture       *fixture,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileEnumerator) enumerator = NULL;
-
-  if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) == G_FILE_TYPE_DIRECTORY)
-    {
-      enumerator = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                              G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-      while (enumerator != NULL)
-        {
-          GFile *child = NULL;
-          g_autofree char *child_path = NULL;
-
-          if (!g_file_enumerator_iterate (enumerator, NULL, &child, NULL, NULL) || child == NULL)
-            break;
-          child_path = g_file_get_path (child);
-          remove_tree (child_path);
-        }
-    }
-
-  g_file_delete (file, NULL, NULL);
-}
-
-static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_assert_finalize_object (fixture->sandbox);
-  remove_tree (fixture->tmp);
+  sandbox_test_remove_tree (fixture->tmp);
   g_clear_object (&fixture->root);
   g_clear_pointer (&fixture->tmp, g_free);
 }
@@ -105,9 +54,9 @@ start_sandbox (TesseraLocalSandbox *sandbox)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  tessera_sandbox_start_async (TESSERA_SANDBOX (sandbox), NULL, store_result_cb, &result);
+  tessera_sandbox_start_async (TESSERA_SANDBOX (sandbox), NULL, sandbox_test_store_result, &result);
   g_assert_true (tessera_sandbox_start_finish (TESSERA_SANDBOX (sandbox),
-                                               wait_for_result (&result), &error));
+                                               sandbox_test_wait_result (&result), &error));
   g_assert_no_error (error);
   g_assert_cmpint (tessera_sandbox_get_state (TESSERA_SANDBOX (sandbox)), ==, TESSERA_SANDBOX_READY);
 }
@@ -124,9 +73,9 @@ spawn (TesseraLocalSandbox *sandbox,
   TesseraProcess *process;
 
   tessera_sandbox_spawn_async (TESSERA_SANDBOX (sandbox), argv, NULL, env, timeout_ms,
-                               cancellable, store_result_cb, &result);
+                               cancellable, sandbox_test_store_result, &result);
   process = tessera_sandbox_spawn_finish (TESSERA_SANDBOX (sandbox),
-                                          wait_for_result (&result), &error);
+                                          sandbox_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_nonnull (process);
 
@@ -172,8 +121,8 @@ wait_process (TesseraProcess *process)
   g_autoptr(GError) error = NULL;
   int status = -1;
 
-  tessera_process_wait_async (process, NULL, store_result_cb, &result);
-  g_assert_true (tessera_process_wait_finish (process, wait_for_result (&result), &status, &error));
+  tessera_process_wait_async (process, NULL, sandbox_test_store_result, &result);
+  g_assert_true (tessera_process_wait_finish (process, sandbox_test_wait_result (&result), &status, &error));
   g_assert_no_error (error);
   g_assert_false (tessera_process_get_running (process));
 
@@ -248,7 +197,7 @@ count_processes (const char *marker)
 
 #define SKIP_WITHOUT_BWRAP() \
   G_STMT_START { \
-    if (!have_bwrap ()) \
+    if (!sandbox_test_have_program ("bwrap")) \
       { \
         g_test_skip ("bwrap is not installed"); \
         return; \
@@ -395,9 +344,9 @@ test_cancel (Fixture       *fixture,
   /* An already cancelled spawn does not start anything. */
   tessera_sandbox_spawn_async (TESSERA_SANDBOX (fixture->sandbox),
                                (const char * const[]) { "true", NULL }, NULL, NULL, 0,
-                               cancellable, store_result_cb, &result);
+                               cancellable, sandbox_test_store_result, &result);
   g_assert_null (tessera_sandbox_spawn_finish (TESSERA_SANDBOX (fixture->sandbox),
-                                               wait_for_result (&result), &error));
+                                               sandbox_test_wait_result (&result), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
@@ -418,9 +367,9 @@ test_wait_cancel (Fixture       *fixture,
   process = spawn (fixture->sandbox, (const char * const[]) { "sleep", "300", NULL }, NULL, 0, NULL);
 
   /* Cancelling a wait stops waiting, not the process. */
-  tessera_process_wait_async (process, stop_waiting, store_result_cb, &result);
+  tessera_process_wait_async (process, stop_waiting, sandbox_test_store_result, &result);
   g_cancellable_cancel (stop_waiting);
-  g_assert_false (tessera_process_wait_finish (process, wait_for_result (&result), &status, &error));
+  g_assert_false (tessera_process_wait_finish (process, sandbox_test_wait_result (&result), &status, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_true (tessera_process_get_running (process));
   g_clear_object (&result);
@@ -428,9 +377,9 @@ test_wait_cancel (Fixture       *fixture,
 
   /* A wait with a cancellable that is never cancelled completes on exit
    * and leaves nothing attached (ASan would see the leak). */
-  tessera_process_wait_async (process, unused, store_result_cb, &result);
+  tessera_process_wait_async (process, unused, sandbox_test_store_result, &result);
   tessera_process_kill (process);
-  g_assert_true (tessera_process_wait_finish (process, wait_for_result (&result), &status, &error));
+  g_assert_true (tessera_process_wait_finish (process, sandbox_test_wait_result (&result), &status, &error));
   g_assert_no_error (error);
   g_assert_cmpint (status, ==, 128 + 9);
   g_assert_cmpstr (tessera_process_get_error_message (process), ==, "Stopped");
@@ -515,9 +464,9 @@ test_stop_ends_everything (Fixture       *fixture,
   /* Per tree: bwrap, its init in the namespace, sh and two subshells. */
   g_assert_cmpuint (count_processes (marker), >=, 2 * 3);
 
-  tessera_sandbox_stop_async (TESSERA_SANDBOX (fixture->sandbox), NULL, store_result_cb, &result);
+  tessera_sandbox_stop_async (TESSERA_SANDBOX (fixture->sandbox), NULL, sandbox_test_store_result, &result);
   g_assert_true (tessera_sandbox_stop_finish (TESSERA_SANDBOX (fixture->sandbox),
-                                              wait_for_result (&result), &error));
+                                              sandbox_test_wait_result (&result), &error));
   g_assert_no_error (error);
 
   g_assert_cmpuint (count_processes (marker), ==, 0);
@@ -558,9 +507,9 @@ test_not_started (Fixture       *fixture,
 
   tessera_sandbox_spawn_async (TESSERA_SANDBOX (fixture->sandbox),
                                (const char * const[]) { "true", NULL }, NULL, NULL, 0,
-                               NULL, store_result_cb, &result);
+                               NULL, sandbox_test_store_result, &result);
   g_assert_null (tessera_sandbox_spawn_finish (TESSERA_SANDBOX (fixture->sandbox),
-                                               wait_for_result (&result), &error));
+                                               sandbox_test_wait_result (&result), &error));
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_NOT_RUNNING);
 }
 
@@ -577,9 +526,9 @@ test_bwrap_missing (Fixture       *fixture,
   g_assert_cmpint (g_mkdir (empty, 0755), ==, 0);
   g_setenv ("PATH", empty, TRUE);
 
-  tessera_sandbox_start_async (TESSERA_SANDBOX (fixture->sandbox), NULL, store_result_cb, &result);
+  tessera_sandbox_start_async (TESSERA_SANDBOX (fixture->sandbox), NULL, sandbox_test_store_result, &result);
   g_assert_false (tessera_sandbox_start_finish (TESSERA_SANDBOX (fixture->sandbox),
-                                                wait_for_result (&result), &error));
+                                                sandbox_test_wait_result (&result), &error));
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_UNAVAILABLE);
   g_assert_nonnull (strstr (error->message, "bubblewrap"));
   g_assert_cmpint (tessera_sandbox_get_state (TESSERA_SANDBOX (fixture->sandbox)), ==, TESSERA_SANDBOX_FAILED);
@@ -618,9 +567,9 @@ test_bwrap_broken (Fixture       *fixture,
   new_path = g_strconcat (bin, ":", saved_path, NULL);
   g_setenv ("PATH", new_path, TRUE);
 
-  tessera_sandbox_start_async (TESSERA_SANDBOX (fixture->sandbox), NULL, store_result_cb, &result);
+  tessera_sandbox_start_async (TESSERA_SANDBOX (fixture->sandbox), NULL, sandbox_test_store_result, &result);
   g_assert_false (tessera_sandbox_start_finish (TESSERA_SANDBOX (fixture->sandbox),
-                                                wait_for_result (&result), &error));
+                                                sandbox_test_wait_result (&result), &error));
   g_setenv ("PATH", saved_path, TRUE);
 
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_UNAVAILABLE);
@@ -701,7 +650,7 @@ file_op_finish (TesseraLocalSandbox  *sandbox,
                 gboolean            (*finish) (TesseraSandbox *, GAsyncResult *, GError **),
                 GError              **error)
 {
-  gboolean ok = finish (TESSERA_SANDBOX (sandbox), wait_for_result (result), error);
+  gboolean ok = finish (TESSERA_SANDBOX (sandbox), sandbox_test_wait_result (result), error);
 
   g_clear_object (result);
   return ok;
@@ -722,26 +671,26 @@ test_files (Fixture       *fixture,
 
   g_ptr_array_add (files, tessera_sandbox_file_new ("a/b/c.txt", hello));
   g_ptr_array_add (files, tessera_sandbox_file_new ("top.txt", hello));
-  tessera_sandbox_write_files_async (sandbox, files, NULL, store_result_cb, &result);
+  tessera_sandbox_write_files_async (sandbox, files, NULL, sandbox_test_store_result, &result);
   g_assert_true (file_op_finish (fixture->sandbox, &result, tessera_sandbox_write_files_finish, &error));
   g_assert_no_error (error);
 
-  tessera_sandbox_read_async (sandbox, "a/b/c.txt", NULL, store_result_cb, &result);
-  read = tessera_sandbox_read_finish (sandbox, wait_for_result (&result), &error);
+  tessera_sandbox_read_async (sandbox, "a/b/c.txt", NULL, sandbox_test_store_result, &result);
+  read = tessera_sandbox_read_finish (sandbox, sandbox_test_wait_result (&result), &error);
   g_clear_object (&result);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (read, hello));
 
-  tessera_sandbox_rename_async (sandbox, "top.txt", "moved/top.txt", NULL, store_result_cb, &result);
+  tessera_sandbox_rename_async (sandbox, "top.txt", "moved/top.txt", NULL, sandbox_test_store_result, &result);
   g_assert_true (file_op_finish (fixture->sandbox, &result, tessera_sandbox_rename_finish, &error));
   g_assert_no_error (error);
 
-  tessera_sandbox_delete_async (sandbox, "a", NULL, store_result_cb, &result);
+  tessera_sandbox_delete_async (sandbox, "a", NULL, sandbox_test_store_result, &result);
   g_assert_true (file_op_finish (fixture->sandbox, &result, tessera_sandbox_delete_finish, &error));
   g_assert_no_error (error);
 
-  tessera_sandbox_read_async (sandbox, "a/b/c.txt", NULL, store_result_cb, &result);
-  g_assert_null (tessera_sandbox_read_finish (sandbox, wait_for_result (&result), &error));
+  tessera_sandbox_read_async (sandbox, "a/b/c.txt", NULL, sandbox_test_store_result, &result);
+  g_assert_null (tessera_sandbox_read_finish (sandbox, sandbox_test_wait_result (&result), &error));
   g_clear_object (&result);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_clear_error (&error);
@@ -753,25 +702,25 @@ test_files (Fixture       *fixture,
 
   g_ptr_array_set_size (files, 0);
   g_ptr_array_add (files, tessera_sandbox_file_new ("../escaped.txt", hello));
-  tessera_sandbox_write_files_async (sandbox, files, NULL, store_result_cb, &result);
+  tessera_sandbox_write_files_async (sandbox, files, NULL, sandbox_test_store_result, &result);
   g_assert_false (file_op_finish (fixture->sandbox, &result, tessera_sandbox_write_files_finish, &error));
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_INVALID_PATH);
   g_clear_error (&error);
 
   g_ptr_array_set_size (files, 0);
   g_ptr_array_add (files, tessera_sandbox_file_new ("link", hello));
-  tessera_sandbox_write_files_async (sandbox, files, NULL, store_result_cb, &result);
+  tessera_sandbox_write_files_async (sandbox, files, NULL, sandbox_test_store_result, &result);
   g_assert_false (file_op_finish (fixture->sandbox, &result, tessera_sandbox_write_files_finish, &error));
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_INVALID_PATH);
   g_clear_error (&error);
 
-  tessera_sandbox_read_async (sandbox, "/etc/passwd", NULL, store_result_cb, &result);
-  g_assert_null (tessera_sandbox_read_finish (sandbox, wait_for_result (&result), &error));
+  tessera_sandbox_read_async (sandbox, "/etc/passwd", NULL, sandbox_test_store_result, &result);
+  g_assert_null (tessera_sandbox_read_finish (sandbox, sandbox_test_wait_result (&result), &error));
   g_clear_object (&result);
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_INVALID_PATH);
   g_clear_error (&error);
 
-  tessera_sandbox_delete_async (sandbox, ".", NULL, store_result_cb, &result);
+  tessera_sandbox_delete_async (sandbox, ".", NULL, sandbox_test_store_result, &result);
   g_assert_false (file_op_finish (fixture->sandbox, &result, tessera_sandbox_delete_finish, &error));
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_INVALID_PATH);
   g_clear_error (&error);
@@ -797,8 +746,8 @@ test_expose_port (Fixture       *fixture,
   SKIP_WITHOUT_BWRAP ();
 
   start_sandbox (fixture->sandbox);
-  tessera_sandbox_expose_port_async (TESSERA_SANDBOX (fixture->sandbox), 5173, NULL, store_result_cb, &result);
-  url = tessera_sandbox_expose_port_finish (TESSERA_SANDBOX (fixture->sandbox), wait_for_result (&result), &error);
+  tessera_sandbox_expose_port_async (TESSERA_SANDBOX (fixture->sandbox), 5173, NULL, sandbox_test_store_result, &result);
+  url = tessera_sandbox_expose_port_finish (TESSERA_SANDBOX (fixture->sandbox), sandbox_test_wait_result (&result), &error);
   g_clear_object (&result);
   g_assert_no_error (error);
   g_assert_cmpstr (url, ==, "http://127.0.0.1:5173/");
@@ -807,8 +756,8 @@ test_expose_port (Fixture       *fixture,
   g_object_set (offline, "network", FALSE, NULL);
   start_sandbox (offline);
   g_assert_nonnull (strstr (tessera_sandbox_get_status_message (TESSERA_SANDBOX (offline)), "network"));
-  tessera_sandbox_expose_port_async (TESSERA_SANDBOX (offline), 5173, NULL, store_result_cb, &result);
-  g_assert_null (tessera_sandbox_expose_port_finish (TESSERA_SANDBOX (offline), wait_for_result (&result), &error));
+  tessera_sandbox_expose_port_async (TESSERA_SANDBOX (offline), 5173, NULL, sandbox_test_store_result, &result);
+  g_assert_null (tessera_sandbox_expose_port_finish (TESSERA_SANDBOX (offline), sandbox_test_wait_result (&result), &error));
   g_clear_object (&result);
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_NETWORK);
   g_assert_finalize_object (offline);

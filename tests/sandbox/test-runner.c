@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "sandbox-test-util.h"
 #include "tessera-local-sandbox.h"
 #include "tessera-runner.h"
 
@@ -23,26 +24,6 @@ typedef struct
   GString             *output;
   GPtrArray           *states;
 } Fixture;
-
-static gboolean
-have_program (const char *name)
-{
-  g_autofree char *path = g_find_program_in_path (name);
-
-  return path != NULL;
-}
-
-static void
-write_file (Fixture    *fixture,
-            const char *name,
-            const char *contents)
-{
-  g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-}
 
 static void
 output_cb (TesseraRunner        *runner,
@@ -93,50 +74,6 @@ open_project (Fixture *fixture)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileEnumerator) enumerator = NULL;
-
-  if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) == G_FILE_TYPE_DIRECTORY)
-    {
-      enumerator = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                              G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-      while (enumerator != NULL)
-        {
-          GFile *child = NULL;
-          g_autofree char *child_path = NULL;
-
-          if (!g_file_enumerator_iterate (enumerator, NULL, &child, NULL, NULL) || child == NULL)
-            break;
-          child_path = g_file_get_path (child);
-          remove_tree (child_path);
-        }
-    }
-
-  g_file_delete (file, NULL, NULL);
-}
-
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *slot;
-}
-
-static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
@@ -146,9 +83,9 @@ fixture_tear_down (Fixture       *fixture,
 
       /* Everything the test started ends before the folder goes. */
       tessera_runner_stop (fixture->runner);
-      tessera_sandbox_stop_async (TESSERA_SANDBOX (fixture->sandbox), NULL, store_result_cb, &result);
+      tessera_sandbox_stop_async (TESSERA_SANDBOX (fixture->sandbox), NULL, sandbox_test_store_result, &result);
       g_assert_true (tessera_sandbox_stop_finish (TESSERA_SANDBOX (fixture->sandbox),
-                                                  wait_for_result (&result), NULL));
+                                                  sandbox_test_wait_result (&result), NULL));
 
       g_signal_handlers_disconnect_by_data (fixture->runner, fixture);
       g_clear_object (&fixture->runner);
@@ -156,7 +93,7 @@ fixture_tear_down (Fixture       *fixture,
       g_clear_object (&fixture->project);
     }
 
-  remove_tree (fixture->tmp);
+  sandbox_test_remove_tree (fixture->tmp);
   g_clear_pointer (&fixture->tmp, g_free);
   g_clear_pointer (&fixture->dir, g_free);
   g_string_free (fixture->output, TRUE);
@@ -188,8 +125,8 @@ fetch (const char *url)
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
 
-  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
-  bytes = soup_session_send_and_read_finish (session, wait_for_result (&result), &error);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, sandbox_test_store_result, &result);
+  bytes = soup_session_send_and_read_finish (session, sandbox_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
 
@@ -216,12 +153,12 @@ free_port (void)
 
 #define SKIP_UNLESS(program) \
   G_STMT_START { \
-    if (!have_program ("bwrap")) \
+    if (!sandbox_test_have_program ("bwrap")) \
       { \
         g_test_skip ("bwrap is not installed"); \
         return; \
       } \
-    if (!have_program (program)) \
+    if (!sandbox_test_have_program (program)) \
       { \
         g_test_skip (program " is not installed"); \
         return; \
@@ -236,7 +173,7 @@ test_static (Fixture       *fixture,
 
   SKIP_UNLESS ("sh");
 
-  write_file (fixture, "index.html", "<html><body>static site</body></html>");
+  sandbox_test_write_file (fixture->dir, "index.html", "<html><body>static site</body></html>");
   open_project (fixture);
 
   tessera_runner_start (fixture->runner);
@@ -260,8 +197,8 @@ test_static (Fixture       *fixture,
     g_autoptr(GString) received = g_string_new (NULL);
     g_autoptr(GError) error = NULL;
 
-    soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
-    stream = soup_session_send_finish (session, wait_for_result (&result), &error);
+    soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, sandbox_test_store_result, &result);
+    stream = soup_session_send_finish (session, sandbox_test_wait_result (&result), &error);
     g_assert_no_error (error);
     g_clear_object (&result);
 
@@ -272,8 +209,8 @@ test_static (Fixture       *fixture,
       {
         g_autoptr(GBytes) bytes = NULL;
 
-        g_input_stream_read_bytes_async (stream, 4096, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
-        bytes = g_input_stream_read_bytes_finish (stream, wait_for_result (&result), &error);
+        g_input_stream_read_bytes_async (stream, 4096, G_PRIORITY_DEFAULT, NULL, sandbox_test_store_result, &result);
+        bytes = g_input_stream_read_bytes_finish (stream, sandbox_test_wait_result (&result), &error);
         g_clear_object (&result);
         g_assert_no_error (error);
         g_assert_cmpuint (g_bytes_get_size (bytes), >, 0);
@@ -297,7 +234,7 @@ test_node (Fixture       *fixture,
   guint port;
 
   SKIP_UNLESS ("node");
-  if (!have_program ("npm"))
+  if (!sandbox_test_have_program ("npm"))
     {
       g_test_skip ("npm is not installed");
       return;
@@ -311,8 +248,8 @@ test_node (Fixture       *fixture,
                             "http.createServer((req, res) => res.end('hello from node'))\n"
                             "  .listen(port, '127.0.0.1', () => console.log(`Server ready at http://localhost:${port}/`));\n",
                             port);
-  write_file (fixture, "server.js", server);
-  write_file (fixture, "package.json",
+  sandbox_test_write_file (fixture->dir, "server.js", server);
+  sandbox_test_write_file (fixture->dir, "package.json",
               "{ \"name\": \"app\", \"version\": \"1.0.0\", \"private\": true,\n"
               "  \"scripts\": { \"dev\": \"node server.js\", \"start\": \"node missing.js\" } }\n");
   open_project (fixture);
@@ -359,7 +296,7 @@ test_python (Fixture       *fixture,
 
   /* The stdlib server on the PORT it is given, announced the way
    * "python3 -m http.server" does. */
-  write_file (fixture, "app.py",
+  sandbox_test_write_file (fixture->dir, "app.py",
               "import http.server, os\n"
               "port = int(os.environ['PORT'])\n"
               "class Handler(http.server.BaseHTTPRequestHandler):\n"
@@ -386,9 +323,9 @@ test_python (Fixture       *fixture,
   {
     g_autoptr(GAsyncResult) result = NULL;
 
-    tessera_sandbox_stop_async (TESSERA_SANDBOX (fixture->sandbox), NULL, store_result_cb, &result);
+    tessera_sandbox_stop_async (TESSERA_SANDBOX (fixture->sandbox), NULL, sandbox_test_store_result, &result);
     g_assert_true (tessera_sandbox_stop_finish (TESSERA_SANDBOX (fixture->sandbox),
-                                                wait_for_result (&result), NULL));
+                                                sandbox_test_wait_result (&result), NULL));
     g_assert_cmpint (wait_settled (fixture->runner), ==, TESSERA_RUNNER_STOPPED);
     g_assert_cmpstr (tessera_runner_get_status_message (fixture->runner), ==, "Stopped");
     g_assert_null (tessera_runner_get_url (fixture->runner));
@@ -420,7 +357,7 @@ test_ipv6_localhost (Fixture       *fixture,
     }
 
   /* As Vite does under Node when "localhost" resolves to ::1 first. */
-  write_file (fixture, "app.py",
+  sandbox_test_write_file (fixture->dir, "app.py",
               "import http.server, os, socket\n"
               "class Server(http.server.HTTPServer):\n"
               "    address_family = socket.AF_INET6\n"
@@ -445,8 +382,8 @@ test_python_requirements (Fixture       *fixture,
 
   SKIP_UNLESS ("python3");
 
-  write_file (fixture, "requirements.txt", "# nothing to download\n");
-  write_file (fixture, "main.py",
+  sandbox_test_write_file (fixture->dir, "requirements.txt", "# nothing to download\n");
+  sandbox_test_write_file (fixture->dir, "main.py",
               "import http.server, os, sys\n"
               "assert sys.prefix.endswith('.tessera/venv'), sys.prefix\n"
               "port = int(os.environ['PORT'])\n"
@@ -468,7 +405,7 @@ test_crash (Fixture       *fixture,
 {
   SKIP_UNLESS ("python3");
 
-  write_file (fixture, "main.py", "import sys\nprint('oops', file=sys.stderr)\nsys.exit(3)\n");
+  sandbox_test_write_file (fixture->dir, "main.py", "import sys\nprint('oops', file=sys.stderr)\nsys.exit(3)\n");
   open_project (fixture);
 
   tessera_runner_start (fixture->runner);
@@ -488,8 +425,8 @@ test_run_command_setting (Fixture       *fixture,
   SKIP_UNLESS ("python3");
 
   /* The override wins over the detected kind (here: Node). */
-  write_file (fixture, "package.json", "{ \"scripts\": { \"dev\": \"exit 1\" } }");
-  write_file (fixture, "hello.txt", "served by http.server");
+  sandbox_test_write_file (fixture->dir, "package.json", "{ \"scripts\": { \"dev\": \"exit 1\" } }");
+  sandbox_test_write_file (fixture->dir, "hello.txt", "served by http.server");
   open_project (fixture);
   tessera_project_set_setting (fixture->project, TESSERA_RUNNER_SETTING_RUN_COMMAND,
                                "exec python3 -m http.server 0 --bind 127.0.0.1", &error);
@@ -524,12 +461,12 @@ test_run_command (Fixture       *fixture,
 
   /* Starts the sandbox by itself. */
   tessera_runner_run_command_async (fixture->runner, "echo hi from the sandbox; echo ünïcode >&2; exit 2",
-                                    NULL, store_result_cb, &result);
-  process = tessera_runner_run_command_finish (fixture->runner, wait_for_result (&result), &error);
+                                    NULL, sandbox_test_store_result, &result);
+  process = tessera_runner_run_command_finish (fixture->runner, sandbox_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
-  tessera_process_wait_async (process, NULL, store_result_cb, &wait_result);
-  g_assert_true (tessera_process_wait_finish (process, wait_for_result (&wait_result), &status, &error));
+  tessera_process_wait_async (process, NULL, sandbox_test_store_result, &wait_result);
+  g_assert_true (tessera_process_wait_finish (process, sandbox_test_wait_result (&wait_result), &status, &error));
   g_assert_cmpint (status, ==, 2);
 
   g_assert_nonnull (strstr (fixture->output->str, "$ echo hi from the sandbox; echo ünïcode >&2; exit 2\n"));
@@ -544,11 +481,11 @@ test_run_command (Fixture       *fixture,
     g_autoptr(TesseraProcess) big = NULL;
     const char *log;
 
-    tessera_runner_run_command_async (fixture->runner, "seq 1 60000", NULL, store_result_cb, &spawned);
-    big = tessera_runner_run_command_finish (fixture->runner, wait_for_result (&spawned), &error);
+    tessera_runner_run_command_async (fixture->runner, "seq 1 60000", NULL, sandbox_test_store_result, &spawned);
+    big = tessera_runner_run_command_finish (fixture->runner, sandbox_test_wait_result (&spawned), &error);
     g_assert_no_error (error);
-    tessera_process_wait_async (big, NULL, store_result_cb, &waited);
-    g_assert_true (tessera_process_wait_finish (big, wait_for_result (&waited), &status, &error));
+    tessera_process_wait_async (big, NULL, sandbox_test_store_result, &waited);
+    g_assert_true (tessera_process_wait_finish (big, sandbox_test_wait_result (&waited), &status, &error));
     g_assert_cmpint (status, ==, 0);
 
     log = tessera_runner_get_log (fixture->runner);

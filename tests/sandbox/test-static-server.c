@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "sandbox-test-util.h"
 #include "tessera-static-server.h"
 
 typedef struct
@@ -21,18 +22,6 @@ typedef struct
   TesseraStaticServer *server;
   SoupSession         *session;
 } Fixture;
-
-static void
-write_file (const char *dir,
-            const char *name,
-            const char *contents)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-}
 
 static void
 fixture_set_up (Fixture       *fixture,
@@ -54,15 +43,15 @@ fixture_set_up (Fixture       *fixture,
   g_assert_cmpint (g_mkdir_with_parents (sub, 0755), ==, 0);
   g_assert_cmpint (g_mkdir (outside, 0755), ==, 0);
 
-  write_file (site, "index.html", "<!DOCTYPE html><html><body><h1>Hello</h1></BODY></html>");
-  write_file (site, "style.css", "body { color: red }");
-  write_file (site, "app.js", "console.log('hi')");
-  write_file (site, "module.mjs", "export default 1");
-  write_file (site, "data.json", "{\"a\": 1}");
-  write_file (site, "logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
-  write_file (site, "fragment.html", "<p>no body tag</p>");
-  write_file (sub, "<b>.txt", "bold");
-  write_file (outside, "secret.txt", "TOP-SECRET");
+  sandbox_test_write_file (site, "index.html", "<!DOCTYPE html><html><body><h1>Hello</h1></BODY></html>");
+  sandbox_test_write_file (site, "style.css", "body { color: red }");
+  sandbox_test_write_file (site, "app.js", "console.log('hi')");
+  sandbox_test_write_file (site, "module.mjs", "export default 1");
+  sandbox_test_write_file (site, "data.json", "{\"a\": 1}");
+  sandbox_test_write_file (site, "logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+  sandbox_test_write_file (site, "fragment.html", "<p>no body tag</p>");
+  sandbox_test_write_file (sub, "<b>.txt", "bold");
+  sandbox_test_write_file (outside, "secret.txt", "TOP-SECRET");
 
   {
     g_autofree char *wasm = g_build_filename (site, "mod.wasm", NULL);
@@ -86,58 +75,14 @@ fixture_set_up (Fixture       *fixture,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileEnumerator) enumerator = NULL;
-
-  if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) == G_FILE_TYPE_DIRECTORY)
-    {
-      enumerator = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                              G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-      while (enumerator != NULL)
-        {
-          GFile *child = NULL;
-          g_autofree char *child_path = NULL;
-
-          if (!g_file_enumerator_iterate (enumerator, NULL, &child, NULL, NULL) || child == NULL)
-            break;
-          child_path = g_file_get_path (child);
-          remove_tree (child_path);
-        }
-    }
-
-  g_file_delete (file, NULL, NULL);
-}
-
-static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_clear_object (&fixture->session);
   g_assert_finalize_object (fixture->server);
-  remove_tree (fixture->tmp);
+  sandbox_test_remove_tree (fixture->tmp);
   g_clear_object (&fixture->root);
   g_clear_pointer (&fixture->tmp, g_free);
-}
-
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *slot;
 }
 
 /* A request through libsoup; returns the message (status, headers) and
@@ -160,8 +105,8 @@ request (Fixture     *fixture,
   /* Redirects are part of what is tested. */
   soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
 
-  soup_session_send_and_read_async (fixture->session, msg, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
-  bytes = soup_session_send_and_read_finish (fixture->session, wait_for_result (&result), &error);
+  soup_session_send_and_read_async (fixture->session, msg, G_PRIORITY_DEFAULT, NULL, sandbox_test_store_result, &result);
+  bytes = soup_session_send_and_read_finish (fixture->session, sandbox_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   if (body != NULL)
@@ -402,8 +347,8 @@ event_stream_open (Fixture     *fixture,
   events->buffer = g_string_new (NULL);
   events->msg = soup_message_new ("GET", url);
   soup_message_headers_replace (soup_message_get_request_headers (events->msg), "Accept", "text/event-stream");
-  soup_session_send_async (fixture->session, events->msg, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
-  events->stream = soup_session_send_finish (fixture->session, wait_for_result (&result), &error);
+  soup_session_send_async (fixture->session, events->msg, G_PRIORITY_DEFAULT, NULL, sandbox_test_store_result, &result);
+  events->stream = soup_session_send_finish (fixture->session, sandbox_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (soup_message_get_status (events->msg), ==, SOUP_STATUS_OK);
   g_assert_cmpstr (soup_message_headers_get_content_type (soup_message_get_response_headers (events->msg), NULL),
@@ -468,8 +413,8 @@ next_event (EventStream *events,
         g_autoptr(GError) error = NULL;
 
         g_input_stream_read_bytes_async (events->stream, 4096, G_PRIORITY_DEFAULT, NULL,
-                                         store_result_cb, &result);
-        bytes = g_input_stream_read_bytes_finish (events->stream, wait_for_result (&result), &error);
+                                         sandbox_test_store_result, &result);
+        bytes = g_input_stream_read_bytes_finish (events->stream, sandbox_test_wait_result (&result), &error);
         g_assert_no_error (error);
         g_assert_cmpuint (g_bytes_get_size (bytes), >, 0);
         g_string_append_len (events->buffer, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
@@ -578,8 +523,8 @@ test_live_reload (Fixture       *fixture,
     g_autoptr(GBytes) rest = NULL;
 
     g_input_stream_read_bytes_async (events.stream, 4096, G_PRIORITY_DEFAULT, NULL,
-                                     store_result_cb, &read_result);
-    rest = g_input_stream_read_bytes_finish (events.stream, wait_for_result (&read_result), NULL);
+                                     sandbox_test_store_result, &read_result);
+    rest = g_input_stream_read_bytes_finish (events.stream, sandbox_test_wait_result (&read_result), NULL);
     g_assert_true (rest == NULL || g_bytes_get_size (rest) == 0);
   }
 
@@ -617,7 +562,7 @@ test_change_while_connecting (Fixture       *fixture,
 
   /* Page served, events not connected yet: the file changes, and the
    * change's event goes out before the page connects. */
-  write_file (g_file_peek_path (fixture->root), "index.html",
+  sandbox_test_write_file (g_file_peek_path (fixture->root), "index.html",
               "<!DOCTYPE html><html><body><h1>Changed</h1></body></html>");
   tessera_static_server_notify_changed (fixture->server, "index.html");
   assert_event (&other, "reload", 1);
@@ -656,7 +601,7 @@ test_burst_during_reload (Fixture       *fixture,
   assert_event (&other, "hello", 0);
 
   /* The old page asked for a reload and went away; a burst starts. */
-  write_file (g_file_peek_path (fixture->root), "index.html",
+  sandbox_test_write_file (g_file_peek_path (fixture->root), "index.html",
               "<!DOCTYPE html><html><body><h1>One</h1></body></html>");
   tessera_static_server_notify_changed (fixture->server, "index.html");
   tessera_static_server_notify_changed (fixture->server, "style.css");
@@ -668,7 +613,7 @@ test_burst_during_reload (Fixture       *fixture,
   assert_event (&other, "reload", 2);
 
   /* The rest of the burst, in two events, before the page connects. */
-  write_file (g_file_peek_path (fixture->root), "app.js", "console.log('two')");
+  sandbox_test_write_file (g_file_peek_path (fixture->root), "app.js", "console.log('two')");
   tessera_static_server_notify_changed (fixture->server, "app.js");
   assert_event (&other, "reload", 3);
   tessera_static_server_notify_changed (fixture->server, "style.css");
