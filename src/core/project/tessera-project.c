@@ -270,6 +270,14 @@ is_temp_name (const char *rel)
   return g_str_has_prefix (base, TESSERA_TEMP_PREFIX);
 }
 
+static void
+set_not_found_error (GError     **error,
+                     const char  *display)
+{
+  g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_NOT_FOUND,
+               _("“%s” does not exist."), display);
+}
+
 static char *
 absolute_path (TesseraProject *self,
                const char     *rel)
@@ -1049,8 +1057,7 @@ project_load (GFile         *location,
 
   if (stat (path, &st) != 0)
     {
-      g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_NOT_FOUND,
-                   _("“%s” does not exist."), display);
+      set_not_found_error (error, display);
       return NULL;
     }
 
@@ -1718,6 +1725,23 @@ op_new (TesseraProject *self,
 }
 
 /* mkdir(2) through the parent's no-follow descriptor. */
+static void
+set_mkdir_error (GError     **error,
+                 const char  *display,
+                 int          errsv)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+               _("Could not create the folder “%s”: %s."), display, g_strerror (errsv));
+}
+
+static void
+set_too_large_error (GError     **error,
+                     const char  *display)
+{
+  g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_TOO_LARGE,
+               _("“%s” is too large to open."), display);
+}
+
 static gboolean
 mkdir_in_root (TesseraProject  *self,
                const char      *real,
@@ -1740,8 +1764,7 @@ mkdir_in_root (TesseraProject  *self,
     *existed = TRUE;
   else if (errsv != 0)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   _("Could not create the folder “%s”: %s."), display, g_strerror (errsv));
+      set_mkdir_error (error, display, errsv);
       return FALSE;
     }
   return TRUE;
@@ -1774,9 +1797,7 @@ make_parents (TesseraProject  *self,
 
           if (errsv != ENOENT)
             {
-              g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                           _("Could not create the folder “%s”: %s."),
-                           display, g_strerror (errsv));
+              set_mkdir_error (error, display, errsv);
               return FALSE;
             }
           if (!mkdir_in_root (self, real, display, &existed, error))
@@ -1861,8 +1882,7 @@ op_read (TesseraProject  *self,
   if (fd < 0)
     {
       if (errsv == ENOENT)
-        g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_NOT_FOUND,
-                     _("“%s” does not exist."), display);
+        set_not_found_error (error, display);
       else
         g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                      _("Could not open “%s”: %s."), display, g_strerror (errsv));
@@ -1881,8 +1901,7 @@ op_read (TesseraProject  *self,
   if (st.st_size > TESSERA_PROJECT_MAX_READ_SIZE)
     {
       close (fd);
-      g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_TOO_LARGE,
-                   _("“%s” is too large to open."), display);
+      set_too_large_error (error, display);
       return FALSE;
     }
 
@@ -1914,8 +1933,7 @@ op_read (TesseraProject  *self,
       if (buffer->len + n > TESSERA_PROJECT_MAX_READ_SIZE)
         {
           close (fd);
-          g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_TOO_LARGE,
-                       _("“%s” is too large to open."), display);
+          set_too_large_error (error, display);
           return FALSE;
         }
       g_byte_array_append (buffer, chunk, n);
@@ -1943,8 +1961,7 @@ op_delete (TesseraProject  *self,
 
   if (lstat (real, &st) != 0)
     {
-      g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_NOT_FOUND,
-                   _("“%s” does not exist."), display);
+      set_not_found_error (error, display);
       return FALSE;
     }
 
@@ -1999,8 +2016,7 @@ op_rename (TesseraProject  *self,
     return FALSE;
   if (lstat (from_real, &st) != 0)
     {
-      g_set_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_NOT_FOUND,
-                   _("“%s” does not exist."), from_display);
+      set_not_found_error (error, from_display);
       return FALSE;
     }
 
@@ -2252,6 +2268,26 @@ op_prepare (TesseraProject  *self,
   return g_steal_pointer (&op);
 }
 
+/* op_prepare for the async variants: a bad path is reported through the
+ * callback, and NULL returned. */
+static Op *
+op_prepare_async (TesseraProject      *self,
+                  OpKind               kind,
+                  const char          *path,
+                  const char          *path2,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data,
+                  gpointer             source_tag)
+{
+  GError *error = NULL;
+  Op *op;
+
+  if (!(op = op_prepare (self, kind, path, path2, &error)))
+    g_task_report_error (self, callback, user_data, source_tag, error);
+
+  return op;
+}
+
 static gboolean
 finish_boolean (TesseraProject  *self,
                 GAsyncResult    *result,
@@ -2273,17 +2309,14 @@ tessera_project_write_async (TesseraProject      *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  GError *error = NULL;
   Op *op;
 
   g_return_if_fail (TESSERA_IS_PROJECT (self));
   g_return_if_fail (contents != NULL);
 
-  if (!(op = op_prepare (self, OP_WRITE, path, NULL, &error)))
-    {
-      g_task_report_error (self, callback, user_data, tessera_project_write_async, error);
-      return;
-    }
+  if (!(op = op_prepare_async (self, OP_WRITE, path, NULL, callback, user_data,
+                               tessera_project_write_async)))
+    return;
   op->contents = g_bytes_ref (contents);
   run_async (op, cancellable, callback, user_data, tessera_project_write_async);
 }
@@ -2321,16 +2354,13 @@ tessera_project_read_async (TesseraProject      *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  GError *error = NULL;
   Op *op;
 
   g_return_if_fail (TESSERA_IS_PROJECT (self));
 
-  if (!(op = op_prepare (self, OP_READ, path, NULL, &error)))
-    {
-      g_task_report_error (self, callback, user_data, tessera_project_read_async, error);
-      return;
-    }
+  if (!(op = op_prepare_async (self, OP_READ, path, NULL, callback, user_data,
+                               tessera_project_read_async)))
+    return;
   run_async (op, cancellable, callback, user_data, tessera_project_read_async);
 }
 
@@ -2370,16 +2400,13 @@ tessera_project_delete_async (TesseraProject      *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  GError *error = NULL;
   Op *op;
 
   g_return_if_fail (TESSERA_IS_PROJECT (self));
 
-  if (!(op = op_prepare (self, OP_DELETE, path, NULL, &error)))
-    {
-      g_task_report_error (self, callback, user_data, tessera_project_delete_async, error);
-      return;
-    }
+  if (!(op = op_prepare_async (self, OP_DELETE, path, NULL, callback, user_data,
+                               tessera_project_delete_async)))
+    return;
   op->to_trash = !!to_trash;
   run_async (op, cancellable, callback, user_data, tessera_project_delete_async);
 }
@@ -2417,16 +2444,13 @@ tessera_project_rename_async (TesseraProject      *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  GError *error = NULL;
   Op *op;
 
   g_return_if_fail (TESSERA_IS_PROJECT (self));
 
-  if (!(op = op_prepare (self, OP_RENAME, from, to, &error)))
-    {
-      g_task_report_error (self, callback, user_data, tessera_project_rename_async, error);
-      return;
-    }
+  if (!(op = op_prepare_async (self, OP_RENAME, from, to, callback, user_data,
+                               tessera_project_rename_async)))
+    return;
   run_async (op, cancellable, callback, user_data, tessera_project_rename_async);
 }
 
