@@ -8,10 +8,9 @@
 #include <signal.h>
 #include <string.h>
 
+#include "e2b-test-util.h"
 #include "tessera-e2b-client.h"
 #include "tessera-e2b-test-server.h"
-
-#define API_KEY "e2b_0123456789abcdef0123456789abcdef01234567"
 
 typedef struct
 {
@@ -19,36 +18,15 @@ typedef struct
   TesseraE2bClient     *client;
 } Fixture;
 
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
-static void
-on_result (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
 
-  f->server = tessera_e2b_test_server_new (API_KEY, &error);
+  f->server = tessera_e2b_test_server_new (E2B_TEST_API_KEY, &error);
   g_assert_no_error (error);
-  f->client = tessera_e2b_client_new ();
-  tessera_e2b_client_set_api_key (f->client, API_KEY);
-  tessera_e2b_client_set_domain (f->client, "e2b.test");
-  tessera_e2b_client_set_api_url (f->client, tessera_e2b_test_server_get_url (f->server));
-  tessera_e2b_client_set_sandbox_url (f->client, tessera_e2b_test_server_get_url (f->server));
-  tessera_e2b_client_set_retry_delay (f->client, 1);
+  f->client = e2b_test_client_new (f->server);
 }
 
 static void
@@ -84,8 +62,8 @@ create_sandbox (Fixture    *f,
   TesseraE2bSandboxInfo *info;
 
   g_hash_table_insert (metadata, "tesseraProjectId", (gpointer) project_id);
-  tessera_e2b_client_create_async (f->client, "base", 300, metadata, NULL, on_result, &result);
-  info = tessera_e2b_client_create_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_create_async (f->client, "base", 300, metadata, NULL, e2b_test_on_result, &result);
+  info = tessera_e2b_client_create_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_nonnull (info);
   return info;
@@ -132,7 +110,7 @@ test_config (void)
   g_clear_object (&client);
 
   /* The SDK's environment variables. */
-  g_setenv ("E2B_API_KEY", API_KEY, TRUE);
+  g_setenv ("E2B_API_KEY", E2B_TEST_API_KEY, TRUE);
   g_setenv ("E2B_DOMAIN", "e2b.dev", TRUE);
   client = tessera_e2b_client_new ();
   g_assert_true (tessera_e2b_client_has_api_key (client));
@@ -179,18 +157,18 @@ test_config (void)
     g_autoptr(TesseraE2bSandboxInfo) created = NULL;
     g_autoptr(GPtrArray) list = NULL;
 
-    tessera_e2b_client_create_async (client, "base", 300, NULL, NULL, on_result, &result);
-    created = tessera_e2b_client_create_finish (client, wait_for (&result), &error);
+    tessera_e2b_client_create_async (client, "base", 300, NULL, NULL, e2b_test_on_result, &result);
+    created = tessera_e2b_client_create_finish (client, e2b_test_wait_for (&result), &error);
     g_assert_no_error (error);
     g_assert_cmpstr (created->sandbox_id, ==, "debug_sandbox_id");
     g_clear_object (&result);
-    tessera_e2b_client_list_async (client, NULL, NULL, on_result, &result);
-    list = tessera_e2b_client_list_finish (client, wait_for (&result), &error);
+    tessera_e2b_client_list_async (client, NULL, NULL, e2b_test_on_result, &result);
+    list = tessera_e2b_client_list_finish (client, e2b_test_wait_for (&result), &error);
     g_assert_no_error (error);
     g_assert_cmpuint (list->len, ==, 0);
     g_clear_object (&result);
-    tessera_e2b_client_kill_async (client, created->sandbox_id, NULL, on_result, &result);
-    g_assert_true (tessera_e2b_client_kill_finish (client, wait_for (&result), &error));
+    tessera_e2b_client_kill_async (client, created->sandbox_id, NULL, e2b_test_on_result, &result);
+    g_assert_true (tessera_e2b_client_kill_finish (client, e2b_test_wait_for (&result), &error));
     g_assert_no_error (error);
     g_assert_cmpuint (tessera_e2b_client_get_request_count (client), ==, 0);
   }
@@ -221,8 +199,8 @@ test_lifecycle (Fixture       *f,
   g_assert_cmpuint (tessera_e2b_test_server_get_n_sandboxes (f->server), ==, 2);
   g_assert_cmpuint (tessera_e2b_test_server_get_request_count (f->server, "POST", "/v2/sandboxes"), ==, 2);
 
-  tessera_e2b_client_get_async (f->client, info->sandbox_id, NULL, on_result, &result);
-  got = tessera_e2b_client_get_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_get_async (f->client, info->sandbox_id, NULL, e2b_test_on_result, &result);
+  got = tessera_e2b_client_get_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (got->state, ==, "running");
   g_assert_cmpstr (g_hash_table_lookup (got->metadata, "tesseraProjectId"), ==, "project-one");
@@ -232,28 +210,28 @@ test_lifecycle (Fixture       *f,
 
   /* The metadata filter must survive its layers of encoding. */
   g_hash_table_insert (filter, "tesseraProjectId", "project two & more");
-  tessera_e2b_client_list_async (f->client, filter, NULL, on_result, &result);
-  list = tessera_e2b_client_list_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_list_async (f->client, filter, NULL, e2b_test_on_result, &result);
+  list = tessera_e2b_client_list_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (list->len, ==, 1);
   g_assert_cmpstr (((TesseraE2bSandboxInfo *) list->pdata[0])->sandbox_id, ==, other->sandbox_id);
   g_clear_pointer (&list, g_ptr_array_unref);
   g_clear_object (&result);
 
-  tessera_e2b_client_list_async (f->client, NULL, NULL, on_result, &result);
-  list = tessera_e2b_client_list_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_list_async (f->client, NULL, NULL, e2b_test_on_result, &result);
+  list = tessera_e2b_client_list_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (list->len, ==, 2);
   g_clear_pointer (&list, g_ptr_array_unref);
   g_clear_object (&result);
 
-  tessera_e2b_client_set_timeout_async (f->client, info->sandbox_id, 3600, NULL, on_result, &result);
-  g_assert_true (tessera_e2b_client_set_timeout_finish (f->client, wait_for (&result), &error));
+  tessera_e2b_client_set_timeout_async (f->client, info->sandbox_id, 3600, NULL, e2b_test_on_result, &result);
+  g_assert_true (tessera_e2b_client_set_timeout_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   g_clear_pointer (&got, tessera_e2b_sandbox_info_free);
-  tessera_e2b_client_get_async (f->client, info->sandbox_id, NULL, on_result, &result);
-  got = tessera_e2b_client_get_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_get_async (f->client, info->sandbox_id, NULL, e2b_test_on_result, &result);
+  got = tessera_e2b_client_get_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpint (g_date_time_compare (got->end_at, before), >, 0);
   g_clear_object (&result);
@@ -261,21 +239,21 @@ test_lifecycle (Fixture       *f,
   /* Pausing twice is fine; envd of a paused sandbox says so. */
   for (guint i = 0; i < 2; i++)
     {
-      tessera_e2b_client_pause_async (f->client, info->sandbox_id, NULL, on_result, &result);
-      g_assert_true (tessera_e2b_client_pause_finish (f->client, wait_for (&result), &error));
+      tessera_e2b_client_pause_async (f->client, info->sandbox_id, NULL, e2b_test_on_result, &result);
+      g_assert_true (tessera_e2b_client_pause_finish (f->client, e2b_test_wait_for (&result), &error));
       g_assert_no_error (error);
       g_clear_object (&result);
     }
   g_assert_cmpstr (tessera_e2b_test_server_get_sandbox_state (f->server, info->sandbox_id), ==, "paused");
-  tessera_e2b_client_read_file_async (f->client, info, "x", NULL, on_result, &result);
-  bytes = tessera_e2b_client_read_file_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_read_file_async (f->client, info, "x", NULL, e2b_test_on_result, &result);
+  bytes = tessera_e2b_client_read_file_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_NOT_RUNNING);
   g_assert_null (bytes);
   g_clear_error (&error);
   g_clear_object (&result);
 
-  tessera_e2b_client_connect_async (f->client, info->sandbox_id, 300, NULL, on_result, &result);
-  connected = tessera_e2b_client_connect_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_connect_async (f->client, info->sandbox_id, 300, NULL, e2b_test_on_result, &result);
+  connected = tessera_e2b_client_connect_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (connected->sandbox_id, ==, info->sandbox_id);
   g_assert_cmpstr (tessera_e2b_test_server_get_sandbox_state (f->server, info->sandbox_id), ==, "running");
@@ -285,15 +263,15 @@ test_lifecycle (Fixture       *f,
   /* Killing a gone sandbox is not an error; getting it is "expired". */
   for (guint i = 0; i < 2; i++)
     {
-      tessera_e2b_client_kill_async (f->client, info->sandbox_id, NULL, on_result, &result);
-      g_assert_true (tessera_e2b_client_kill_finish (f->client, wait_for (&result), &error));
+      tessera_e2b_client_kill_async (f->client, info->sandbox_id, NULL, e2b_test_on_result, &result);
+      g_assert_true (tessera_e2b_client_kill_finish (f->client, e2b_test_wait_for (&result), &error));
       g_assert_no_error (error);
       g_clear_object (&result);
     }
   g_assert_cmpuint (tessera_e2b_test_server_get_n_sandboxes (f->server), ==, 1);
   g_clear_pointer (&got, tessera_e2b_sandbox_info_free);
-  tessera_e2b_client_get_async (f->client, info->sandbox_id, NULL, on_result, &result);
-  got = tessera_e2b_client_get_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_get_async (f->client, info->sandbox_id, NULL, e2b_test_on_result, &result);
+  got = tessera_e2b_client_get_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_EXPIRED);
   g_assert_null (got);
 }
@@ -307,8 +285,8 @@ test_bad_key (Fixture       *f,
   g_autoptr(TesseraE2bSandboxInfo) info = NULL;
 
   tessera_e2b_client_set_api_key (f->client, "e2b_deadbeef");
-  tessera_e2b_client_create_async (f->client, "base", 300, NULL, NULL, on_result, &result);
-  info = tessera_e2b_client_create_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_create_async (f->client, "base", 300, NULL, NULL, e2b_test_on_result, &result);
+  info = tessera_e2b_client_create_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_AUTH);
   g_assert_true (strstr (error->message, "API key") != NULL);
   g_assert_null (info);
@@ -359,8 +337,8 @@ test_files (Fixture       *f,
       g_ptr_array_add (files, make_file (path, g_bytes_new_take (contents, len)));
     }
   tessera_e2b_test_server_reset_counts (f->server);
-  tessera_e2b_client_write_files_async (f->client, info, TESSERA_E2B_PROJECT_DIR, files, NULL, on_result, &result);
-  g_assert_true (tessera_e2b_client_write_files_finish (f->client, wait_for (&result), &error));
+  tessera_e2b_client_write_files_async (f->client, info, TESSERA_E2B_PROJECT_DIR, files, NULL, e2b_test_on_result, &result);
+  g_assert_true (tessera_e2b_client_write_files_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpuint (tessera_e2b_test_server_get_request_count (f->server, "POST", "/files"), ==, 3);
@@ -377,8 +355,8 @@ test_files (Fixture       *f,
       g_ptr_array_add (files, make_file (path, g_bytes_new_take (g_malloc0 (1024 * 1024), 1024 * 1024)));
     }
   tessera_e2b_test_server_reset_counts (f->server);
-  tessera_e2b_client_write_files_async (f->client, info, TESSERA_E2B_PROJECT_DIR, files, NULL, on_result, &result);
-  g_assert_true (tessera_e2b_client_write_files_finish (f->client, wait_for (&result), &error));
+  tessera_e2b_client_write_files_async (f->client, info, TESSERA_E2B_PROJECT_DIR, files, NULL, e2b_test_on_result, &result);
+  g_assert_true (tessera_e2b_client_write_files_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpuint (tessera_e2b_test_server_get_request_count (f->server, "POST", "/files"), ==, 3);
@@ -387,48 +365,48 @@ test_files (Fixture       *f,
   g_ptr_array_set_size (files, 0);
   g_ptr_array_add (files, make_file ("../escape.txt", g_bytes_new_static ("x", 1)));
   tessera_e2b_test_server_reset_counts (f->server);
-  tessera_e2b_client_write_files_async (f->client, info, TESSERA_E2B_PROJECT_DIR, files, NULL, on_result, &result);
-  g_assert_false (tessera_e2b_client_write_files_finish (f->client, wait_for (&result), &error));
+  tessera_e2b_client_write_files_async (f->client, info, TESSERA_E2B_PROJECT_DIR, files, NULL, e2b_test_on_result, &result);
+  g_assert_false (tessera_e2b_client_write_files_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_INVALID_PATH);
   g_assert_cmpuint (tessera_e2b_test_server_get_request_count (f->server, NULL, NULL), ==, 0);
   g_clear_error (&error);
   g_clear_object (&result);
 
   tessera_e2b_client_read_file_async (f->client, info, TESSERA_E2B_PROJECT_DIR "/src/dir0/file 0.txt",
-                                      NULL, on_result, &result);
-  bytes = tessera_e2b_client_read_file_finish (f->client, wait_for (&result), &error);
+                                      NULL, e2b_test_on_result, &result);
+  bytes = tessera_e2b_client_read_file_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "contents of 0\n", 14);
   g_clear_pointer (&bytes, g_bytes_unref);
   g_clear_object (&result);
 
-  tessera_e2b_client_read_file_async (f->client, info, "project/missing", NULL, on_result, &result);
-  bytes = tessera_e2b_client_read_file_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_read_file_async (f->client, info, "project/missing", NULL, e2b_test_on_result, &result);
+  bytes = tessera_e2b_client_read_file_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_FAILED);
   g_assert_null (bytes);
   g_clear_error (&error);
   g_clear_object (&result);
 
   tessera_e2b_client_move_async (f->client, info, TESSERA_E2B_PROJECT_DIR "/big0.bin",
-                                 TESSERA_E2B_PROJECT_DIR "/moved/big.bin", NULL, on_result, &result);
-  g_assert_true (tessera_e2b_client_move_finish (f->client, wait_for (&result), &error));
+                                 TESSERA_E2B_PROJECT_DIR "/moved/big.bin", NULL, e2b_test_on_result, &result);
+  g_assert_true (tessera_e2b_client_move_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  tessera_e2b_client_remove_async (f->client, info, TESSERA_E2B_PROJECT_DIR "/src", NULL, on_result, &result);
-  g_assert_true (tessera_e2b_client_remove_finish (f->client, wait_for (&result), &error));
+  tessera_e2b_client_remove_async (f->client, info, TESSERA_E2B_PROJECT_DIR "/src", NULL, e2b_test_on_result, &result);
+  g_assert_true (tessera_e2b_client_remove_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   /* Already gone counts as removed. */
-  tessera_e2b_client_remove_async (f->client, info, TESSERA_E2B_PROJECT_DIR "/src", NULL, on_result, &result);
-  g_assert_true (tessera_e2b_client_remove_finish (f->client, wait_for (&result), &error));
+  tessera_e2b_client_remove_async (f->client, info, TESSERA_E2B_PROJECT_DIR "/src", NULL, e2b_test_on_result, &result);
+  g_assert_true (tessera_e2b_client_remove_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
   for (guint i = 0; i < 2; i++)
     {
-      tessera_e2b_client_make_dir_async (f->client, info, TESSERA_E2B_PROJECT_DIR "/empty", NULL, on_result, &result);
-      g_assert_true (tessera_e2b_client_make_dir_finish (f->client, wait_for (&result), &error));
+      tessera_e2b_client_make_dir_async (f->client, info, TESSERA_E2B_PROJECT_DIR "/empty", NULL, e2b_test_on_result, &result);
+      g_assert_true (tessera_e2b_client_make_dir_finish (f->client, e2b_test_wait_for (&result), &error));
       g_assert_no_error (error);
       g_clear_object (&result);
     }
@@ -437,8 +415,8 @@ test_files (Fixture       *f,
     g_autoptr(JsonNode) request = json_from_string ("{\"path\":\"" TESSERA_E2B_PROJECT_DIR "\"}", NULL);
     g_autoptr(GPtrArray) names = g_ptr_array_new ();
 
-    tessera_e2b_client_call_async (f->client, info, "filesystem.Filesystem/ListDir", request, NULL, on_result, &result);
-    listing = tessera_e2b_client_call_finish (f->client, wait_for (&result), NULL, &error);
+    tessera_e2b_client_call_async (f->client, info, "filesystem.Filesystem/ListDir", request, NULL, e2b_test_on_result, &result);
+    listing = tessera_e2b_client_call_finish (f->client, e2b_test_wait_for (&result), NULL, &error);
     g_assert_no_error (error);
     entries = json_object_get_array_member (json_node_get_object (listing), "entries");
     for (guint i = 0; i < json_array_get_length (entries); i++)
@@ -457,8 +435,8 @@ test_files (Fixture       *f,
     g_autoptr(JsonNode) stat = NULL;
     g_autofree char *code = NULL;
 
-    tessera_e2b_client_call_async (f->client, info, "filesystem.Filesystem/Stat", request, NULL, on_result, &result);
-    stat = tessera_e2b_client_call_finish (f->client, wait_for (&result), &code, &error);
+    tessera_e2b_client_call_async (f->client, info, "filesystem.Filesystem/Stat", request, NULL, e2b_test_on_result, &result);
+    stat = tessera_e2b_client_call_finish (f->client, e2b_test_wait_for (&result), &code, &error);
     g_assert_null (stat);
     g_assert_cmpstr (code, ==, "not_found");
     g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_FAILED);
@@ -553,8 +531,8 @@ start (Fixture                     *f,
   g_autoptr(GError) error = NULL;
   TesseraE2bStream *stream;
 
-  tessera_e2b_client_start_async (f->client, info, command, cwd, env, tag, timeout_ms, NULL, on_result, &result);
-  stream = tessera_e2b_client_start_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_start_async (f->client, info, command, cwd, env, tag, timeout_ms, NULL, e2b_test_on_result, &result);
+  stream = tessera_e2b_client_start_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (tessera_e2b_stream_get_pid (stream), >, 0);
   return stream;
@@ -610,8 +588,8 @@ test_process_kill (Fixture       *f,
   c = collect (stream);
   g_assert_cmpuint (tessera_e2b_test_server_get_request_count (f->server, "POST", "/process.Process/Start"), ==, 1);
 
-  tessera_e2b_client_list_processes_async (f->client, info, NULL, on_result, &result);
-  processes = tessera_e2b_client_list_processes_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_list_processes_async (f->client, info, NULL, e2b_test_on_result, &result);
+  processes = tessera_e2b_client_list_processes_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   for (guint i = 0; i < processes->len; i++)
     {
@@ -629,8 +607,8 @@ test_process_kill (Fixture       *f,
   g_clear_object (&result);
 
   tessera_e2b_client_send_signal_async (f->client, info, tessera_e2b_stream_get_pid (stream), SIGKILL,
-                                        NULL, on_result, &result);
-  g_assert_true (tessera_e2b_client_send_signal_finish (f->client, wait_for (&result), &error));
+                                        NULL, e2b_test_on_result, &result);
+  g_assert_true (tessera_e2b_client_send_signal_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   wait_done (c);
@@ -638,8 +616,8 @@ test_process_kill (Fixture       *f,
   g_assert_cmpint (c->exit_status, ==, 128 + SIGKILL);
 
   tessera_e2b_client_send_signal_async (f->client, info, tessera_e2b_stream_get_pid (stream), SIGKILL,
-                                        NULL, on_result, &result);
-  g_assert_false (tessera_e2b_client_send_signal_finish (f->client, wait_for (&result), &error));
+                                        NULL, e2b_test_on_result, &result);
+  g_assert_false (tessera_e2b_client_send_signal_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_NOT_RUNNING);
   g_clear_error (&error);
   g_clear_object (&result);
@@ -649,8 +627,8 @@ test_process_kill (Fixture       *f,
     g_autoptr(TesseraE2bStream) gone = NULL;
 
     tessera_e2b_client_connect_process_async (f->client, info, tessera_e2b_stream_get_pid (stream),
-                                              NULL, on_result, &result);
-    gone = tessera_e2b_client_connect_process_finish (f->client, wait_for (&result), &error);
+                                              NULL, e2b_test_on_result, &result);
+    gone = tessera_e2b_client_connect_process_finish (f->client, e2b_test_wait_for (&result), &error);
     g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_NOT_RUNNING);
     g_assert_null (gone);
   }
@@ -668,8 +646,8 @@ write_go (Fixture                     *f,
   g_autoptr(GError) error = NULL;
 
   g_ptr_array_add (files, make_file ("go", g_bytes_new_static ("", 0)));
-  tessera_e2b_client_write_files_async (f->client, info, "/home/user", files, NULL, on_result, &result);
-  g_assert_true (tessera_e2b_client_write_files_finish (f->client, wait_for (&result), &error));
+  tessera_e2b_client_write_files_async (f->client, info, "/home/user", files, NULL, e2b_test_on_result, &result);
+  g_assert_true (tessera_e2b_client_write_files_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_no_error (error);
 }
 
@@ -684,8 +662,8 @@ reattach (Fixture                     *f,
   TesseraE2bStream *stream;
   guint pid = 0;
 
-  tessera_e2b_client_list_processes_async (f->client, info, NULL, on_result, &result);
-  processes = tessera_e2b_client_list_processes_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_list_processes_async (f->client, info, NULL, e2b_test_on_result, &result);
+  processes = tessera_e2b_client_list_processes_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   for (guint i = 0; i < processes->len; i++)
     if (g_strcmp0 (((TesseraE2bProcessInfo *) processes->pdata[i])->tag, tag) == 0)
@@ -693,8 +671,8 @@ reattach (Fixture                     *f,
   g_assert_cmpuint (pid, >, 0);
   g_clear_object (&result);
 
-  tessera_e2b_client_connect_process_async (f->client, info, pid, NULL, on_result, &result);
-  stream = tessera_e2b_client_connect_process_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_connect_process_async (f->client, info, pid, NULL, e2b_test_on_result, &result);
+  stream = tessera_e2b_client_connect_process_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (tessera_e2b_stream_get_pid (stream), ==, pid);
   return stream;
@@ -779,8 +757,8 @@ test_rate_limit (Fixture       *f,
   /* Persistently limited: a clear error after a bounded number of tries. */
   tessera_e2b_test_server_reset_counts (f->server);
   tessera_e2b_test_server_inject_fault (f->server, TESSERA_E2B_TEST_FAULT_RATE_LIMIT, 100);
-  tessera_e2b_client_kill_async (f->client, info->sandbox_id, NULL, on_result, &result);
-  g_assert_false (tessera_e2b_client_kill_finish (f->client, wait_for (&result), &error));
+  tessera_e2b_client_kill_async (f->client, info->sandbox_id, NULL, e2b_test_on_result, &result);
+  g_assert_false (tessera_e2b_client_kill_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_RATE_LIMITED);
   g_assert_cmpuint (tessera_e2b_test_server_get_request_count (f->server, NULL, NULL), ==, 5);
   g_assert_cmpuint (tessera_e2b_test_server_get_n_sandboxes (f->server), ==, 1);
@@ -799,8 +777,8 @@ test_proxy_error (Fixture       *f,
   /* A passing 502 from the edge proxy is retried... */
   g_ptr_array_add (files, make_file ("index.html", g_bytes_new_static ("<p>hi</p>", 9)));
   tessera_e2b_test_server_inject_fault (f->server, TESSERA_E2B_TEST_FAULT_PROXY_ERROR, 2);
-  tessera_e2b_client_write_files_async (f->client, info, TESSERA_E2B_PROJECT_DIR, files, NULL, on_result, &result);
-  g_assert_true (tessera_e2b_client_write_files_finish (f->client, wait_for (&result), &error));
+  tessera_e2b_client_write_files_async (f->client, info, TESSERA_E2B_PROJECT_DIR, files, NULL, e2b_test_on_result, &result);
+  g_assert_true (tessera_e2b_client_write_files_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_no_error (error);
   g_assert_cmpuint (tessera_e2b_test_server_get_request_count (f->server, "POST", "/files"), ==, 3);
   text = read_home_file (f, info, "project/index.html");
@@ -809,8 +787,8 @@ test_proxy_error (Fixture       *f,
 
   /* ...one that persists becomes a network error. */
   tessera_e2b_test_server_inject_fault (f->server, TESSERA_E2B_TEST_FAULT_PROXY_ERROR, 100);
-  tessera_e2b_client_write_files_async (f->client, info, TESSERA_E2B_PROJECT_DIR, files, NULL, on_result, &result);
-  g_assert_false (tessera_e2b_client_write_files_finish (f->client, wait_for (&result), &error));
+  tessera_e2b_client_write_files_async (f->client, info, TESSERA_E2B_PROJECT_DIR, files, NULL, e2b_test_on_result, &result);
+  g_assert_false (tessera_e2b_client_write_files_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_NETWORK);
 }
 
@@ -829,22 +807,22 @@ test_expired (Fixture       *f,
 
   /* envd's proxy says "not found": that is final, not retried. */
   g_ptr_array_add (files, make_file ("a.txt", g_bytes_new_static ("a", 1)));
-  tessera_e2b_client_write_files_async (f->client, info, TESSERA_E2B_PROJECT_DIR, files, NULL, on_result, &result);
-  g_assert_false (tessera_e2b_client_write_files_finish (f->client, wait_for (&result), &error));
+  tessera_e2b_client_write_files_async (f->client, info, TESSERA_E2B_PROJECT_DIR, files, NULL, e2b_test_on_result, &result);
+  g_assert_false (tessera_e2b_client_write_files_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_EXPIRED);
   g_assert_cmpuint (tessera_e2b_test_server_get_request_count (f->server, NULL, NULL), ==, 1);
   g_clear_error (&error);
   g_clear_object (&result);
 
-  tessera_e2b_client_start_async (f->client, info, "true", NULL, NULL, NULL, 0, NULL, on_result, &result);
-  stream = tessera_e2b_client_start_finish (f->client, wait_for (&result), &error);
+  tessera_e2b_client_start_async (f->client, info, "true", NULL, NULL, NULL, 0, NULL, e2b_test_on_result, &result);
+  stream = tessera_e2b_client_start_finish (f->client, e2b_test_wait_for (&result), &error);
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_EXPIRED);
   g_assert_null (stream);
   g_clear_error (&error);
   g_clear_object (&result);
 
-  tessera_e2b_client_set_timeout_async (f->client, info->sandbox_id, 60, NULL, on_result, &result);
-  g_assert_false (tessera_e2b_client_set_timeout_finish (f->client, wait_for (&result), &error));
+  tessera_e2b_client_set_timeout_async (f->client, info->sandbox_id, 60, NULL, e2b_test_on_result, &result);
+  g_assert_false (tessera_e2b_client_set_timeout_finish (f->client, e2b_test_wait_for (&result), &error));
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_EXPIRED);
 }
 

@@ -9,11 +9,10 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "e2b-test-util.h"
 #include "tessera-e2b-process.h"
 #include "tessera-e2b-sandbox.h"
 #include "tessera-e2b-test-server.h"
-
-#define API_KEY "e2b_0123456789abcdef0123456789abcdef01234567"
 
 typedef struct
 {
@@ -26,22 +25,6 @@ typedef struct
   guint                 failed;
   guint                 replaced;
 } Fixture;
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
-static void
-on_result (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
 
 static void
 write_file (Fixture    *f,
@@ -116,8 +99,8 @@ start_sandbox (Fixture *f)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  tessera_sandbox_start_async (TESSERA_SANDBOX (f->sandbox), NULL, on_result, &result);
-  g_assert_true (tessera_sandbox_start_finish (TESSERA_SANDBOX (f->sandbox), wait_for (&result), &error));
+  tessera_sandbox_start_async (TESSERA_SANDBOX (f->sandbox), NULL, e2b_test_on_result, &result);
+  g_assert_true (tessera_sandbox_start_finish (TESSERA_SANDBOX (f->sandbox), e2b_test_wait_for (&result), &error));
   g_assert_no_error (error);
   g_assert_cmpint (tessera_sandbox_get_state (TESSERA_SANDBOX (f->sandbox)), ==, TESSERA_SANDBOX_READY);
 }
@@ -128,8 +111,8 @@ stop_sandbox (Fixture *f)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  tessera_sandbox_stop_async (TESSERA_SANDBOX (f->sandbox), NULL, on_result, &result);
-  g_assert_true (tessera_sandbox_stop_finish (TESSERA_SANDBOX (f->sandbox), wait_for (&result), &error));
+  tessera_sandbox_stop_async (TESSERA_SANDBOX (f->sandbox), NULL, e2b_test_on_result, &result);
+  g_assert_true (tessera_sandbox_stop_finish (TESSERA_SANDBOX (f->sandbox), e2b_test_wait_for (&result), &error));
   g_assert_no_error (error);
   g_assert_cmpint (tessera_sandbox_get_state (TESSERA_SANDBOX (f->sandbox)), ==, TESSERA_SANDBOX_STOPPED);
 }
@@ -149,14 +132,9 @@ fixture_setup (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) parent = NULL;
 
-  f->server = tessera_e2b_test_server_new (API_KEY, &error);
+  f->server = tessera_e2b_test_server_new (E2B_TEST_API_KEY, &error);
   g_assert_no_error (error);
-  f->client = tessera_e2b_client_new ();
-  tessera_e2b_client_set_api_key (f->client, API_KEY);
-  tessera_e2b_client_set_domain (f->client, "e2b.test");
-  tessera_e2b_client_set_api_url (f->client, tessera_e2b_test_server_get_url (f->server));
-  tessera_e2b_client_set_sandbox_url (f->client, tessera_e2b_test_server_get_url (f->server));
-  tessera_e2b_client_set_retry_delay (f->client, 1);
+  f->client = e2b_test_client_new (f->server);
 
   f->tmpdir = g_dir_make_tmp ("test-e2b-sandbox-XXXXXX", &error);
   g_assert_no_error (error);
@@ -331,8 +309,8 @@ spawn (Fixture            *f,
   g_autoptr(GError) error = NULL;
   TesseraProcess *process;
 
-  tessera_sandbox_spawn_async (TESSERA_SANDBOX (f->sandbox), argv, NULL, NULL, timeout_ms, NULL, on_result, &result);
-  process = tessera_sandbox_spawn_finish (TESSERA_SANDBOX (f->sandbox), wait_for (&result), &error);
+  tessera_sandbox_spawn_async (TESSERA_SANDBOX (f->sandbox), argv, NULL, NULL, timeout_ms, NULL, e2b_test_on_result, &result);
+  process = tessera_sandbox_spawn_finish (TESSERA_SANDBOX (f->sandbox), e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_true (tessera_process_get_running (process));
   return process;
@@ -383,8 +361,8 @@ test_spawn_and_reattach (Fixture       *f,
   g_assert_cmpint (o.status, ==, 4);
   g_assert_cmpstr (o.out->str, ==, "done now\n");
 
-  tessera_sandbox_expose_port_async (TESSERA_SANDBOX (f->sandbox), 5173, NULL, on_result, &result);
-  url = tessera_sandbox_expose_port_finish (TESSERA_SANDBOX (f->sandbox), wait_for (&result), &error);
+  tessera_sandbox_expose_port_async (TESSERA_SANDBOX (f->sandbox), 5173, NULL, e2b_test_on_result, &result);
+  url = tessera_sandbox_expose_port_finish (TESSERA_SANDBOX (f->sandbox), e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   expected = g_strdup_printf ("https://5173-%s.e2b.test/", tessera_e2b_sandbox_get_sandbox_id (f->sandbox));
   g_assert_cmpstr (url, ==, expected);
@@ -505,8 +483,8 @@ test_expired (Fixture       *f,
     g_autoptr(GAsyncResult) result = NULL;
     g_autoptr(GError) error = NULL;
 
-    tessera_e2b_sandbox_extend_async (f->sandbox, 600, NULL, on_result, &result);
-    g_assert_false (tessera_e2b_sandbox_extend_finish (f->sandbox, wait_for (&result), &error));
+    tessera_e2b_sandbox_extend_async (f->sandbox, 600, NULL, e2b_test_on_result, &result);
+    g_assert_false (tessera_e2b_sandbox_extend_finish (f->sandbox, e2b_test_wait_for (&result), &error));
     g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_EXPIRED);
   }
   while (f->replaced == 1)
@@ -541,8 +519,8 @@ test_pinned (Fixture       *f,
     g_autoptr(GAsyncResult) result = NULL;
     g_autoptr(GError) error = NULL;
 
-    tessera_e2b_sandbox_close_async (f->sandbox, NULL, on_result, &result);
-    g_assert_true (tessera_e2b_sandbox_close_finish (f->sandbox, wait_for (&result), &error));
+    tessera_e2b_sandbox_close_async (f->sandbox, NULL, e2b_test_on_result, &result);
+    g_assert_true (tessera_e2b_sandbox_close_finish (f->sandbox, e2b_test_wait_for (&result), &error));
     g_assert_no_error (error);
   }
   g_assert_cmpuint (tessera_e2b_test_server_get_n_sandboxes (f->server), ==, 0);
@@ -623,16 +601,16 @@ test_serve_static (Fixture       *f,
 
   tessera_e2b_sandbox_set_static_port (f->sandbox, port);
   start_sandbox (f);
-  tessera_sandbox_serve_static_async (TESSERA_SANDBOX (f->sandbox), NULL, on_result, &result);
-  url = tessera_sandbox_serve_static_finish (TESSERA_SANDBOX (f->sandbox), wait_for (&result), &error);
+  tessera_sandbox_serve_static_async (TESSERA_SANDBOX (f->sandbox), NULL, e2b_test_on_result, &result);
+  url = tessera_sandbox_serve_static_finish (TESSERA_SANDBOX (f->sandbox), e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   expected = g_strdup_printf ("https://%u-%s.e2b.test/", port, tessera_e2b_sandbox_get_sandbox_id (f->sandbox));
   g_assert_cmpstr (url, ==, expected);
   g_clear_object (&result);
 
   /* Asking again reuses the running server. */
-  tessera_sandbox_serve_static_async (TESSERA_SANDBOX (f->sandbox), NULL, on_result, &result);
-  again = tessera_sandbox_serve_static_finish (TESSERA_SANDBOX (f->sandbox), wait_for (&result), &error);
+  tessera_sandbox_serve_static_async (TESSERA_SANDBOX (f->sandbox), NULL, e2b_test_on_result, &result);
+  again = tessera_sandbox_serve_static_finish (TESSERA_SANDBOX (f->sandbox), e2b_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (again, ==, url);
   g_assert_cmpuint (tessera_e2b_test_server_get_request_count (f->server, "POST", "/process.Process/Start"), ==, 1);
@@ -661,8 +639,8 @@ test_bad_key (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   tessera_e2b_client_set_api_key (f->client, "e2b_00");
-  tessera_sandbox_start_async (TESSERA_SANDBOX (f->sandbox), NULL, on_result, &result);
-  g_assert_false (tessera_sandbox_start_finish (TESSERA_SANDBOX (f->sandbox), wait_for (&result), &error));
+  tessera_sandbox_start_async (TESSERA_SANDBOX (f->sandbox), NULL, e2b_test_on_result, &result);
+  g_assert_false (tessera_sandbox_start_finish (TESSERA_SANDBOX (f->sandbox), e2b_test_wait_for (&result), &error));
   g_assert_error (error, TESSERA_SANDBOX_ERROR, TESSERA_SANDBOX_ERROR_AUTH);
   g_assert_cmpint (tessera_sandbox_get_state (TESSERA_SANDBOX (f->sandbox)), ==, TESSERA_SANDBOX_FAILED);
   g_assert_cmpstr (tessera_sandbox_get_status_message (TESSERA_SANDBOX (f->sandbox)), ==, error->message);
