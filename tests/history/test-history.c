@@ -67,6 +67,16 @@ remove_file (const char *dir,
 }
 
 static void
+remove_tree (const char *path)
+{
+  const char *rm[] = { "rm", "-rf", path, NULL };
+  int status;
+
+  g_spawn_sync (NULL, (char **)rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, NULL);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+static void
 assert_file (const char *dir,
              const char *name,
              const char *expected)
@@ -169,16 +179,12 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  const char *rm[] = { "rm", "-rf", f->dir, NULL };
-  int status;
-
   if (f->history != NULL)
     g_assert_finalize_object (f->history);
   g_clear_object (&f->project);
   g_clear_pointer (&f->changed_paths, g_hash_table_unref);
 
-  g_spawn_sync (NULL, (char **)rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, NULL);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  remove_tree (f->dir);
   g_free (f->git_dir);
   g_free (f->dir);
 }
@@ -290,6 +296,38 @@ wait_for_change (Fixture           *f,
 {
   while ((GPOINTER_TO_UINT (g_hash_table_lookup (f->changed_paths, path)) & (1u << change)) == 0)
     g_main_context_iteration (NULL, TRUE);
+}
+
+/* @result and *@error of a job given an id the history does not hold. */
+static void
+assert_no_such_version (char    *result,
+                        GError **error)
+{
+  g_assert_error (*error, TESSERA_HISTORY_ERROR, TESSERA_HISTORY_ERROR_NOT_FOUND);
+  g_assert_null (result);
+  g_clear_error (error);
+}
+
+static void
+assert_nothing_to_undo (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  char *none = history_undo (f, &error);
+
+  g_assert_error (error, TESSERA_HISTORY_ERROR, TESSERA_HISTORY_ERROR_NOTHING_TO_UNDO);
+  g_assert_null (none);
+}
+
+/* The newest version holds exactly the files of version @id. */
+static void
+assert_tip_tree_is (Fixture    *f,
+                    const char *id)
+{
+  g_autofree char *rev = g_strconcat (id, "^{tree}", NULL);
+  g_autofree char *tree = GIT (f, "rev-parse", rev);
+  g_autofree char *tip_tree = GIT (f, "rev-parse", TESSERA_HISTORY_REF "^{tree}");
+
+  g_assert_cmpstr (tip_tree, ==, tree);
 }
 
 /* Tests */
@@ -468,7 +506,6 @@ test_diff (Fixture       *f,
   g_autofree char *short_diff = NULL;
   g_autofree char *git_stat = NULL;
   g_autoptr(GError) error = NULL;
-  char *missing;
 
   write_file (f->dir, "index.html", "<h1>Hello</h1>\n<p>More</p>\n");
   write_file (f->dir, "new.txt", "new\n");
@@ -503,14 +540,8 @@ test_diff (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpstr (short_diff, ==, diff);
 
-  missing = history_diff (f, "0123456789abcdef0123456789abcdef01234567", &error);
-  g_assert_error (error, TESSERA_HISTORY_ERROR, TESSERA_HISTORY_ERROR_NOT_FOUND);
-  g_assert_null (missing);
-  g_clear_error (&error);
-
-  missing = history_diff (f, "HEAD~1", &error);
-  g_assert_error (error, TESSERA_HISTORY_ERROR, TESSERA_HISTORY_ERROR_NOT_FOUND);
-  g_assert_null (missing);
+  assert_no_such_version (history_diff (f, "0123456789abcdef0123456789abcdef01234567", &error), &error);
+  assert_no_such_version (history_diff (f, "HEAD~1", &error), &error);
 }
 
 static void
@@ -520,9 +551,6 @@ test_restore (Fixture       *f,
   g_autofree char *v1 = NULL;
   g_autofree char *v2 = NULL;
   g_autofree char *restored = NULL;
-  g_autofree char *v1_rev = NULL;
-  g_autofree char *v1_tree = NULL;
-  g_autofree char *restored_tree = NULL;
   g_autofree char *kind = NULL;
   g_autofree char *target = NULL;
   g_autofree char *subject = NULL;
@@ -561,10 +589,7 @@ test_restore (Fixture       *f,
   /* Recorded as a version of its own, with v1's exact tree. */
   g_assert_cmpstr (restored, !=, v1);
   g_assert_cmpstr (restored, !=, v2);
-  v1_rev = g_strconcat (v1, "^{tree}", NULL);
-  v1_tree = GIT (f, "rev-parse", v1_rev);
-  restored_tree = GIT (f, "rev-parse", TESSERA_HISTORY_REF "^{tree}");
-  g_assert_cmpstr (v1_tree, ==, restored_tree);
+  assert_tip_tree_is (f, v1);
   kind = GIT (f, "log", "-1", "--format=%(trailers:key=Tessera-Kind,valueonly)", TESSERA_HISTORY_REF);
   g_assert_cmpstr (kind, ==, "restore");
   target = GIT (f, "log", "-1", "--format=%(trailers:key=Tessera-Restore-Target,valueonly)", TESSERA_HISTORY_REF);
@@ -594,7 +619,6 @@ test_restore_keeps_edits (Fixture       *f,
   g_autofree char *log = NULL;
   g_autofree char *saved = NULL;
   g_autoptr(GError) error = NULL;
-  char *missing;
 
   /* Unsaved edits by hand... */
   write_file (f->dir, "index.html", "<h1>By hand</h1>\n");
@@ -608,9 +632,7 @@ test_restore_keeps_edits (Fixture       *f,
   saved = GIT (f, "show", TESSERA_HISTORY_REF "~1:index.html");
   g_assert_cmpstr (saved, ==, "<h1>By hand</h1>");
 
-  missing = history_restore (f, "not-an-id", &error);
-  g_assert_error (error, TESSERA_HISTORY_ERROR, TESSERA_HISTORY_ERROR_NOT_FOUND);
-  g_assert_null (missing);
+  assert_no_such_version (history_restore (f, "not-an-id", &error), &error);
 }
 
 static void
@@ -622,19 +644,10 @@ test_undo_last_turn (Fixture       *f,
   g_autofree char *t2 = NULL;
   g_autofree char *u1 = NULL;
   g_autofree char *u2 = NULL;
-  g_autofree char *base_tree = NULL;
-  g_autofree char *t1_tree = NULL;
-  g_autofree char *tip_tree = NULL;
-  g_autofree char *base_rev = NULL;
-  g_autofree char *t1_rev = NULL;
   g_autoptr(GError) error = NULL;
-  char *none;
 
   /* Nothing saved yet: nothing to undo. */
-  none = history_undo (f, &error);
-  g_assert_error (error, TESSERA_HISTORY_ERROR, TESSERA_HISTORY_ERROR_NOTHING_TO_UNDO);
-  g_assert_null (none);
-  g_clear_error (&error);
+  assert_nothing_to_undo (f);
 
   base = commit_ok (f, TESSERA_HISTORY_KIND_SNAPSHOT, "Before the first turn");
   write_file (f->dir, "index.html", "<h1>Turn one</h1>\n");
@@ -647,26 +660,17 @@ test_undo_last_turn (Fixture       *f,
   g_assert_no_error (error);
   assert_file (f->dir, "index.html", "<h1>Turn one</h1>\n");
   g_assert_null (read_file (f->dir, "two.js"));
-  t1_rev = g_strconcat (t1, "^{tree}", NULL);
-  t1_tree = GIT (f, "rev-parse", t1_rev);
-  tip_tree = GIT (f, "rev-parse", TESSERA_HISTORY_REF "^{tree}");
-  g_assert_cmpstr (tip_tree, ==, t1_tree);
+  assert_tip_tree_is (f, t1);
 
   /* A second undo goes back another turn, not to the first undo's spot. */
   u2 = history_undo (f, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (u2, !=, u1);
   assert_file (f->dir, "index.html", "<h1>Hello</h1>\n");
-  base_rev = g_strconcat (base, "^{tree}", NULL);
-  base_tree = GIT (f, "rev-parse", base_rev);
-  g_free (tip_tree);
-  tip_tree = GIT (f, "rev-parse", TESSERA_HISTORY_REF "^{tree}");
-  g_assert_cmpstr (tip_tree, ==, base_tree);
+  assert_tip_tree_is (f, base);
 
   /* Only the snapshot before the first turn is left. */
-  none = history_undo (f, &error);
-  g_assert_error (error, TESSERA_HISTORY_ERROR, TESSERA_HISTORY_ERROR_NOTHING_TO_UNDO);
-  g_assert_null (none);
+  assert_nothing_to_undo (f);
   assert_file (f->dir, "index.html", "<h1>Hello</h1>\n");
 }
 
@@ -675,13 +679,9 @@ test_undo_first_turn (Fixture       *f,
                       gconstpointer  data)
 {
   g_autofree char *t1 = commit_ok (f, TESSERA_HISTORY_KIND_TURN, "Turn one");
-  g_autoptr(GError) error = NULL;
-  char *none;
 
   /* Without a version before it, undoing would delete every file: refuse. */
-  none = history_undo (f, &error);
-  g_assert_error (error, TESSERA_HISTORY_ERROR, TESSERA_HISTORY_ERROR_NOTHING_TO_UNDO);
-  g_assert_null (none);
+  assert_nothing_to_undo (f);
   assert_file (f->dir, "index.html", "<h1>Hello</h1>\n");
   assert_file (f->dir, "style.css", "h1 { color: red; }\n");
 }
@@ -832,14 +832,11 @@ test_repository_replaced (Fixture       *f,
   g_autofree char *second = NULL;
   g_autofree char *files = NULL;
   g_autofree char *fsck = NULL;
-  const char *rm[] = { "rm", "-rf", f->git_dir, NULL };
-  int status;
 
   /* The private repository is lost while its index stays behind: the next
    * version must still carry every file, not blobs the new one lacks. */
   g_assert_finalize_object (g_steal_pointer (&f->history));
-  g_spawn_sync (NULL, (char **)rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, NULL);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  remove_tree (f->git_dir);
 
   f->history = tessera_history_new (f->project);
   second = commit_ok (f, TESSERA_HISTORY_KIND_TURN, "Again");
