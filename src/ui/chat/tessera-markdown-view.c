@@ -19,6 +19,12 @@ struct _TesseraMarkdownView
 
   char      *text;
   guint      render_id;
+
+  /* What is on screen: the text it was rendered from, and the box holding
+   * one widget per top-level block of it. */
+  char      *rendered;
+  GtkWidget *box;
+  guint      n_blocks;
 };
 
 G_DEFINE_FINAL_TYPE (TesseraMarkdownView, tessera_markdown_view, GTK_TYPE_WIDGET)
@@ -381,19 +387,70 @@ render_blocks (cmark_node *parent)
 }
 
 static void
-render (TesseraMarkdownView *self)
+clear_rendering (TesseraMarkdownView *self)
 {
   GtkWidget *child;
-  cmark_node *root;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
     gtk_widget_unparent (child);
+  self->box = NULL;
+  self->n_blocks = 0;
+  g_clear_pointer (&self->rendered, g_free);
+}
+
+/* A streamed answer only grows at its end, and text appended can only
+ * change the last block it extends (a paragraph becoming a heading, a
+ * list gaining an item): the blocks before it keep their widgets, so a
+ * frame costs the last block, not the whole answer. */
+static void
+render (TesseraMarkdownView *self)
+{
+  cmark_node *root;
+  cmark_node *node;
+  guint n_blocks = 0;
+  guint keep = 0;
 
   if (self->text == NULL || self->text[0] == '\0')
-    return;
+    {
+      clear_rendering (self);
+      return;
+    }
 
   root = parse_markdown (self->text);
-  gtk_widget_set_parent (render_blocks (root), GTK_WIDGET (self));
+  for (node = cmark_node_first_child (root); node; node = cmark_node_next (node))
+    n_blocks++;
+
+  if (self->box != NULL && self->rendered != NULL && g_str_has_prefix (self->text, self->rendered))
+    {
+      GtkWidget *child = gtk_widget_get_first_child (self->box);
+
+      keep = MIN (self->n_blocks > 0 ? self->n_blocks - 1 : 0, n_blocks);
+      for (guint i = 0; i < keep && child != NULL; i++)
+        child = gtk_widget_get_next_sibling (child);
+      while (child != NULL)
+        {
+          GtkWidget *next = gtk_widget_get_next_sibling (child);
+
+          gtk_box_remove (GTK_BOX (self->box), child);
+          child = next;
+        }
+    }
+  else
+    {
+      clear_rendering (self);
+      self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 10);
+      gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+    }
+
+  node = cmark_node_first_child (root);
+  for (guint i = 0; i < keep && node != NULL; i++)
+    node = cmark_node_next (node);
+  for (; node; node = cmark_node_next (node))
+    gtk_box_append (GTK_BOX (self->box), render_block (node));
+
+  self->n_blocks = n_blocks;
+  g_free (self->rendered);
+  self->rendered = g_strdup (self->text);
   cmark_node_free (root);
 }
 
@@ -447,7 +504,6 @@ static void
 tessera_markdown_view_dispose (GObject *object)
 {
   TesseraMarkdownView *self = TESSERA_MARKDOWN_VIEW (object);
-  GtkWidget *child;
 
   if (self->render_id != 0)
     {
@@ -455,8 +511,7 @@ tessera_markdown_view_dispose (GObject *object)
       self->render_id = 0;
     }
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
-    gtk_widget_unparent (child);
+  clear_rendering (self);
 
   G_OBJECT_CLASS (tessera_markdown_view_parent_class)->dispose (object);
 }
