@@ -24,6 +24,11 @@ struct _TesseraEditorPanel
   AdwTabBar       *tab_bar;
   AdwTabView      *tab_view;
   AdwStatusPage   *empty_page;
+
+  /* The tab a model is writing into: deltas come a few bytes at a time,
+   * far too often to search the tabs or scroll for each. */
+  AdwTabPage      *stream_page;
+  guint            stream_scroll_id;
 };
 
 G_DEFINE_FINAL_TYPE (TesseraEditorPanel, tessera_editor_panel, GTK_TYPE_WIDGET)
@@ -659,6 +664,28 @@ tessera_editor_panel_stream_begin (TesseraEditorPanel *self,
   tessera_document_stream_begin (page_document (page));
 }
 
+static gboolean
+stream_scroll_cb (GtkWidget     *widget,
+                  GdkFrameClock *clock,
+                  gpointer       user_data)
+{
+  TesseraEditorPanel *self = TESSERA_EDITOR_PANEL (widget);
+
+  self->stream_scroll_id = 0;
+  if (self->stream_page != NULL)
+    tessera_editor_page_scroll_to_end (page_child (self->stream_page));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+page_detached_cb (TesseraEditorPanel *self,
+                  AdwTabPage         *page)
+{
+  if (page == self->stream_page)
+    g_clear_object (&self->stream_page);
+}
+
 void
 tessera_editor_panel_stream_append (TesseraEditorPanel *self,
                                     const char         *path,
@@ -670,11 +697,22 @@ tessera_editor_panel_stream_append (TesseraEditorPanel *self,
   g_return_if_fail (TESSERA_IS_EDITOR_PANEL (self));
   g_return_if_fail (path != NULL);
 
-  if (!(page = find_tab (self, path)) || !tessera_document_get_streaming (page_document (page)))
+  if (self->stream_page != NULL &&
+      g_strcmp0 (tessera_document_get_path (page_document (self->stream_page)), path) == 0)
+    page = self->stream_page;
+  else if ((page = find_tab (self, path)))
+    g_set_object (&self->stream_page, page);
+  else
+    return;
+
+  if (!tessera_document_get_streaming (page_document (page)))
     return;
 
   tessera_document_stream_append (page_document (page), text, len);
-  tessera_editor_page_scroll_to_end (page_child (page));
+
+  /* Following the end once a frame is enough for the eye. */
+  if (self->stream_scroll_id == 0)
+    self->stream_scroll_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stream_scroll_cb, NULL, NULL);
 }
 
 static void
@@ -705,6 +743,8 @@ tessera_editor_panel_stream_end (TesseraEditorPanel *self,
 
   doc = page_document (page);
   tessera_document_stream_end (doc);
+  if (page == self->stream_page)
+    g_clear_object (&self->stream_page);
 
   /* Applied, the file on disk is what the model wrote, in its final form;
    * not applied, the disk still has the truth. Either way the tab shows
@@ -847,6 +887,12 @@ tessera_editor_panel_dispose (GObject *object)
   TesseraEditorPanel *self = (TesseraEditorPanel *)object;
 
   g_cancellable_cancel (self->cancellable);
+  if (self->stream_scroll_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->stream_scroll_id);
+      self->stream_scroll_id = 0;
+    }
+  g_clear_object (&self->stream_page);
   self->tree = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_EDITOR_PANEL);
   self->tab_view = NULL;
@@ -965,4 +1011,5 @@ tessera_editor_panel_init (TesseraEditorPanel *self)
 {
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_object (self->tab_view, "page-detached", G_CALLBACK (page_detached_cb), self, G_CONNECT_SWAPPED);
 }
