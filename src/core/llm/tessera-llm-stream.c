@@ -15,7 +15,15 @@
 #include "tessera-llm-stream-private.h"
 #include "tessera-sse-parser.h"
 
-#define READ_SIZE (64 * 1024)
+#define READ_SIZE (16 * 1024)
+/* A stream arriving faster than it is handled keeps a read ready at
+ * default priority all the time, which starves the toolkit's redraw
+ * (G_PRIORITY_HIGH_IDLE + 20): nothing would be drawn until the answer
+ * ended. After this much continuous reading the stream pauses for a
+ * millisecond, in which the main loop runs whatever lower-priority work
+ * is ready (a frame). Lowering the reads' priority instead would let a
+ * UI that redraws continuously starve the stream. */
+#define READ_SLICE_USEC (8 * 1000)
 /* An error body longer than this is not an error message. */
 #define MAX_ERROR_BODY (64 * 1024)
 
@@ -49,6 +57,8 @@ struct _TesseraLlmStream
   guint                 n_malformed;
   gsize                 n_bytes;
   guint                 done : 1;
+  gint64                slice_start;
+  GSource              *yield_source;
 
   GSource              *retry_source;
   GSource              *retry_cancel_source;
@@ -96,6 +106,12 @@ clear_retry_sources (TesseraLlmStream *self)
 static void
 clear_attempt (TesseraLlmStream *self)
 {
+  if (self->yield_source != NULL)
+    {
+      g_source_destroy (self->yield_source);
+      g_clear_pointer (&self->yield_source, g_source_unref);
+    }
+  self->slice_start = 0;
   if (self->body != NULL)
     {
       /* Closing before the end drops the connection, which is what an
@@ -554,10 +570,49 @@ read_cb (GObject      *object,
 }
 
 static void
-read_next (TesseraLlmStream *self)
+read_now (TesseraLlmStream *self)
 {
   g_input_stream_read_bytes_async (self->body, READ_SIZE, G_PRIORITY_DEFAULT,
                                    self->cancellable, read_cb, g_object_ref (self));
+}
+
+static gboolean
+yield_done_cb (gpointer user_data)
+{
+  TesseraLlmStream *self = user_data;
+
+  g_clear_pointer (&self->yield_source, g_source_unref);
+  if (self->task == NULL || self->body == NULL)
+    return G_SOURCE_REMOVE;
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    complete_cancelled (self);
+  else
+    read_now (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+read_next (TesseraLlmStream *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->slice_start == 0)
+    self->slice_start = now;
+
+  if (now - self->slice_start < READ_SLICE_USEC)
+    {
+      read_now (self);
+      return;
+    }
+
+  self->slice_start = 0;
+  self->yield_source = g_timeout_source_new (1);
+  g_source_set_priority (self->yield_source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (self->yield_source, yield_done_cb, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (self->yield_source, "[tessera] llm stream yield");
+  g_source_attach (self->yield_source, g_task_get_context (self->task));
 }
 
 static void
