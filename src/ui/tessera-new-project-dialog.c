@@ -12,6 +12,7 @@
 #include "tessera-application.h"
 #include "tessera-new-project-dialog.h"
 #include "tessera-project.h"
+#include "tessera-ui-util.h"
 
 struct _TesseraNewProjectDialog
 {
@@ -41,7 +42,7 @@ set_location (TesseraNewProjectDialog *self,
               GFile                   *location)
 {
   g_autofree char *path = g_file_get_path (location);
-  g_autofree char *display = path ? g_filename_display_name (path) : g_file_get_uri (location);
+  g_autofree char *display = path ? tessera_ui_display_path (path) : g_file_get_uri (location);
 
   g_set_object (&self->location, location);
   adw_action_row_set_subtitle (self->location_row, display);
@@ -136,17 +137,60 @@ created_cb (GObject      *object,
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
+/* The default location (~/Projects) may not exist yet. */
+static void
+make_location_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_make_directory_with_parents (task_data, cancellable, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+location_made_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  TesseraNewProjectDialog *self = TESSERA_NEW_PROJECT_DIALOG (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          gtk_widget_set_sensitive (GTK_WIDGET (self), TRUE);
+          set_error (self, error->message);
+        }
+      return;
+    }
+
+  tessera_project_create_async (self->location, name, self->cancellable, created_cb, g_object_ref (self));
+}
+
 static void
 create_clicked_cb (TesseraNewProjectDialog *self)
 {
   g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
+  g_autoptr(GTask) task = NULL;
 
   if (!name_is_valid (name))
     return;
 
   set_error (self, NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self), FALSE);
-  tessera_project_create_async (self->location, name, self->cancellable, created_cb, g_object_ref (self));
+
+  task = g_task_new (self, self->cancellable, location_made_cb, NULL);
+  g_task_set_source_tag (task, create_clicked_cb);
+  g_task_set_task_data (task, g_object_ref (self->location), g_object_unref);
+  g_task_run_in_thread (task, make_location_thread);
 }
 
 static void

@@ -11,6 +11,7 @@
 #include "tessera-document.h"
 #include "tessera-editor-panel.h"
 #include "tessera-file-tree.h"
+#include "tessera-new-project-dialog.h"
 #include "tessera-test-ui.h"
 #include "tessera-window.h"
 
@@ -261,6 +262,35 @@ test_preferences (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* New Project: a name typed, Create, and the project opens in the window
+ * it was asked from (~/Projects is made when missing). */
+static void
+test_new_project (void)
+{
+  TesseraWindow *window = tessera_window_new (app);
+  g_autoptr(GFile) index = g_file_new_build_filename (g_get_home_dir (), "Projects", "Fresh App", "index.html", NULL);
+  GtkWidget *dialog = NULL;
+  GtkWidget *name_row;
+
+  gtk_window_present (GTK_WINDOW (window));
+  TESSERA_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-project", NULL);
+  TESSERA_WAIT_UNTIL ((dialog = find_toplevel (TESSERA_TYPE_NEW_PROJECT_DIALOG)) != NULL);
+  tessera_test_save_png (dialog, "new-project.png");
+
+  name_row = tessera_test_find_first (dialog, ADW_TYPE_ENTRY_ROW);
+  g_assert_nonnull (name_row);
+  gtk_editable_set_text (GTK_EDITABLE (name_row), "Fresh App");
+  g_signal_emit_by_name (name_row, "entry-activated");
+
+  TESSERA_WAIT_UNTIL (tessera_window_get_project (window) != NULL);
+  g_assert_cmpstr (tessera_project_get_name (tessera_window_get_project (window)), ==, "Fresh App");
+  g_assert_true (g_file_query_exists (index, NULL));
+  g_assert_null (find_toplevel (TESSERA_TYPE_NEW_PROJECT_DIALOG));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -281,6 +311,7 @@ main (int   argc,
   g_test_add_func ("/window/corrupt-project", test_corrupt_project);
   g_test_add_func ("/window/edit-save-close", test_edit_save_close);
   g_test_add_func ("/window/preferences", test_preferences);
+  g_test_add_func ("/window/new-project", test_new_project);
 
   ret = g_test_run ();
 
