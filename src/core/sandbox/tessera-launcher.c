@@ -178,14 +178,14 @@ tessera_launcher_class_init (TesseraLauncherClass *klass)
 
   properties[PROP_MEMORY_MB] =
     g_param_spec_uint ("memory-mb", NULL, NULL,
-                       0, G_MAXUINT, 4096,
+                       0, G_MAXUINT, TESSERA_LAUNCHER_DEFAULT_MEMORY_MB,
                        (G_PARAM_READWRITE |
                         G_PARAM_EXPLICIT_NOTIFY |
                         G_PARAM_STATIC_STRINGS));
 
   properties[PROP_CPU_SECONDS] =
     g_param_spec_uint ("cpu-seconds", NULL, NULL,
-                       0, G_MAXUINT, 3600,
+                       0, G_MAXUINT, TESSERA_LAUNCHER_DEFAULT_CPU_SECONDS,
                        (G_PARAM_READWRITE |
                         G_PARAM_EXPLICIT_NOTIFY |
                         G_PARAM_STATIC_STRINGS));
@@ -197,8 +197,8 @@ static void
 tessera_launcher_init (TesseraLauncher *self)
 {
   self->network = TRUE;
-  self->memory_mb = 4096;
-  self->cpu_seconds = 3600;
+  self->memory_mb = TESSERA_LAUNCHER_DEFAULT_MEMORY_MB;
+  self->cpu_seconds = TESSERA_LAUNCHER_DEFAULT_CPU_SECONDS;
 }
 
 TesseraLauncher *

@@ -27,6 +27,10 @@ typedef enum
 #define TESSERA_LAUNCHER_PROJECT_DIR "/project"
 /* The private, throwaway home of sandboxed commands. */
 #define TESSERA_LAUNCHER_HOME_DIR "/tmp/home"
+/* Default limits, shared by the launcher and the local sandbox that
+ * configures it (0 means no limit). */
+#define TESSERA_LAUNCHER_DEFAULT_MEMORY_MB 4096
+#define TESSERA_LAUNCHER_DEFAULT_CPU_SECONDS 3600
 
 #define TESSERA_TYPE_LAUNCHER_KIND (tessera_launcher_kind_get_type ())
 GType tessera_launcher_kind_get_type (void);

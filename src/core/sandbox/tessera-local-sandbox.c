@@ -241,14 +241,14 @@ tessera_local_sandbox_class_init (TesseraLocalSandboxClass *klass)
 
   properties[PROP_MEMORY_MB] =
     g_param_spec_uint ("memory-mb", NULL, NULL,
-                       0, G_MAXUINT, 4096,
+                       0, G_MAXUINT, TESSERA_LAUNCHER_DEFAULT_MEMORY_MB,
                        (G_PARAM_READWRITE |
                         G_PARAM_EXPLICIT_NOTIFY |
                         G_PARAM_STATIC_STRINGS));
 
   properties[PROP_CPU_SECONDS] =
     g_param_spec_uint ("cpu-seconds", NULL, NULL,
-                       0, G_MAXUINT, 3600,
+                       0, G_MAXUINT, TESSERA_LAUNCHER_DEFAULT_CPU_SECONDS,
                        (G_PARAM_READWRITE |
                         G_PARAM_EXPLICIT_NOTIFY |
                         G_PARAM_STATIC_STRINGS));
@@ -277,8 +277,8 @@ static void
 tessera_local_sandbox_init (TesseraLocalSandbox *self)
 {
   self->network = TRUE;
-  self->memory_mb = 4096;
-  self->cpu_seconds = 3600;
+  self->memory_mb = TESSERA_LAUNCHER_DEFAULT_MEMORY_MB;
+  self->cpu_seconds = TESSERA_LAUNCHER_DEFAULT_CPU_SECONDS;
   self->processes = g_ptr_array_new_with_free_func ((GDestroyNotify)tracked_free);
 }
 
