@@ -74,6 +74,29 @@ read_file (const char *dir,
   return contents;
 }
 
+static void
+assert_file (const char *dir,
+             const char *name,
+             const char *expected)
+{
+  g_autofree char *contents = read_file (dir, name);
+
+  g_assert_cmpstr (contents, ==, expected);
+}
+
+/* A blocking operation that must fail with @code; clears *@error for the
+ * next one. */
+static void
+assert_refused (gboolean   ok,
+                GError   **error,
+                GQuark     domain,
+                int        code)
+{
+  g_assert_false (ok);
+  g_assert_error (*error, domain, code);
+  g_clear_error (error);
+}
+
 static TesseraProject *
 open_dir (const char *dir)
 {
@@ -351,7 +374,6 @@ check_refused (const char *contents,
 {
   g_autofree char *tmp = make_tmp ();
   g_autofree char *manifest_path = g_build_filename (tmp, "app.tessera", NULL);
-  g_autofree char *after = NULL;
   g_autoptr(GFile) dir = g_file_new_for_path (tmp);
   g_autoptr(GFile) manifest = g_file_new_for_path (manifest_path);
   struct stat before_st, after_st;
@@ -373,8 +395,7 @@ check_refused (const char *contents,
         g_assert_nonnull (strstr (error->message, "newer version of Tessera"));
     }
 
-  after = read_file (tmp, "app.tessera");
-  g_assert_cmpstr (after, ==, contents);
+  assert_file (tmp, "app.tessera", contents);
   g_assert_cmpint (g_stat (manifest_path, &after_st), ==, 0);
   g_assert_cmpint (after_st.st_ino, ==, before_st.st_ino);
   g_assert_cmpint (after_st.st_mtim.tv_nsec, ==, before_st.st_mtim.tv_nsec);
@@ -593,33 +614,25 @@ test_resolve (void)
   {
     g_autoptr(GBytes) evil = bytes ("pwned");
     g_autoptr(GBytes) read = NULL;
-    g_autofree char *after = NULL;
 
-    g_assert_false (tessera_project_write (project, "passwd", evil, NULL, &error));
-    g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
-    g_clear_error (&error);
-    g_assert_false (tessera_project_write (project, "out/new.txt", evil, NULL, &error));
-    g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
-    g_clear_error (&error);
-    g_assert_false (tessera_project_write (project, "dangling", evil, NULL, &error));
-    g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
-    g_clear_error (&error);
-    g_assert_false (tessera_project_write (project, "../escape.txt", evil, NULL, &error));
-    g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
-    g_clear_error (&error);
+    assert_refused (tessera_project_write (project, "passwd", evil, NULL, &error), &error,
+                    TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
+    assert_refused (tessera_project_write (project, "out/new.txt", evil, NULL, &error), &error,
+                    TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
+    assert_refused (tessera_project_write (project, "dangling", evil, NULL, &error), &error,
+                    TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
+    assert_refused (tessera_project_write (project, "../escape.txt", evil, NULL, &error), &error,
+                    TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
     read = tessera_project_read (project, "passwd", NULL, &error);
     g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
     g_assert_null (read);
     g_clear_error (&error);
-    g_assert_false (tessera_project_rename (project, "sub/real.txt", "out/real.txt", NULL, &error));
-    g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
-    g_clear_error (&error);
-    g_assert_false (tessera_project_make_directory (project, "out/dir", &error));
-    g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
-    g_clear_error (&error);
+    assert_refused (tessera_project_rename (project, "sub/real.txt", "out/real.txt", NULL, &error), &error,
+                    TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
+    assert_refused (tessera_project_make_directory (project, "out/dir", &error), &error,
+                    TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
 
-    after = read_file (outside, "secret.txt");
-    g_assert_cmpstr (after, ==, "top secret");
+    assert_file (outside, "secret.txt", "top secret");
     g_assert_cmpuint (count_entries (outside, NULL), ==, 1);
     g_assert_false (g_file_test ("/nonexistent/tessera", G_FILE_TEST_EXISTS));
 
@@ -632,9 +645,7 @@ test_resolve (void)
     /* Writing through a link that stays inside keeps it a link. */
     g_assert_true (tessera_project_write (project, "alias/real.txt", evil, NULL, &error));
     g_assert_no_error (error);
-    g_free (after);
-    after = read_file (tmp, "sub/real.txt");
-    g_assert_cmpstr (after, ==, "pwned");
+    assert_file (tmp, "sub/real.txt", "pwned");
     g_assert_true (g_file_test (link_in, G_FILE_TEST_IS_SYMLINK));
   }
 
@@ -651,7 +662,6 @@ test_resolve_symlinked_root (void)
   g_autofree char *link = g_build_filename (tmp, "link", NULL);
   g_autoptr(GBytes) contents = bytes ("ok");
   g_autoptr(GError) error = NULL;
-  g_autofree char *after = NULL;
   TesseraProject *project;
 
   g_assert_cmpint (g_mkdir (real, 0755), ==, 0);
@@ -669,8 +679,7 @@ test_resolve_symlinked_root (void)
   assert_resolves_to (project, "self/inner", "self/inner");
   g_assert_true (tessera_project_write (project, "sub/file.txt", contents, NULL, &error));
   g_assert_no_error (error);
-  after = read_file (real, "sub/file.txt");
-  g_assert_cmpstr (after, ==, "ok");
+  assert_file (real, "sub/file.txt", "ok");
   g_assert_finalize_object (project);
 
   remove_tmp (tmp);
@@ -686,7 +695,6 @@ test_write_failure_keeps_old (void)
   g_autoptr(GBytes) small = bytes ("new");
   g_autoptr(GError) error = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autofree char *after = NULL;
   g_autofree guint8 *data = g_malloc (1024 * 1024);
   struct rlimit old_limit, limit;
   void (*old_handler) (int);
@@ -711,35 +719,27 @@ test_write_failure_keeps_old (void)
   g_assert_true (g_str_has_prefix (error->message, "Could not save “app.js”"));
   g_clear_error (&error);
 
-  after = read_file (tmp, "app.js");
-  g_assert_cmpstr (after, ==, "old content");
+  assert_file (tmp, "app.js", "old content");
   g_assert_cmpuint (count_entries (tmp, TESSERA_TEMP_PREFIX), ==, 0);
 
   /* Cancelled before it could start: same guarantee. */
   g_cancellable_cancel (cancellable);
-  g_assert_false (tessera_project_write (project, "app.js", small, cancellable, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error (&error);
-  g_free (after);
-  after = read_file (tmp, "app.js");
-  g_assert_cmpstr (after, ==, "old content");
+  assert_refused (tessera_project_write (project, "app.js", small, cancellable, &error), &error,
+                  G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  assert_file (tmp, "app.js", "old content");
   g_assert_cmpuint (count_entries (tmp, TESSERA_TEMP_PREFIX), ==, 0);
 
   /* A folder where the file should go. */
   mkdir_in (tmp, "blocked");
-  g_assert_false (tessera_project_write (project, "blocked", small, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY);
-  g_clear_error (&error);
+  assert_refused (tessera_project_write (project, "blocked", small, NULL, &error), &error,
+                  G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY);
   /* A file where a folder should go. */
-  g_assert_false (tessera_project_write (project, "app.js/inner.js", small, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
-  g_clear_error (&error);
+  assert_refused (tessera_project_write (project, "app.js/inner.js", small, NULL, &error), &error,
+                  G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
 
   g_assert_true (tessera_project_write (project, "app.js", small, NULL, &error));
   g_assert_no_error (error);
-  g_free (after);
-  after = read_file (tmp, "app.js");
-  g_assert_cmpstr (after, ==, "new");
+  assert_file (tmp, "app.js", "new");
   g_assert_cmpuint (count_entries (tmp, TESSERA_TEMP_PREFIX), ==, 0);
 
   g_assert_finalize_object (project);
@@ -775,7 +775,6 @@ test_write_cancelled_midway (void)
   const gsize chunk = 64 * 1024;
   const gsize size = 4 * chunk;
   g_autofree char *tmp = make_tmp ();
-  g_autofree char *after = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   struct uffdio_api api = { .api = UFFD_API };
   struct uffdio_register reg = { 0 };
@@ -824,8 +823,7 @@ test_write_cancelled_midway (void)
   g_assert_false (m.ok);
   g_assert_error (m.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&m.error);
-  after = read_file (tmp, "big.bin");
-  g_assert_cmpstr (after, ==, "old content");
+  assert_file (tmp, "big.bin", "old content");
   g_assert_cmpuint (count_entries (tmp, TESSERA_TEMP_PREFIX), ==, 0);
 
   g_bytes_unref (m.contents);
@@ -869,7 +867,6 @@ test_no_follow_after_check (void)
   g_autofree char *doomed = g_build_filename (root_real, "sub", "secret.txt", NULL);
   g_autofree char *link = g_build_filename (root_real, "link", NULL);
   g_autofree char *secret = g_build_filename (outside, "secret.txt", NULL);
-  g_autofree char *after = NULL;
   g_autoptr(GError) error = NULL;
   struct stat st;
 
@@ -890,8 +887,7 @@ test_no_follow_after_check (void)
   g_assert_no_error (error);
   g_assert_cmpint (lstat (link, &st), ==, 0);
   g_assert_true (S_ISREG (st.st_mode));
-  after = read_file (outside, "secret.txt");
-  g_assert_cmpstr (after, ==, "top secret");
+  assert_file (outside, "secret.txt", "top secret");
 
   remove_tmp (tmp);
   remove_tmp (outside);
@@ -962,21 +958,17 @@ test_operations (void)
   g_clear_object (&result);
 
   tessera_project_write_async (project, "../x", hello, NULL, async_done, &result);
-  g_assert_false (tessera_project_write_finish (project, wait_result (&result), &error));
-  g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
-  g_clear_error (&error);
+  assert_refused (tessera_project_write_finish (project, wait_result (&result), &error), &error,
+                  TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
   g_clear_object (&result);
 
   /* Rename never replaces. */
-  g_assert_false (tessera_project_rename (project, "style.css", "src/app/main.js", NULL, &error));
-  g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_EXISTS);
-  g_clear_error (&error);
-  g_assert_false (tessera_project_rename (project, "src", "src/app/inside", NULL, &error));
-  g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
-  g_clear_error (&error);
-  g_assert_false (tessera_project_rename (project, "nope", "other", NULL, &error));
-  g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_NOT_FOUND);
-  g_clear_error (&error);
+  assert_refused (tessera_project_rename (project, "style.css", "src/app/main.js", NULL, &error), &error,
+                  TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_EXISTS);
+  assert_refused (tessera_project_rename (project, "src", "src/app/inside", NULL, &error), &error,
+                  TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_INVALID_PATH);
+  assert_refused (tessera_project_rename (project, "nope", "other", NULL, &error), &error,
+                  TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_NOT_FOUND);
 
   tessera_project_rename_async (project, "style.css", "css/site.css", NULL, async_done, &result);
   g_assert_true (tessera_project_rename_finish (project, wait_result (&result), &error));
@@ -990,9 +982,8 @@ test_operations (void)
   g_assert_no_error (error);
   g_assert_cmpuint (recorder_count (&recorder, "created:assets"), ==, 1);
   g_assert_cmpuint (recorder_count (&recorder, "created:assets/img"), ==, 1);
-  g_assert_false (tessera_project_make_directory (project, "assets/img", &error));
-  g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_EXISTS);
-  g_clear_error (&error);
+  assert_refused (tessera_project_make_directory (project, "assets/img", &error), &error,
+                  TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_EXISTS);
 
   tessera_project_delete_async (project, "src", FALSE, NULL, async_done, &result);
   g_assert_true (tessera_project_delete_finish (project, wait_result (&result), &error));
@@ -1001,9 +992,8 @@ test_operations (void)
   g_assert_cmpuint (recorder_count (&recorder, "deleted:src"), ==, 1);
   g_assert_false (test_in (tmp, "src", G_FILE_TEST_EXISTS));
 
-  g_assert_false (tessera_project_delete (project, "src", FALSE, NULL, &error));
-  g_assert_error (error, TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_NOT_FOUND);
-  g_clear_error (&error);
+  assert_refused (tessera_project_delete (project, "src", FALSE, NULL, &error), &error,
+                  TESSERA_PROJECT_ERROR, TESSERA_PROJECT_ERROR_NOT_FOUND);
 
   /* To the trash (the harness's throwaway HOME holds it). */
   g_assert_true (tessera_project_delete (project, "css/site.css", TRUE, NULL, &error));
