@@ -259,6 +259,15 @@ test_preferences (void)
   tessera_test_save_png (prefs, "preferences-providers.png");
 
   gtk_window_destroy (GTK_WINDOW (prefs));
+
+  /* The shortcuts and About windows build from their definitions. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+  TESSERA_WAIT_UNTIL (find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW) != NULL);
+  gtk_window_close (GTK_WINDOW (find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW)));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  TESSERA_WAIT_UNTIL (find_toplevel (ADW_TYPE_ABOUT_WINDOW) != NULL);
+  gtk_window_destroy (GTK_WINDOW (find_toplevel (ADW_TYPE_ABOUT_WINDOW)));
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
