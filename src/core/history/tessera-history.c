@@ -1164,6 +1164,17 @@ enqueue_id_job (TesseraHistory      *self,
   enqueue (self, task);
 }
 
+/* Every job hands back a pointer (an id, a list, a diff) or an error. */
+static gpointer
+finish_job (TesseraHistory  *self,
+            GAsyncResult    *result,
+            GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* GObject */
 
 static void
@@ -1325,9 +1336,7 @@ tessera_history_commit_finish (TesseraHistory  *self,
                                GAsyncResult    *result,
                                GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_job (self, result, error);
 }
 
 void
@@ -1353,9 +1362,7 @@ tessera_history_list_finish (TesseraHistory  *self,
                              GAsyncResult    *result,
                              GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_job (self, result, error);
 }
 
 void
@@ -1377,9 +1384,7 @@ tessera_history_diff_finish (TesseraHistory  *self,
                              GAsyncResult    *result,
                              GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_job (self, result, error);
 }
 
 void
@@ -1401,9 +1406,7 @@ tessera_history_restore_finish (TesseraHistory  *self,
                                 GAsyncResult    *result,
                                 GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_job (self, result, error);
 }
 
 void
@@ -1427,7 +1430,5 @@ tessera_history_undo_last_turn_finish (TesseraHistory  *self,
                                        GAsyncResult    *result,
                                        GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_job (self, result, error);
 }
