@@ -648,6 +648,8 @@ close_page_cb (TesseraEditorPanel *self,
 
 /* Streaming */
 
+#define MAX_STREAMED_TABS 8
+
 void
 tessera_editor_panel_stream_begin (TesseraEditorPanel *self,
                                    const char         *path)
@@ -658,7 +660,16 @@ tessera_editor_panel_stream_begin (TesseraEditorPanel *self,
   g_return_if_fail (path != NULL);
 
   if (!(page = find_tab (self, path)))
-    page = add_tab (self, path, FALSE);
+    {
+      /* An answer can write a hundred files; a tab for each made every
+       * frame lay out a hundred tabs (the tab bar animating all the
+       * while), which cost more than the rest of the turn together. Past
+       * a few tabs, new files are only shown in the tree. (Closing an
+       * older streamed tab instead crashes GTK 4.8's text view.) */
+      if (adw_tab_view_get_n_pages (self->tab_view) >= MAX_STREAMED_TABS)
+        return;
+      page = add_tab (self, path, FALSE);
+    }
 
   adw_tab_view_set_selected_page (self->tab_view, page);
   tessera_document_stream_begin (page_document (page));
