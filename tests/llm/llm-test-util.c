@@ -187,22 +187,20 @@ assert_answer_prefix (const char *text)
 }
 
 void
-check_stream_error (ProviderFixture    *f,
-                    const char         *model,
-                    TesseraFakeLlmMode  mode,
-                    TesseraLlmError     code,
-                    const char         *in_message,
-                    const char         *api_key)
+check_stream_error (ProviderFixture       *f,
+                    const char            *model,
+                    const StreamErrorCase *error_case,
+                    const char            *api_key)
 {
   g_autoptr(TesseraLlmRequest) request = simple_request (model, "hi");
   g_autoptr(StreamRun) run = NULL;
 
   tessera_fake_llm_server_clear_requests (f->server);
-  tessera_fake_llm_server_push_mode (f->server, mode);
+  tessera_fake_llm_server_push_mode (f->server, error_case->mode);
   run = stream_run (f->provider, request, 0, FALSE);
 
-  g_assert_error (run->error, TESSERA_LLM_ERROR, (int) code);
-  g_assert_nonnull (strstr (run->error->message, in_message));
+  g_assert_error (run->error, TESSERA_LLM_ERROR, (int) error_case->code);
+  g_assert_nonnull (strstr (run->error->message, error_case->in_message));
   g_assert_null (strstr (run->error->message, api_key));
   g_assert_cmpuint (tessera_fake_llm_server_get_n_requests (f->server), ==, 1);
   g_assert_cmpuint (run->retry_delays->len, ==, 0);

@@ -66,15 +66,22 @@ void       provider_fixture_tear_down (ProviderFixture *f,
  * interrupted stream must have shown. */
 void       assert_answer_prefix  (const char         *text);
 
-/* Runs one request against a server that fails it with mode, and checks the
- * error: its code, that it names in_message, never shows api_key, and that
- * it came after one request and no retry. */
-void       check_stream_error    (ProviderFixture    *f,
-                                  const char         *model,
-                                  TesseraFakeLlmMode  mode,
-                                  TesseraLlmError     code,
-                                  const char         *in_message,
-                                  const char         *api_key);
+/* A failure the fake server is told to give, and the error it must
+ * become: that code, with in_message in its text. */
+typedef struct
+{
+  TesseraFakeLlmMode  mode;
+  TesseraLlmError     code;
+  const char         *in_message;
+} StreamErrorCase;
+
+/* Runs one request against a server that fails it as error_case says, and
+ * checks the error, that it never shows api_key, and that it came after
+ * one request and no retry. */
+void       check_stream_error    (ProviderFixture       *f,
+                                  const char            *model,
+                                  const StreamErrorCase *error_case,
+                                  const char            *api_key);
 
 /* An answer cut at max_tokens ends without error, with that stop reason. */
 void       check_max_tokens_stop (ProviderFixture    *f,

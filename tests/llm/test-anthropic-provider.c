@@ -145,23 +145,19 @@ test_overloaded_gives_up (Fixture       *f,
 }
 
 static void
-check_error (Fixture            *f,
-             TesseraFakeLlmMode  mode,
-             TesseraLlmError     code,
-             const char         *in_message)
-{
-  check_stream_error (f, "claude-missing", mode, code, in_message, "sk-ant-test");
-}
-
-static void
 test_errors (Fixture       *f,
              gconstpointer  data)
 {
-  check_error (f, TESSERA_FAKE_LLM_UNAUTHORIZED, TESSERA_LLM_ERROR_AUTH,
-               "The API key was rejected by Anthropic. Check it in Preferences › Providers.");
-  check_error (f, TESSERA_FAKE_LLM_MODEL_NOT_FOUND, TESSERA_LLM_ERROR_MODEL_NOT_FOUND, "claude-missing");
-  check_error (f, TESSERA_FAKE_LLM_CONTEXT_TOO_LONG, TESSERA_LLM_ERROR_CONTEXT_TOO_LONG, "too long");
-  check_error (f, TESSERA_FAKE_LLM_ALL_MALFORMED, TESSERA_LLM_ERROR_BAD_RESPONSE, "Anthropic");
+  static const StreamErrorCase cases[] = {
+    { TESSERA_FAKE_LLM_UNAUTHORIZED, TESSERA_LLM_ERROR_AUTH,
+      "The API key was rejected by Anthropic. Check it in Preferences › Providers." },
+    { TESSERA_FAKE_LLM_MODEL_NOT_FOUND, TESSERA_LLM_ERROR_MODEL_NOT_FOUND, "claude-missing" },
+    { TESSERA_FAKE_LLM_CONTEXT_TOO_LONG, TESSERA_LLM_ERROR_CONTEXT_TOO_LONG, "too long" },
+    { TESSERA_FAKE_LLM_ALL_MALFORMED, TESSERA_LLM_ERROR_BAD_RESPONSE, "Anthropic" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    check_stream_error (f, "claude-missing", &cases[i], "sk-ant-test");
 }
 
 static void

@@ -152,37 +152,27 @@ test_max_tokens_stop (Fixture       *f,
   check_max_tokens_stop (f, "gpt-fake", "<file path=\"a.js\">let x");
 }
 
+/* Failures no retry could mend: each ends the stream at the first
+ * request. */
 static void
-check_no_retry_error (Fixture            *f,
-                      TesseraFakeLlmMode  mode,
-                      TesseraLlmError     code,
-                      const char         *in_message)
+test_errors (Fixture       *f,
+             gconstpointer  data)
 {
-  check_stream_error (f, "gpt-missing", mode, code, in_message, "sk-test-0123456789");
-}
+  static const StreamErrorCase cases[] = {
+    /* The fake server echoes the key in its 401 body, as OpenAI does. */
+    { TESSERA_FAKE_LLM_UNAUTHORIZED, TESSERA_LLM_ERROR_AUTH,
+      "The API key was rejected by OpenAI. Check it in Preferences › Providers." },
+    { TESSERA_FAKE_LLM_FORBIDDEN, TESSERA_LLM_ERROR_AUTH, "rejected by OpenAI" },
+    { TESSERA_FAKE_LLM_MODEL_NOT_FOUND, TESSERA_LLM_ERROR_MODEL_NOT_FOUND, "gpt-missing" },
+    { TESSERA_FAKE_LLM_CONTEXT_TOO_LONG, TESSERA_LLM_ERROR_CONTEXT_TOO_LONG, "too long" },
+    { TESSERA_FAKE_LLM_ALL_MALFORMED, TESSERA_LLM_ERROR_BAD_RESPONSE, "OpenAI" },
+    /* A clean 200 without one event: the same request would get the
+     * same, so no retry, and no "could not reach". */
+    { TESSERA_FAKE_LLM_NOT_STREAMED, TESSERA_LLM_ERROR_BAD_RESPONSE, "OpenAI" },
+  };
 
-static void
-test_auth_errors (Fixture       *f,
-                  gconstpointer  data)
-{
-  /* The fake server echoes the key in its 401 body, as OpenAI does. */
-  check_no_retry_error (f, TESSERA_FAKE_LLM_UNAUTHORIZED, TESSERA_LLM_ERROR_AUTH,
-                        "The API key was rejected by OpenAI. Check it in Preferences › Providers.");
-  check_no_retry_error (f, TESSERA_FAKE_LLM_FORBIDDEN, TESSERA_LLM_ERROR_AUTH, "rejected by OpenAI");
-}
-
-static void
-test_model_not_found (Fixture       *f,
-                      gconstpointer  data)
-{
-  check_no_retry_error (f, TESSERA_FAKE_LLM_MODEL_NOT_FOUND, TESSERA_LLM_ERROR_MODEL_NOT_FOUND, "gpt-missing");
-}
-
-static void
-test_context_too_long (Fixture       *f,
-                       gconstpointer  data)
-{
-  check_no_retry_error (f, TESSERA_FAKE_LLM_CONTEXT_TOO_LONG, TESSERA_LLM_ERROR_CONTEXT_TOO_LONG, "too long");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    check_stream_error (f, "gpt-missing", &cases[i], "sk-test-0123456789");
 }
 
 static void
@@ -375,22 +365,6 @@ test_malformed_events_skipped (Fixture       *f,
 }
 
 static void
-test_all_malformed (Fixture       *f,
-                    gconstpointer  data)
-{
-  check_no_retry_error (f, TESSERA_FAKE_LLM_ALL_MALFORMED, TESSERA_LLM_ERROR_BAD_RESPONSE, "OpenAI");
-}
-
-static void
-test_not_streamed (Fixture       *f,
-                   gconstpointer  data)
-{
-  /* A clean 200 without one event: the same request would get the same,
-   * so no retry, and no "could not reach". */
-  check_no_retry_error (f, TESSERA_FAKE_LLM_NOT_STREAMED, TESSERA_LLM_ERROR_BAD_RESPONSE, "OpenAI");
-}
-
-static void
 test_trickle (Fixture       *f,
               gconstpointer  data)
 {
@@ -559,9 +533,7 @@ main (int   argc,
   ADD ("no-key-no-auth-header", test_no_key_no_auth_header);
   ADD ("images", test_images);
   ADD ("max-tokens-stop", test_max_tokens_stop);
-  ADD ("auth-errors", test_auth_errors);
-  ADD ("model-not-found", test_model_not_found);
-  ADD ("context-too-long", test_context_too_long);
+  ADD ("errors", test_errors);
   ADD ("rate-limited-then-ok", test_rate_limited_then_ok);
   ADD ("retry-after-honoured", test_retry_after_honoured);
   ADD ("retry-after-too-long", test_retry_after_too_long);
@@ -572,9 +544,7 @@ main (int   argc,
   ADD ("drop-mid-stream", test_drop_mid_stream);
   ADD ("drop-before-first-token", test_drop_before_first_token);
   ADD ("malformed-events-skipped", test_malformed_events_skipped);
-  ADD ("all-malformed", test_all_malformed);
   ADD ("trickle", test_trickle);
-  ADD ("not-streamed", test_not_streamed);
   ADD ("cancel-endless", test_cancel_endless);
   ADD ("cancel-before-start", test_cancel_before_start);
   ADD ("stream-options-rejected", test_stream_options_rejected);
