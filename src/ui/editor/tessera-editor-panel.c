@@ -664,8 +664,8 @@ tessera_editor_panel_stream_begin (TesseraEditorPanel *self,
       /* An answer can write a hundred files; a tab for each made every
        * frame lay out a hundred tabs (the tab bar animating all the
        * while), which cost more than the rest of the turn together. Past
-       * a few tabs, new files are only shown in the tree. (Closing an
-       * older streamed tab instead crashes GTK 4.8's text view.) */
+       * a few tabs, new files are only shown in the tree (closing older
+       * streamed tabs to make room measured as slow as no limit). */
       if (adw_tab_view_get_n_pages (self->tab_view) >= MAX_STREAMED_TABS)
         return;
       page = add_tab (self, path, FALSE);
@@ -684,7 +684,18 @@ stream_scroll_cb (GtkWidget     *widget,
 
   self->stream_scroll_id = 0;
   if (self->stream_page != NULL)
-    tessera_editor_page_scroll_to_end (page_child (self->stream_page));
+    {
+      GtkSourceView *view = tessera_editor_page_get_view (page_child (self->stream_page));
+      GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+
+      /* Through the adjustment, not a mark scrolled onscreen: a view left
+       * with a pending scroll to a mark, then reloaded and closed (or its
+       * window destroyed), crashes GTK 4.8's text view in a later
+       * validation ("gtk_text_btree_line_number couldn't find line"). */
+      if (adjustment != NULL)
+        gtk_adjustment_set_value (adjustment,
+                                  gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
+    }
 
   return G_SOURCE_REMOVE;
 }
