@@ -506,10 +506,7 @@ one_run (TesseraApplication *app,
   g_source_remove (tick_id);
   g_signal_handler_disconnect (clock, paint_id);
   g_signal_handlers_disconnect_by_data (session, run);
-  /* Hidden, not destroyed: destroying a window whose editor tabs were just
-   * streamed into can crash in GtkTextView (GTK 4.8; see bench/README.md),
-   * and this measures the turn, not the teardown. */
-  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  gtk_window_destroy (GTK_WINDOW (window));
   settle (G_USEC_PER_SEC / 2);
   {
     g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", tmp);

@@ -938,6 +938,17 @@ tessera_document_stream_append (TesseraDocument *self,
 
   gtk_text_buffer_get_end_iter (GTK_TEXT_BUFFER (self), &end);
   gtk_text_buffer_insert (GTK_TEXT_BUFFER (self), &end, text, len);
+
+  /* Into an emptied buffer the first insert carries the cursor along;
+   * back at the start it stays put for the rest of the stream, so the
+   * views have no cursor to follow and redraw for each piece. */
+  if (gtk_text_buffer_get_char_count (GTK_TEXT_BUFFER (self)) == g_utf8_strlen (text, len))
+    {
+      GtkTextIter start;
+
+      gtk_text_buffer_get_start_iter (GTK_TEXT_BUFFER (self), &start);
+      gtk_text_buffer_place_cursor (GTK_TEXT_BUFFER (self), &start);
+    }
 }
 
 void
