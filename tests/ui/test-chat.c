@@ -13,7 +13,6 @@
 
 #include "tessera-application.h"
 #include "tessera-chat-pane.h"
-#include "tessera-editor-panel.h"
 #include "tessera-fake-llm-server.h"
 #include "tessera-message-row.h"
 #include "tessera-preview-pane.h"
@@ -162,17 +161,7 @@ test_prompt_to_preview (void)
 
   /* The file opens from its card in the chat; this is what the user sees
    * after a first turn (the metainfo's screenshots come from here). */
-  {
-    TesseraEditorPanel *editor = TESSERA_EDITOR_PANEL (tessera_test_find_first (GTK_WIDGET (window),
-                                                                                  TESSERA_TYPE_EDITOR_PANEL));
-
-    /* The streamed tabs closed, the file opens from its card. */
-    while (adw_tab_view_get_n_pages (tessera_editor_panel_get_tab_view (editor)) > 0)
-      adw_tab_view_close_page (tessera_editor_panel_get_tab_view (editor),
-                               adw_tab_view_get_nth_page (tessera_editor_panel_get_tab_view (editor), 0));
-    tessera_test_settle ();
-    g_signal_emit_by_name (chat, "open-file", "index.html");
-  }
+  g_signal_emit_by_name (chat, "open-file", "index.html");
   /* The page is drawn in WebKit's own process: give it time to show. */
   for (guint i = 0; i < 10; i++)
     tessera_test_settle ();
