@@ -7,6 +7,15 @@
 
 #include "tessera-test-ui.h"
 
+/* Everything logged, to check that no secret was. */
+static GString *logged;
+
+gboolean
+tessera_test_log_contains (const char *needle)
+{
+  return logged != NULL && strstr (logged->str, needle) != NULL;
+}
+
 static GLogWriterOutput
 log_writer_cb (GLogLevelFlags   log_level,
                const GLogField *fields,
@@ -22,6 +31,13 @@ log_writer_cb (GLogLevelFlags   log_level,
         domain = fields[i].value;
       else if (g_str_equal (fields[i].key, "MESSAGE"))
         message = fields[i].value;
+    }
+
+  if (message != NULL)
+    {
+      if (logged == NULL)
+        logged = g_string_new (NULL);
+      g_string_append_printf (logged, "%s\n", message);
     }
 
   if ((log_level & G_LOG_LEVEL_WARNING) != 0 &&

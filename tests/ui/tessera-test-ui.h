@@ -25,6 +25,9 @@ G_BEGIN_DECLS
  * gives now and then without fault of ours ("Trying to snapshot
  * AdwTabView … without a current allocation"). Call after gtk_test_init. */
 void       tessera_test_init_log     (void);
+/* TRUE when @needle was in a message logged since tessera_test_init_log(),
+ * debug messages included. */
+gboolean   tessera_test_log_contains (const char *needle);
 /* The first (depth-first) or last widget of @type under @widget. */
 GtkWidget *tessera_test_find_first   (GtkWidget  *widget,
                                       GType       type);

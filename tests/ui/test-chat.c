@@ -61,6 +61,45 @@ shows_label (GtkWidget  *widget,
   return FALSE;
 }
 
+/* TRUE when any file under @dir (recursively) contains @needle. */
+static gboolean
+tree_contains (const char *dir,
+               const char *needle)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (handle == NULL)
+    return FALSE;
+
+  while ((name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          if (tree_contains (path, needle))
+            {
+              g_test_message ("the key is in a file under %s", path);
+              return TRUE;
+            }
+          continue;
+        }
+      if (g_file_get_contents (path, &contents, &length, NULL) &&
+          g_strstr_len (contents, length, needle) != NULL)
+        {
+          g_test_message ("the key is in %s", path);
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
 static gboolean
 index_has (GFile      *index,
            const char *text)
@@ -208,6 +247,18 @@ test_prompt_to_preview (void)
   TESSERA_WAIT_UNTIL (preview_shows (web_view, "My Todo List"));
 
   gtk_window_destroy (GTK_WINDOW (window));
+
+  /* The key reached the provider, and nothing else: no file Tessera wrote
+   * in the project, its state, its settings or the (throwaway) home. */
+  {
+    const TesseraFakeLlmRequest *request = tessera_fake_llm_server_get_request (server, 0);
+
+    g_assert_cmpstr (tessera_fake_llm_request_get_header (request, "Authorization"), ==,
+                     "Bearer sk-test-chat-ui");
+    g_assert_false (tree_contains (tmp, "sk-test-chat-ui"));
+    g_assert_false (tree_contains (g_get_home_dir (), "sk-test-chat-ui"));
+    g_assert_false (tessera_test_log_contains ("sk-test-chat-ui"));
+  }
   g_unsetenv ("OPENAI_BASE_URL");
   g_unsetenv ("OPENAI_API_KEY");
 }
