@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Speaks the wire format of /work/shared/e2b-spec: the REST control plane,
+ * Speaks the wire format of E2B’s own specs: the REST control plane,
  * envd's /files endpoints, and envd's Connect RPC services (JSON codec,
  * enveloped server streams). Processes are real: /bin/bash -l -c CMD in a
  * temporary folder that stands in for /home/user.

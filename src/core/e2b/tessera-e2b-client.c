@@ -2,8 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The wire format follows /work/shared/e2b-spec (E2B's OpenAPI and envd
- * specs, and what E2B's JavaScript SDK was seen to send).
+ * The wire format follows E2B's OpenAPI and envd specs, and what E2B's
+ * JavaScript SDK was seen to send.
  */
 
 #define G_LOG_DOMAIN "tessera-e2b-client"
