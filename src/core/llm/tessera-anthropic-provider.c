@@ -403,32 +403,7 @@ tessera_anthropic_provider_parse_models (TesseraLlmProvider  *provider,
                                          JsonNode            *root,
                                          GError             **error)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonNode *list;
-
-  if (!JSON_NODE_HOLDS_OBJECT (root) ||
-      (list = json_object_get_member (json_node_get_object (root), "data")) == NULL ||
-      !JSON_NODE_HOLDS_ARRAY (list))
-    {
-      g_set_error (error, TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_BAD_RESPONSE,
-                   _("%s sent a list of models Tessera could not understand."),
-                   tessera_llm_provider_get_name (provider));
-      return NULL;
-    }
-
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
-    {
-      JsonNode *item = json_array_get_element (json_node_get_array (list), i);
-      const char *id;
-
-      if (!JSON_NODE_HOLDS_OBJECT (item))
-        continue;
-      id = get_string_member (json_node_get_object (item), "id");
-      if (id != NULL && id[0] != '\0')
-        g_strv_builder_add (builder, id);
-    }
-
-  return g_strv_builder_end (builder);
+  return _tessera_llm_provider_parse_model_list (provider, root, "data", "id", error);
 }
 
 static void

@@ -36,5 +36,12 @@ char        *_tessera_llm_provider_dup_host       (TesseraLlmProvider *self);
 
 /* TRUE when @text says the prompt exceeded the context window. */
 gboolean     _tessera_llm_text_is_context_too_long (const char        *text);
+/* The model ids of a listing: the string @id_member of each object in
+ * the array @list_member of @root. */
+char       **_tessera_llm_provider_parse_model_list (TesseraLlmProvider *self,
+                                                     JsonNode           *root,
+                                                     const char         *list_member,
+                                                     const char         *id_member,
+                                                     GError            **error);
 
 G_END_DECLS

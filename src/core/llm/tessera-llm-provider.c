@@ -864,3 +864,41 @@ tessera_llm_provider_list_models_finish (TesseraLlmProvider  *self,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+char **
+_tessera_llm_provider_parse_model_list (TesseraLlmProvider  *self,
+                                        JsonNode            *root,
+                                        const char          *list_member,
+                                        const char          *id_member,
+                                        GError             **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonNode *list;
+  JsonArray *array;
+
+  if (!JSON_NODE_HOLDS_OBJECT (root) ||
+      (list = json_object_get_member (json_node_get_object (root), list_member)) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (list))
+    {
+      g_set_error (error, TESSERA_LLM_ERROR, TESSERA_LLM_ERROR_BAD_RESPONSE,
+                   _("%s sent a list of models Tessera could not understand."),
+                   tessera_llm_provider_get_name (self));
+      return NULL;
+    }
+
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+      JsonNode *id;
+
+      if (!JSON_NODE_HOLDS_OBJECT (item))
+        continue;
+      id = json_object_get_member (json_node_get_object (item), id_member);
+      if (id != NULL && JSON_NODE_HOLDS_VALUE (id) && json_node_get_value_type (id) == G_TYPE_STRING &&
+          json_node_get_string (id)[0] != '\0')
+        g_strv_builder_add (builder, json_node_get_string (id));
+    }
+
+  return g_strv_builder_end (builder);
+}
