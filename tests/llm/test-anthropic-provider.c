@@ -46,7 +46,7 @@ test_stream_happy (Fixture       *f,
 
   g_assert_no_error (run->error);
   g_assert_cmpstr (tessera_llm_stream_get_text (run->stream), ==, test_answer);
-  g_assert_cmpuint (run->n_deltas, >, 10);
+  g_assert_cmpuint (run->n_deltas, >=, 1);
   g_assert_cmpint (tessera_llm_stream_get_stop_reason (run->stream), ==, TESSERA_LLM_STOP_END);
   /* Input from message_start, output from message_delta. */
   g_assert_cmpuint (tessera_llm_stream_get_input_tokens (run->stream), ==, 1234);

@@ -55,11 +55,14 @@ test_stream_happy (Fixture       *f,
 
   g_assert_no_error (run->error);
   g_assert_cmpstr (tessera_llm_stream_get_text (run->stream), ==, test_answer);
-  g_assert_cmpuint (run->n_deltas, >, 10);
+  /* All of it arrives at once: what a read brings is one ::delta, never
+   * one per event (the server counts an output token per event). */
+  g_assert_cmpuint (run->n_deltas, >=, 1);
   g_assert_cmpint (tessera_llm_stream_get_stop_reason (run->stream), ==, TESSERA_LLM_STOP_END);
   g_assert_cmpuint (run->n_usage, ==, 1);
   g_assert_cmpuint (tessera_llm_stream_get_input_tokens (run->stream), ==, 42);
-  g_assert_cmpuint (tessera_llm_stream_get_output_tokens (run->stream), ==, run->n_deltas);
+  g_assert_cmpuint (tessera_llm_stream_get_output_tokens (run->stream), >, 10);
+  g_assert_cmpuint (run->n_deltas, <, tessera_llm_stream_get_output_tokens (run->stream));
   g_assert_cmpuint (tessera_llm_stream_get_attempts (run->stream), ==, 1);
   g_assert_cmpuint (run->retry_delays->len, ==, 0);
 
@@ -370,7 +373,10 @@ test_trickle (Fixture       *f,
 {
   g_autoptr(StreamRun) run = check_answer_through (f, "gpt-fake", TESSERA_FAKE_LLM_TRICKLE);
 
-  g_assert_cmpuint (tessera_llm_stream_get_output_tokens (run->stream), ==, run->n_deltas);
+  /* A byte at a time, the text is reported as it comes, in many pieces,
+   * never more than one per event. */
+  g_assert_cmpuint (run->n_deltas, >, 10);
+  g_assert_cmpuint (run->n_deltas, <=, tessera_llm_stream_get_output_tokens (run->stream));
 }
 
 static void

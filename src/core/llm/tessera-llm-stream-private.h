@@ -17,7 +17,8 @@ void              _tessera_llm_stream_start            (TesseraLlmStream     *se
                                                         GAsyncReadyCallback   callback,
                                                         gpointer              user_data);
 
-/* Emits ::delta and appends to the text. Empty text is ignored. */
+/* Appends to the text, reported by ::delta once the read that brought it
+ * is parsed. Empty text is ignored. */
 void              _tessera_llm_stream_add_text         (TesseraLlmStream     *self,
                                                         const char           *text,
                                                         gssize                len);

@@ -24,6 +24,12 @@
  * is ready (a frame). Lowering the reads' priority instead would let a
  * UI that redraws continuously starve the stream. */
 #define READ_SLICE_USEC (8 * 1000)
+/* After each read, whatever else has already arrived is read at once,
+ * for at most this long, and reported as one ::delta: a fast stream
+ * brings hundreds of events per read, and a signal, a protocol parser
+ * call and an editor insert for each of a quarter of a million tokens
+ * cost far more than the text itself. */
+#define DRAIN_USEC (4 * 1000)
 /* An error body longer than this is not an error message. */
 #define MAX_ERROR_BODY (64 * 1024)
 
@@ -40,6 +46,7 @@ struct _TesseraLlmStream
   gulong                user_cancelled_id;
 
   GString              *text;
+  gsize                 reported;
   TesseraLlmStopReason  stop_reason;
   guint                 input_tokens;
   guint                 output_tokens;
@@ -59,6 +66,7 @@ struct _TesseraLlmStream
   guint                 done : 1;
   gint64                slice_start;
   GSource              *yield_source;
+  guint8               *read_buffer;
 
   GSource              *retry_source;
   GSource              *retry_cancel_source;
@@ -158,6 +166,7 @@ tessera_llm_stream_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->parser, tessera_sse_parser_free);
   g_string_free (self->text, TRUE);
+  g_free (self->read_buffer);
 
   G_OBJECT_CLASS (tessera_llm_stream_parent_class)->finalize (object);
 }
@@ -265,6 +274,19 @@ _tessera_llm_stream_new (TesseraLlmProvider *provider,
   return self;
 }
 
+/* Reports the text added since the last ::delta. */
+static void
+flush_delta (TesseraLlmStream *self)
+{
+  gsize start = self->reported;
+
+  if (self->text->len == start)
+    return;
+
+  self->reported = self->text->len;
+  g_signal_emit (self, signals[DELTA], 0, self->text->str + start);
+}
+
 static void
 complete (TesseraLlmStream *self,
           GError           *error)
@@ -272,6 +294,8 @@ complete (TesseraLlmStream *self,
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
 
   g_return_if_fail (task != NULL);
+
+  flush_delta (self);
 
   clear_retry_sources (self);
   clear_attempt (self);
@@ -484,6 +508,54 @@ event_cb (const char *event_type,
 
 static void read_next (TesseraLlmStream *self);
 
+/* Reads and parses what has already arrived, without waiting. Returns
+ * FALSE on a read error; sets @eof at the end of the body. */
+static gboolean
+drain (TesseraLlmStream *self,
+       gboolean         *eof)
+{
+  GPollableInputStream *pollable;
+  gint64 deadline = g_get_monotonic_time () + DRAIN_USEC;
+
+  *eof = FALSE;
+  if (!G_IS_POLLABLE_INPUT_STREAM (self->body) ||
+      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->body)))
+    return TRUE;
+  pollable = G_POLLABLE_INPUT_STREAM (self->body);
+
+  if (self->read_buffer == NULL)
+    self->read_buffer = g_malloc (READ_SIZE);
+
+  while (!self->done && self->event_error == NULL &&
+         !g_cancellable_is_cancelled (self->cancellable) &&
+         g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_pollable_input_stream_read_nonblocking (pollable, self->read_buffer, READ_SIZE,
+                                                           self->cancellable, &error);
+
+      if (n < 0)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) ||
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            return TRUE;
+          g_debug ("Reading from %s failed: %s",
+                   tessera_llm_provider_get_name (self->provider), error->message);
+          return FALSE;
+        }
+      if (n == 0)
+        {
+          *eof = TRUE;
+          return TRUE;
+        }
+
+      self->n_bytes += n;
+      tessera_sse_parser_feed (self->parser, (const char *) self->read_buffer, n);
+    }
+
+  return TRUE;
+}
+
 static void
 read_cb (GObject      *object,
          GAsyncResult *result,
@@ -492,6 +564,7 @@ read_cb (GObject      *object,
   g_autoptr(TesseraLlmStream) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
+  gboolean read_ok, eof;
   gsize len;
 
   /* The attempt was abandoned meanwhile (it cannot be: reads are only
@@ -560,10 +633,17 @@ read_cb (GObject      *object,
 
   self->n_bytes += len;
   tessera_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), len);
+  read_ok = drain (self, &eof);
+  flush_delta (self);
 
+  /* A ::delta handler may have stopped the stream. */
+  if (self->task == NULL)
+    return;
   if (g_cancellable_is_cancelled (self->cancellable))
     complete_cancelled (self);
-  else if (self->done || self->event_error != NULL)
+  else if (!read_ok)
+    attempt_failed (self, _tessera_llm_provider_network_error (self->provider), TRUE, -1);
+  else if (eof || self->done || self->event_error != NULL)
     end_of_answer (self);
   else
     read_next (self);
@@ -818,8 +898,6 @@ _tessera_llm_stream_add_text (TesseraLlmStream *self,
                               const char       *text,
                               gssize            len)
 {
-  gsize old_len = self->text->len;
-
   if (text == NULL)
     return;
   if (len < 0)
@@ -827,9 +905,8 @@ _tessera_llm_stream_add_text (TesseraLlmStream *self,
   if (len == 0)
     return;
 
+  /* Reported as ::delta once the read that brought it is parsed. */
   g_string_append_len (self->text, text, len);
-  /* The copy in self->text is NUL-terminated even when @text is not. */
-  g_signal_emit (self, signals[DELTA], 0, self->text->str + old_len);
 }
 
 void
@@ -848,6 +925,8 @@ _tessera_llm_stream_set_usage (TesseraLlmStream *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTPUT_TOKENS]);
     }
 
+  /* The text before the usage report is reported first. */
+  flush_delta (self);
   g_signal_emit (self, signals[USAGE], 0, self->input_tokens, self->output_tokens);
 }
 

@@ -32,7 +32,9 @@ G_DECLARE_FINAL_TYPE (TesseraLlmStream, tessera_llm_stream, TESSERA, LLM_STREAM,
  *
  * Signals:
  *   ::delta (TesseraLlmStream *self, const char *text)
- *     A piece of the answer's text (UTF-8, never empty), in order.
+ *     A piece of the answer's text (UTF-8, never empty), in order: all
+ *     that arrived since the last ::delta, so a fast stream gives few
+ *     long pieces and a slow one many short ones.
  *   ::usage (TesseraLlmStream *self, guint input_tokens, guint output_tokens)
  *     Token usage as the server reports it (either may still be 0 when
  *     the server reports it in two steps, like Anthropic).
