@@ -912,6 +912,42 @@ tessera_document_dismiss_recovered (TesseraDocument *self)
 
 /* Streaming */
 
+/* Language preloading */
+
+/* A language's definitions (its .lang files, parsed and their regular
+ * expressions compiled: 25 to 85 ms for JavaScript or HTML here) are read
+ * when the first buffer uses it and dropped with the last one. A buffer
+ * per language, kept for the life of the process, keeps them loaded. */
+static const char * const preloaded_languages[] = { "html", "css", "js", "json" };
+static GPtrArray *language_buffers;
+
+static gboolean
+preload_next_language_cb (gpointer user_data)
+{
+  GtkSourceLanguageManager *manager = gtk_source_language_manager_get_default ();
+  guint i = language_buffers->len;
+  GtkSourceLanguage *language;
+
+  if (i >= G_N_ELEMENTS (preloaded_languages))
+    return G_SOURCE_REMOVE;
+
+  language = gtk_source_language_manager_get_language (manager, preloaded_languages[i]);
+  g_ptr_array_add (language_buffers, gtk_source_buffer_new_with_language (language));
+
+  return i + 1 < G_N_ELEMENTS (preloaded_languages) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+void
+tessera_document_preload_languages (void)
+{
+  if (language_buffers != NULL)
+    return;
+
+  language_buffers = g_ptr_array_new_with_free_func (g_object_unref);
+  /* One language per idle, so that input and frames go in between. */
+  g_idle_add_full (G_PRIORITY_LOW, preload_next_language_cb, NULL, NULL);
+}
+
 void
 tessera_document_stream_begin (TesseraDocument *self)
 {

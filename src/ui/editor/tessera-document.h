@@ -95,4 +95,9 @@ void                 tessera_document_stream_append         (TesseraDocument    
 void                 tessera_document_stream_end            (TesseraDocument      *self);
 gboolean             tessera_document_get_streaming         (TesseraDocument      *self);
 
+/* Loads the highlighting definitions of the languages of the web in the
+ * background, once per process, so that the first file of each kind the
+ * assistant writes does not stall the window. */
+void                 tessera_document_preload_languages     (void);
+
 G_END_DECLS

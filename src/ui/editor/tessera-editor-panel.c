@@ -893,6 +893,7 @@ tessera_editor_panel_constructed (GObject *object)
 
   g_assert (TESSERA_IS_PROJECT (self->project));
 
+  tessera_document_preload_languages ();
   self->tree = tessera_file_tree_new (self->project);
   gtk_widget_set_size_request (GTK_WIDGET (self->tree), 160, -1);
   gtk_paned_set_start_child (self->paned, GTK_WIDGET (self->tree));
