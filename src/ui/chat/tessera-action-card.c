@@ -98,6 +98,64 @@ describe (TesseraAction *action)
     }
 }
 
+/* The message and the output are rare: made when first needed, so that
+ * the hundred cards of a big answer cost less to make. */
+static void
+set_message (TesseraActionCard *self,
+             const char        *message)
+{
+  gboolean shown = message != NULL && message[0] != '\0';
+
+  if (self->message == NULL && !shown)
+    return;
+
+  if (self->message == NULL)
+    {
+      self->message = gtk_label_new (NULL);
+      gtk_label_set_wrap (GTK_LABEL (self->message), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (self->message), 0);
+      gtk_label_set_selectable (GTK_LABEL (self->message), TRUE);
+      gtk_widget_add_css_class (self->message, "caption");
+      gtk_widget_set_margin_start (self->message, 12);
+      gtk_widget_set_margin_end (self->message, 12);
+      gtk_widget_set_margin_bottom (self->message, 8);
+      gtk_widget_insert_after (self->message, GTK_WIDGET (self), self->button);
+    }
+
+  gtk_label_set_text (GTK_LABEL (self->message), shown ? message : "");
+  gtk_widget_set_visible (self->message, shown);
+}
+
+static void
+set_output (TesseraActionCard *self,
+            const char        *output)
+{
+  gboolean shown = output != NULL && output[0] != '\0';
+
+  if (self->output_expander == NULL && !shown)
+    return;
+
+  if (self->output_expander == NULL)
+    {
+      self->output = gtk_label_new (NULL);
+      gtk_label_set_xalign (GTK_LABEL (self->output), 0);
+      gtk_label_set_wrap (GTK_LABEL (self->output), TRUE);
+      gtk_label_set_wrap_mode (GTK_LABEL (self->output), PANGO_WRAP_CHAR);
+      gtk_label_set_selectable (GTK_LABEL (self->output), TRUE);
+      gtk_widget_add_css_class (self->output, "monospace");
+      gtk_widget_add_css_class (self->output, "caption");
+      self->output_expander = gtk_expander_new (_("Output"));
+      gtk_expander_set_child (GTK_EXPANDER (self->output_expander), self->output);
+      gtk_widget_set_margin_start (self->output_expander, 12);
+      gtk_widget_set_margin_end (self->output_expander, 12);
+      gtk_widget_set_margin_bottom (self->output_expander, 8);
+      gtk_widget_set_parent (self->output_expander, GTK_WIDGET (self));
+    }
+
+  gtk_label_set_text (GTK_LABEL (self->output), shown ? output : "");
+  gtk_widget_set_visible (self->output_expander, shown);
+}
+
 static void
 update (TesseraActionCard *self)
 {
@@ -149,11 +207,8 @@ update (TesseraActionCard *self)
   if (status == TESSERA_ACTION_REFUSED || status == TESSERA_ACTION_FAILED)
     gtk_widget_add_css_class (GTK_WIDGET (self), "error");
 
-  gtk_label_set_text (GTK_LABEL (self->message), message ? message : "");
-  gtk_widget_set_visible (self->message, message != NULL && message[0] != '\0');
-
-  gtk_label_set_text (GTK_LABEL (self->output), output ? output : "");
-  gtk_widget_set_visible (self->output_expander, output != NULL && output[0] != '\0');
+  set_message (self, message);
+  set_output (self, output);
 
   /* Only cards about a file that exists now lead to it. */
   gtk_widget_set_sensitive (self->button,
@@ -303,29 +358,6 @@ tessera_action_card_init (TesseraActionCard *self)
   g_signal_connect_swapped (self->button, "clicked", G_CALLBACK (button_clicked_cb), self);
   gtk_widget_set_parent (self->button, GTK_WIDGET (self));
 
-  self->message = gtk_label_new (NULL);
-  gtk_label_set_wrap (GTK_LABEL (self->message), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (self->message), 0);
-  gtk_label_set_selectable (GTK_LABEL (self->message), TRUE);
-  gtk_widget_add_css_class (self->message, "caption");
-  gtk_widget_set_margin_start (self->message, 12);
-  gtk_widget_set_margin_end (self->message, 12);
-  gtk_widget_set_margin_bottom (self->message, 8);
-  gtk_widget_set_parent (self->message, GTK_WIDGET (self));
-
-  self->output = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->output), 0);
-  gtk_label_set_wrap (GTK_LABEL (self->output), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (self->output), PANGO_WRAP_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (self->output), TRUE);
-  gtk_widget_add_css_class (self->output, "monospace");
-  gtk_widget_add_css_class (self->output, "caption");
-  self->output_expander = gtk_expander_new (_("Output"));
-  gtk_expander_set_child (GTK_EXPANDER (self->output_expander), self->output);
-  gtk_widget_set_margin_start (self->output_expander, 12);
-  gtk_widget_set_margin_end (self->output_expander, 12);
-  gtk_widget_set_margin_bottom (self->output_expander, 8);
-  gtk_widget_set_parent (self->output_expander, GTK_WIDGET (self));
 }
 
 GtkWidget *

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <cmark-gfm.h>
 #include <cmark-gfm-core-extensions.h>
 #include <glib/gi18n.h>
@@ -20,12 +22,27 @@ struct _TesseraMarkdownView
   char      *text;
   guint      render_id;
 
-  /* What is on screen: the text it was rendered from, and the box holding
-   * one widget per top-level block of it. */
+  /* What is on screen: the text it was rendered from, the box holding
+   * one widget per top-level block of it, and where in that text each of
+   * those blocks lies (a BlockRange per child of the box). */
   char      *rendered;
+  gsize      rendered_len;
   GtkWidget *box;
-  guint      n_blocks;
+  GArray    *blocks;
 };
+
+typedef struct
+{
+  gsize start;
+  gsize end;
+} BlockRange;
+
+/* While shown, new blocks are made once a frame for at most this long:
+ * a fast answer brings many paragraphs between two frames, and making
+ * and measuring all of them in one frame stalls the window (a wrapping
+ * label is shaped several times before it is drawn). The rest follow in
+ * the next frames. */
+#define RENDER_BUDGET_USEC 1500
 
 G_DEFINE_FINAL_TYPE (TesseraMarkdownView, tessera_markdown_view, GTK_TYPE_WIDGET)
 
@@ -394,64 +411,121 @@ clear_rendering (TesseraMarkdownView *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
     gtk_widget_unparent (child);
   self->box = NULL;
-  self->n_blocks = 0;
+  g_clear_pointer (&self->blocks, g_array_unref);
   g_clear_pointer (&self->rendered, g_free);
+  self->rendered_len = 0;
 }
 
-/* A streamed answer only grows at its end, and text appended can only
- * change the last block it extends (a paragraph becoming a heading, a
- * list gaining an item): the blocks before it keep their widgets, so a
- * frame costs the last block, not the whole answer. */
-static void
-render (TesseraMarkdownView *self)
+/* Byte offsets of the start of each line of @text (index 0 is line 1). */
+static GArray *
+line_starts (const char *text)
 {
+  GArray *starts = g_array_new (FALSE, FALSE, sizeof (gsize));
+  gsize zero = 0;
+
+  g_array_append_val (starts, zero);
+  for (const char *p = strchr (text, '\n'); p != NULL; p = strchr (p + 1, '\n'))
+    {
+      gsize next = p - text + 1;
+      g_array_append_val (starts, next);
+    }
+
+  return starts;
+}
+
+static BlockRange
+block_range (cmark_node *node,
+             GArray     *starts)
+{
+  guint start_line = CLAMP (cmark_node_get_start_line (node), 1, (int) starts->len);
+  guint end_line = CLAMP (cmark_node_get_end_line (node), 1, (int) starts->len);
+  BlockRange range;
+
+  range.start = g_array_index (starts, gsize, start_line - 1) + MAX (cmark_node_get_start_column (node), 0);
+  range.end = g_array_index (starts, gsize, end_line - 1) + MAX (cmark_node_get_end_column (node), 0);
+
+  return range;
+}
+
+/* Brings the widgets up to date with the text. A streamed answer only
+ * grows at its end: while the text extends what was rendered, a block
+ * whose place in it is unchanged has unchanged source and keeps its
+ * widget, and only the blocks from the first that changed (usually the
+ * last, still being written) are made again. With @budget_usec, stops
+ * making blocks once that much time has passed and returns TRUE if some
+ * are still missing. */
+static gboolean
+render (TesseraMarkdownView *self,
+        gint64               budget_usec)
+{
+  g_autoptr(GArray) starts = NULL;
   cmark_node *root;
   cmark_node *node;
-  guint n_blocks = 0;
-  guint keep = 0;
+  GtkWidget *child;
+  gint64 deadline;
+  guint kept = 0;
 
   if (self->text == NULL || self->text[0] == '\0')
     {
       clear_rendering (self);
-      return;
+      return FALSE;
     }
 
-  root = parse_markdown (self->text);
-  for (node = cmark_node_first_child (root); node; node = cmark_node_next (node))
-    n_blocks++;
-
-  if (self->box != NULL && self->rendered != NULL && g_str_has_prefix (self->text, self->rendered))
-    {
-      GtkWidget *child = gtk_widget_get_first_child (self->box);
-
-      keep = MIN (self->n_blocks > 0 ? self->n_blocks - 1 : 0, n_blocks);
-      for (guint i = 0; i < keep && child != NULL; i++)
-        child = gtk_widget_get_next_sibling (child);
-      while (child != NULL)
-        {
-          GtkWidget *next = gtk_widget_get_next_sibling (child);
-
-          gtk_box_remove (GTK_BOX (self->box), child);
-          child = next;
-        }
-    }
-  else
+  if (self->box == NULL || self->rendered == NULL ||
+      strncmp (self->text, self->rendered, self->rendered_len) != 0)
     {
       clear_rendering (self);
       self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 10);
       gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+      self->blocks = g_array_new (FALSE, FALSE, sizeof (BlockRange));
     }
 
-  node = cmark_node_first_child (root);
-  for (guint i = 0; i < keep && node != NULL; i++)
-    node = cmark_node_next (node);
-  for (; node; node = cmark_node_next (node))
-    gtk_box_append (GTK_BOX (self->box), render_block (node));
+  root = parse_markdown (self->text);
+  starts = line_starts (self->text);
 
-  self->n_blocks = n_blocks;
+  /* The blocks still as rendered. */
+  node = cmark_node_first_child (root);
+  while (node != NULL && kept < self->blocks->len)
+    {
+      BlockRange range = block_range (node, starts);
+      BlockRange *old = &g_array_index (self->blocks, BlockRange, kept);
+
+      if (range.start != old->start || range.end != old->end)
+        break;
+      kept++;
+      node = cmark_node_next (node);
+    }
+
+  child = gtk_widget_get_first_child (self->box);
+  for (guint i = 0; i < kept && child != NULL; i++)
+    child = gtk_widget_get_next_sibling (child);
+  while (child != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+
+      gtk_box_remove (GTK_BOX (self->box), child);
+      child = next;
+    }
+  g_array_set_size (self->blocks, kept);
+
+  /* At least one block each time, so that rendering always advances. */
+  deadline = g_get_monotonic_time () + budget_usec;
+  for (; node != NULL; node = cmark_node_next (node))
+    {
+      BlockRange range = block_range (node, starts);
+
+      if (budget_usec > 0 && self->blocks->len > kept && g_get_monotonic_time () > deadline)
+        break;
+      gtk_box_append (GTK_BOX (self->box), render_block (node));
+      g_array_append_val (self->blocks, range);
+    }
+
   g_free (self->rendered);
   self->rendered = g_strdup (self->text);
+  self->rendered_len = strlen (self->rendered);
   cmark_node_free (root);
+
+  return node != NULL;
 }
 
 static gboolean
@@ -461,9 +535,10 @@ render_tick_cb (GtkWidget     *widget,
 {
   TesseraMarkdownView *self = TESSERA_MARKDOWN_VIEW (widget);
 
-  self->render_id = 0;
-  render (self);
+  if (render (self, RENDER_BUDGET_USEC))
+    return G_SOURCE_CONTINUE;
 
+  self->render_id = 0;
   return G_SOURCE_REMOVE;
 }
 
@@ -488,14 +563,15 @@ tessera_markdown_view_set_text (TesseraMarkdownView *self,
   self->text = g_strdup (text);
 
   /* Streaming text arrives far faster than frames: render once a frame
-   * when shown, at once when not (so tests and first show see it). */
+   * when shown (and then only as much as fits in a frame), at once when
+   * not (so tests and first show see it). */
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
     {
       if (self->render_id == 0)
         self->render_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), render_tick_cb, NULL, NULL);
     }
   else
-    render (self);
+    render (self, 0);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEXT]);
 }
