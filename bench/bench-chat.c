@@ -435,6 +435,74 @@ turn_finished_cb (TesseraSession     *session,
                 error ? error->message : "no error");
 }
 
+/* BENCH_PROFILE=1: where the main loop's time goes during the turn, by
+ * session signal (all its handlers) and by frame phase (update: tick
+ * callbacks and animations; layout; paint). An emission hook, which runs
+ * before every handler, starts the clock; a handler connected after all
+ * the others stops it. */
+typedef struct
+{
+  const char *name;
+  gint64      start;
+  gint64      total;
+  gint64      max;
+  guint       n;
+} Prof;
+static Prof prof[16];
+static guint n_prof;
+
+static Prof *
+prof_get (const char *name)
+{
+  for (guint i = 0; i < n_prof; i++)
+    if (g_str_equal (prof[i].name, name))
+      return &prof[i];
+  prof[n_prof].name = name;
+  return &prof[n_prof++];
+}
+
+static void
+prof_begin (const char *name)
+{
+  prof_get (name)->start = g_get_monotonic_time ();
+}
+
+static void
+prof_end (const char *name)
+{
+  Prof *p = prof_get (name);
+  gint64 d = g_get_monotonic_time () - p->start;
+
+  p->total += d;
+  p->max = MAX (p->max, d);
+  p->n++;
+}
+
+static gboolean
+emission_hook (GSignalInvocationHint *hint, guint n, const GValue *values, gpointer data)
+{
+  prof_begin (data);
+  return TRUE;
+}
+
+static void prof_end_text (void) { prof_end ("text-delta"); }
+static void prof_end_begin (void) { prof_end ("action-begin"); }
+static void prof_end_delta (void) { prof_end ("action-delta"); }
+static void prof_end_end (void) { prof_end ("action-end"); }
+static void prof_update (void) { prof_end ("update"); }
+static void prof_layout (void) { prof_end ("layout"); }
+static void prof_paint (void) { prof_end ("paint"); }
+
+static void
+prof_print (void)
+{
+  for (guint i = 0; i < n_prof; i++)
+    g_print ("  %-14s n %6u  total %8.1f ms  max %7.1f ms\n", prof[i].name, prof[i].n,
+             prof[i].total / 1000.0, prof[i].max / 1000.0);
+  n_prof = 0;
+  memset (prof, 0, sizeof prof);
+}
+
 /* Runs the main loop for @usec without blocking in it longer than 10 ms. */
 static void
 settle (gint64 usec)
@@ -484,6 +552,29 @@ one_run (TesseraApplication *app,
   g_signal_connect (session, "action-end", G_CALLBACK (action_end_cb), run);
   g_signal_connect (session, "turn-finished", G_CALLBACK (turn_finished_cb), run);
   clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  if (g_getenv ("BENCH_PROFILE"))
+    {
+      static const char *names[] = { "text-delta", "action-begin", "action-delta", "action-end" };
+      static GCallback ends[] = { G_CALLBACK (prof_end_text), G_CALLBACK (prof_end_begin),
+                                  G_CALLBACK (prof_end_delta), G_CALLBACK (prof_end_end) };
+      static const char *phases[] = { "update", "layout", "paint" };
+      static gboolean hooked;
+
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          if (!hooked)
+            g_signal_add_emission_hook (g_signal_lookup (names[i], TESSERA_TYPE_SESSION), 0,
+                                        emission_hook, (gpointer) names[i], NULL);
+          g_signal_connect_after (session, names[i], ends[i], NULL);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (phases) && !hooked; i++)
+        g_signal_add_emission_hook (g_signal_lookup (phases[i], GDK_TYPE_FRAME_CLOCK), 0,
+                                    emission_hook, (gpointer) phases[i], NULL);
+      hooked = TRUE;
+      g_signal_connect_data (clock, "update", G_CALLBACK (prof_update), NULL, NULL, G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+      g_signal_connect_data (clock, "layout", G_CALLBACK (prof_layout), NULL, NULL, G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+      g_signal_connect_data (clock, "paint", G_CALLBACK (prof_paint), NULL, NULL, G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+    }
   paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), run);
   tick_id = g_timeout_add_full (G_PRIORITY_HIGH, 1, tick_cb, run, NULL);
 
@@ -505,6 +596,13 @@ one_run (TesseraApplication *app,
 
   g_source_remove (tick_id);
   g_signal_handler_disconnect (clock, paint_id);
+  if (g_getenv ("BENCH_PROFILE"))
+    {
+      g_signal_handlers_disconnect_by_func (clock, prof_update, NULL);
+      g_signal_handlers_disconnect_by_func (clock, prof_layout, NULL);
+      g_signal_handlers_disconnect_by_func (clock, prof_paint, NULL);
+      prof_print ();
+    }
   g_signal_handlers_disconnect_by_data (session, run);
   gtk_window_destroy (GTK_WINDOW (window));
   settle (G_USEC_PER_SEC / 2);
