@@ -485,13 +485,6 @@ emission_hook (GSignalInvocationHint *hint, guint n, const GValue *values, gpoin
   return TRUE;
 }
 
-static void prof_end_text (void) { prof_end ("text-delta"); }
-static void prof_end_begin (void) { prof_end ("action-begin"); }
-static void prof_end_delta (void) { prof_end ("action-delta"); }
-static void prof_end_end (void) { prof_end ("action-end"); }
-static void prof_update (void) { prof_end ("update"); }
-static void prof_layout (void) { prof_end ("layout"); }
-static void prof_paint (void) { prof_end ("paint"); }
 
 static void
 prof_print (void)
@@ -555,25 +548,27 @@ one_run (TesseraApplication *app,
   if (g_getenv ("BENCH_PROFILE"))
     {
       static const char *names[] = { "text-delta", "action-begin", "action-delta", "action-end" };
-      static GCallback ends[] = { G_CALLBACK (prof_end_text), G_CALLBACK (prof_end_begin),
-                                  G_CALLBACK (prof_end_delta), G_CALLBACK (prof_end_end) };
       static const char *phases[] = { "update", "layout", "paint" };
       static gboolean hooked;
 
+      /* Swapped: the handler gets the name first and ignores the rest. */
       for (guint i = 0; i < G_N_ELEMENTS (names); i++)
         {
           if (!hooked)
             g_signal_add_emission_hook (g_signal_lookup (names[i], TESSERA_TYPE_SESSION), 0,
                                         emission_hook, (gpointer) names[i], NULL);
-          g_signal_connect_after (session, names[i], ends[i], NULL);
+          g_signal_connect_data (session, names[i], G_CALLBACK (prof_end), (gpointer) names[i], NULL,
+                                 G_CONNECT_SWAPPED | G_CONNECT_AFTER);
         }
-      for (guint i = 0; i < G_N_ELEMENTS (phases) && !hooked; i++)
-        g_signal_add_emission_hook (g_signal_lookup (phases[i], GDK_TYPE_FRAME_CLOCK), 0,
-                                    emission_hook, (gpointer) phases[i], NULL);
+      for (guint i = 0; i < G_N_ELEMENTS (phases); i++)
+        {
+          if (!hooked)
+            g_signal_add_emission_hook (g_signal_lookup (phases[i], GDK_TYPE_FRAME_CLOCK), 0,
+                                        emission_hook, (gpointer) phases[i], NULL);
+          g_signal_connect_data (clock, phases[i], G_CALLBACK (prof_end), (gpointer) phases[i], NULL,
+                                 G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+        }
       hooked = TRUE;
-      g_signal_connect_data (clock, "update", G_CALLBACK (prof_update), NULL, NULL, G_CONNECT_SWAPPED | G_CONNECT_AFTER);
-      g_signal_connect_data (clock, "layout", G_CALLBACK (prof_layout), NULL, NULL, G_CONNECT_SWAPPED | G_CONNECT_AFTER);
-      g_signal_connect_data (clock, "paint", G_CALLBACK (prof_paint), NULL, NULL, G_CONNECT_SWAPPED | G_CONNECT_AFTER);
     }
   paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), run);
   tick_id = g_timeout_add_full (G_PRIORITY_HIGH, 1, tick_cb, run, NULL);
@@ -598,9 +593,8 @@ one_run (TesseraApplication *app,
   g_signal_handler_disconnect (clock, paint_id);
   if (g_getenv ("BENCH_PROFILE"))
     {
-      g_signal_handlers_disconnect_by_func (clock, prof_update, NULL);
-      g_signal_handlers_disconnect_by_func (clock, prof_layout, NULL);
-      g_signal_handlers_disconnect_by_func (clock, prof_paint, NULL);
+      g_signal_handlers_disconnect_matched (clock, G_SIGNAL_MATCH_FUNC, 0, 0, NULL, prof_end, NULL);
+      g_signal_handlers_disconnect_matched (session, G_SIGNAL_MATCH_FUNC, 0, 0, NULL, prof_end, NULL);
       prof_print ();
     }
   g_signal_handlers_disconnect_by_data (session, run);

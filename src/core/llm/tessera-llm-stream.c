@@ -637,8 +637,6 @@ read_cb (GObject      *object,
   flush_delta (self);
 
   /* A ::delta handler may have stopped the stream. */
-  if (self->task == NULL)
-    return;
   if (g_cancellable_is_cancelled (self->cancellable))
     complete_cancelled (self);
   else if (!read_ok)

@@ -357,7 +357,6 @@ tessera_action_card_init (TesseraActionCard *self)
   gtk_widget_set_tooltip_text (self->button, _("Open in Editor"));
   g_signal_connect_swapped (self->button, "clicked", G_CALLBACK (button_clicked_cb), self);
   gtk_widget_set_parent (self->button, GTK_WIDGET (self));
-
 }
 
 GtkWidget *

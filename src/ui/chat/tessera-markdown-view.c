@@ -174,23 +174,6 @@ append_inline (GString    *markup,
     }
 }
 
-char *
-tessera_markdown_to_pango (const char *markdown)
-{
-  cmark_node *root = parse_markdown (markdown);
-  GString *markup = g_string_new (NULL);
-
-  for (cmark_node *block = cmark_node_first_child (root); block; block = cmark_node_next (block))
-    {
-      if (markup->len > 0)
-        g_string_append (markup, "\n\n");
-      append_inline (markup, block);
-    }
-
-  cmark_node_free (root);
-  return g_string_free (markup, FALSE);
-}
-
 static GtkWidget *
 label_new (const char *markup,
            const char *css_class)

@@ -18,8 +18,5 @@ const char *tessera_markdown_view_get_text (TesseraMarkdownView *self);
  * one render per frame. */
 void        tessera_markdown_view_set_text (TesseraMarkdownView *self,
                                             const char          *text);
-/* Pango markup for the inline content of one Markdown block: exposed for
- * tests. */
-char       *tessera_markdown_to_pango      (const char          *markdown);
 
 G_END_DECLS
