@@ -20,7 +20,9 @@
 #include "tessera-window.h"
 
 static const char answer[] =
-  "I'll build a small to-do app with an HTML page and a stylesheet.\n\n"
+  "I'll build a small to-do app with an HTML page and a stylesheet:\n\n"
+  "- `index.html` holds the list;\n"
+  "- `style.css` gives it a calm, **light** look, and keeps long item titles readable when they wrap.\n\n"
   "<tessera-write path=\"index.html\">\n"
   "<!doctype html>\n"
   "<html>\n"

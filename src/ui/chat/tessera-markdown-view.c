@@ -274,7 +274,7 @@ list_new (cmark_node *node)
 
   for (cmark_node *item = cmark_node_first_child (node); item; item = cmark_node_next (item), number++)
     {
-      GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      GtkWidget *row = gtk_overlay_new ();
       g_autofree char *marker = NULL;
       GtkWidget *bullet;
       GtkWidget *content = render_blocks (item);
@@ -285,12 +285,13 @@ list_new (cmark_node *node)
         marker = ordered ? g_strdup_printf ("%d.", number) : g_strdup ("•");
 
       bullet = gtk_label_new (marker);
+      gtk_widget_set_halign (bullet, GTK_ALIGN_START);
       gtk_widget_set_valign (bullet, GTK_ALIGN_START);
       gtk_label_set_xalign (GTK_LABEL (bullet), 1);
       gtk_widget_set_size_request (bullet, 18, -1);
-      gtk_widget_set_hexpand (content, TRUE);
-      gtk_box_append (GTK_BOX (row), bullet);
-      gtk_box_append (GTK_BOX (row), content);
+      gtk_widget_set_margin_start (content, 24);
+      gtk_overlay_set_child (GTK_OVERLAY (row), content);
+      gtk_overlay_add_overlay (GTK_OVERLAY (row), bullet);
       gtk_box_append (GTK_BOX (box), row);
     }
 
