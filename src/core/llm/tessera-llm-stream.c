@@ -19,11 +19,13 @@
 /* A stream arriving faster than it is handled keeps a read ready at
  * default priority all the time, which starves the toolkit's redraw
  * (G_PRIORITY_HIGH_IDLE + 20): nothing would be drawn until the answer
- * ended. After this much continuous reading the stream pauses for a
- * millisecond, in which the main loop runs whatever lower-priority work
- * is ready (a frame). Lowering the reads' priority instead would let a
- * UI that redraws continuously starve the stream. */
-#define READ_SLICE_USEC (8 * 1000)
+ * ended. After this much continuous reading the stream steps aside: it
+ * goes on from an idle just below the redraw's priority, so that a frame
+ * that is due is drawn first, or after YIELD_MAX_MSEC at the latest, so
+ * that a UI that redraws without pause cannot starve it either. */
+#define READ_SLICE_USEC (4 * 1000)
+#define YIELD_PRIORITY (G_PRIORITY_HIGH_IDLE + 21)
+#define YIELD_MAX_MSEC 8
 /* After each read, whatever else has already arrived is read at once,
  * for at most this long, and reported as one ::delta: a fast stream
  * brings hundreds of events per read, and a signal, a protocol parser
@@ -65,7 +67,8 @@ struct _TesseraLlmStream
   gsize                 n_bytes;
   guint                 done : 1;
   gint64                slice_start;
-  GSource              *yield_source;
+  GSource              *yield_idle;
+  GSource              *yield_timeout;
   guint8               *read_buffer;
 
   GSource              *retry_source;
@@ -112,13 +115,24 @@ clear_retry_sources (TesseraLlmStream *self)
 }
 
 static void
+clear_yield (TesseraLlmStream *self)
+{
+  if (self->yield_idle != NULL)
+    {
+      g_source_destroy (self->yield_idle);
+      g_clear_pointer (&self->yield_idle, g_source_unref);
+    }
+  if (self->yield_timeout != NULL)
+    {
+      g_source_destroy (self->yield_timeout);
+      g_clear_pointer (&self->yield_timeout, g_source_unref);
+    }
+}
+
+static void
 clear_attempt (TesseraLlmStream *self)
 {
-  if (self->yield_source != NULL)
-    {
-      g_source_destroy (self->yield_source);
-      g_clear_pointer (&self->yield_source, g_source_unref);
-    }
+  clear_yield (self);
   self->slice_start = 0;
   if (self->body != NULL)
     {
@@ -659,7 +673,8 @@ yield_done_cb (gpointer user_data)
 {
   TesseraLlmStream *self = user_data;
 
-  g_clear_pointer (&self->yield_source, g_source_unref);
+  /* Whichever of the two came first: the other is not needed. */
+  clear_yield (self);
   if (self->task == NULL || self->body == NULL)
     return G_SOURCE_REMOVE;
 
@@ -686,11 +701,17 @@ read_next (TesseraLlmStream *self)
     }
 
   self->slice_start = 0;
-  self->yield_source = g_timeout_source_new (1);
-  g_source_set_priority (self->yield_source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (self->yield_source, yield_done_cb, g_object_ref (self), g_object_unref);
-  g_source_set_static_name (self->yield_source, "[tessera] llm stream yield");
-  g_source_attach (self->yield_source, g_task_get_context (self->task));
+  self->yield_idle = g_idle_source_new ();
+  g_source_set_priority (self->yield_idle, YIELD_PRIORITY);
+  self->yield_timeout = g_timeout_source_new (YIELD_MAX_MSEC);
+  g_source_set_priority (self->yield_timeout, G_PRIORITY_DEFAULT);
+  for (GSource *source = self->yield_idle; source != NULL;
+       source = source == self->yield_idle ? self->yield_timeout : NULL)
+    {
+      g_source_set_callback (source, yield_done_cb, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[tessera] llm stream yield");
+      g_source_attach (source, g_task_get_context (self->task));
+    }
 }
 
 static void
