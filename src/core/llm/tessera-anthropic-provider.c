@@ -252,19 +252,24 @@ get_object_member (JsonObject *object,
 /* content_block_delta events are nearly all of a stream: read their text
  * without building a tree (see tessera-json-scan.h). FALSE leaves the event
  * to json-glib. */
+/* A content_block_delta without building a tree. Touches nothing but its
+ * arguments: it also runs in the stream's worker thread. Returns FALSE
+ * when the event is not one it knows; otherwise sets @result, and @text
+ * to a text delta's text (NULL for other deltas). */
 static gboolean
-handle_text_delta_fast (TesseraLlmStream       *stream,
-                        const char             *event_type,
-                        const char             *data,
-                        gsize                   data_len,
-                        TesseraLlmEventResult  *result)
+scan_delta (const char             *event_type,
+            const char             *data,
+            gsize                   data_len,
+            char                  **text,
+            TesseraLlmEventResult  *result)
 {
   static const char * const type_path[] = { "type", NULL };
   static const char * const delta_type_path[] = { "delta", "type", NULL };
   static const char * const text_path[] = { "delta", "text", NULL };
   g_autofree char *type = NULL;
   g_autofree char *delta_type = NULL;
-  g_autofree char *text = NULL;
+
+  *text = NULL;
 
   if (!g_str_equal (event_type, "content_block_delta") || data_len == 0 || data[0] != '{')
     return FALSE;
@@ -280,14 +285,33 @@ handle_text_delta_fast (TesseraLlmStream       *stream,
       _tessera_json_scan_lookup (data, data_len, delta_type_path, &delta_type) != TESSERA_JSON_SCAN_STRING)
     return FALSE;
 
-  if (g_str_equal (delta_type, "text_delta"))
+  if (g_str_equal (delta_type, "text_delta") &&
+      _tessera_json_scan_lookup (data, data_len, text_path, text) != TESSERA_JSON_SCAN_STRING)
     {
-      if (_tessera_json_scan_lookup (data, data_len, text_path, &text) != TESSERA_JSON_SCAN_STRING)
-        return FALSE;
-      _tessera_llm_stream_add_text (stream, text, -1);
+      g_clear_pointer (text, g_free);
+      return FALSE;
     }
 
   *result = TESSERA_LLM_EVENT_CONTINUE;
+  return TRUE;
+}
+
+static gboolean
+tessera_anthropic_provider_scan_text (TesseraLlmProvider *provider,
+                                      const char         *event_type,
+                                      const char         *data,
+                                      gsize               data_len,
+                                      GString            *text)
+{
+  g_autofree char *delta = NULL;
+  TesseraLlmEventResult result;
+
+  /* A malformed event is counted by handle_event(). */
+  if (!scan_delta (event_type, data, data_len, &delta, &result) || result != TESSERA_LLM_EVENT_CONTINUE)
+    return FALSE;
+
+  if (delta != NULL)
+    g_string_append (text, delta);
   return TRUE;
 }
 
@@ -304,9 +328,14 @@ tessera_anthropic_provider_handle_event (TesseraLlmProvider  *provider,
   JsonObject *object;
   const char *type;
   TesseraLlmEventResult fast_result;
+  g_autofree char *text = NULL;
 
-  if (handle_text_delta_fast (stream, event_type, data, data_len, &fast_result))
-    return fast_result;
+  if (scan_delta (event_type, data, data_len, &text, &fast_result))
+    {
+      if (text != NULL)
+        _tessera_llm_stream_add_text (stream, text, -1);
+      return fast_result;
+    }
 
   if (!json_parser_load_from_data (self->parser, data, data_len, NULL))
     return TESSERA_LLM_EVENT_MALFORMED;
@@ -426,6 +455,7 @@ tessera_anthropic_provider_class_init (TesseraAnthropicProviderClass *klass)
 
   provider_class->build_stream_message = tessera_anthropic_provider_build_stream_message;
   provider_class->handle_event = tessera_anthropic_provider_handle_event;
+  provider_class->scan_text = tessera_anthropic_provider_scan_text;
   provider_class->build_models_message = tessera_anthropic_provider_build_models_message;
   provider_class->parse_models = tessera_anthropic_provider_parse_models;
 }

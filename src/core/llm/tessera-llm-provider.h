@@ -78,6 +78,16 @@ struct _TesseraLlmProviderClass
                                                   const char          *data,
                                                   gsize                data_len,
                                                   GError             **error);
+  /* Optional. Called from a worker thread, so it may use nothing but its
+   * arguments (not @self's state): when the event is an ordinary piece
+   * of text, the bulk of every answer, appends the text to @text and
+   * returns TRUE. Any other event returns FALSE and reaches
+   * handle_event() on the main thread, in order. */
+  gboolean               (*scan_text)            (TesseraLlmProvider  *self,
+                                                  const char          *event_type,
+                                                  const char          *data,
+                                                  gsize                data_len,
+                                                  GString             *text);
   /* After an HTTP error: TRUE when the subclass changed how it builds the
    * request and it should be sent again at once (OpenAI-compatible servers
    * that reject stream_options). Optional. */
@@ -89,7 +99,7 @@ struct _TesseraLlmProviderClass
                                                   JsonNode            *root,
                                                   GError             **error);
 
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 GQuark              tessera_llm_error_quark                  (void);

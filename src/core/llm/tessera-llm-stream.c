@@ -27,11 +27,12 @@
 #define YIELD_PRIORITY (G_PRIORITY_HIGH_IDLE + 21)
 #define YIELD_MAX_MSEC 8
 /* After each read, whatever else has already arrived is read at once,
- * for at most this long, and reported as one ::delta: a fast stream
- * brings hundreds of events per read, and a signal, a protocol parser
- * call and an editor insert for each of a quarter of a million tokens
- * cost far more than the text itself. */
+ * for at most this long or this much, and reported as one ::delta: a
+ * fast stream brings hundreds of events per read, and a signal, a
+ * protocol parser call and an editor insert for each of a quarter of a
+ * million tokens cost far more than the text itself. */
 #define DRAIN_USEC (4 * 1000)
+#define DRAIN_MAX_BYTES (8 * 1024 * 1024)
 /* An error body longer than this is not an error message. */
 #define MAX_ERROR_BODY (64 * 1024)
 
@@ -69,7 +70,12 @@ struct _TesseraLlmStream
   gint64                slice_start;
   GSource              *yield_idle;
   GSource              *yield_timeout;
-  guint8               *read_buffer;
+  /* Counts attempts, so that a parse that ends after its attempt was
+   * abandoned is dropped. */
+  guint                 attempt_serial;
+  /* The batch the worker is parsing: only the worker touches it, and
+   * the SSE parser, until the batch is back. */
+  struct _Batch        *batch;
 
   GSource              *retry_source;
   GSource              *retry_cancel_source;
@@ -143,6 +149,7 @@ clear_attempt (TesseraLlmStream *self)
       g_clear_object (&self->body);
     }
   g_clear_object (&self->message);
+  self->attempt_serial++;
   g_clear_pointer (&self->error_body, g_byte_array_unref);
   g_clear_error (&self->event_error);
   self->n_events = 0;
@@ -180,7 +187,6 @@ tessera_llm_stream_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->parser, tessera_sse_parser_free);
   g_string_free (self->text, TRUE);
-  g_free (self->read_buffer);
 
   G_OBJECT_CLASS (tessera_llm_stream_parent_class)->finalize (object);
 }
@@ -478,21 +484,15 @@ end_of_answer (TesseraLlmStream *self)
   attempt_failed (self, _tessera_llm_provider_network_error (self->provider), TRUE, -1);
 }
 
+/* One event, handled on the main thread by the provider. */
 static void
-event_cb (const char *event_type,
-          const char *data,
-          gsize       data_len,
-          const char *last_event_id,
-          gpointer    user_data)
+handle_event (TesseraLlmStream *self,
+              const char       *event_type,
+              const char       *data,
+              gsize             data_len)
 {
-  TesseraLlmStream *self = user_data;
   TesseraLlmProviderClass *klass = TESSERA_LLM_PROVIDER_GET_CLASS (self->provider);
   g_autoptr(GError) error = NULL;
-
-  /* A ::delta handler may have cancelled: nothing more is reported, even
-   * from the rest of the bytes already read. */
-  if (self->done || self->event_error != NULL || g_cancellable_is_cancelled (self->cancellable))
-    return;
 
   switch (klass->handle_event (self->provider, self, event_type, data, data_len, &error))
     {
@@ -520,54 +520,216 @@ event_cb (const char *event_type,
     }
 }
 
+/* Parsing in a worker thread
+ *
+ * The bytes of a read (and of what arrived with it) are parsed in a
+ * worker: SSE framing, and for the ordinary text events, the provider's
+ * thread-safe scan_text(), which is most of a stream's cost (a 1 MB
+ * answer is 43 MB of events). What the worker makes of them comes back
+ * in order as items: a run of text (with how many events it came from),
+ * or any other event, which the provider handles on the main thread as
+ * before. Meanwhile the main thread draws frames. */
+
+typedef struct
+{
+  /* A run of text, or NULL for an event. */
+  GString *text;
+  guint    n_events;
+  char    *event_type;
+  char    *data;
+  gsize    data_len;
+} BatchItem;
+
+typedef struct _Batch
+{
+  /* Held until the batch is back on the main thread, and dropped there:
+   * the worker's own reference to its task outlives the callback. */
+  TesseraLlmStream *self;
+  GByteArray *bytes;
+  GPtrArray  *items;
+  /* In the worker: the run of text being collected. */
+  BatchItem  *run;
+  guint       serial;
+  gboolean    read_ok;
+  gboolean    eof;
+} Batch;
+
+static void
+batch_item_free (BatchItem *item)
+{
+  if (item->text != NULL)
+    g_string_free (item->text, TRUE);
+  g_free (item->event_type);
+  g_free (item->data);
+  g_free (item);
+}
+
+static Batch *
+batch_new (TesseraLlmStream *self)
+{
+  Batch *batch = g_new0 (Batch, 1);
+
+  batch->self = g_object_ref (self);
+  batch->bytes = g_byte_array_new ();
+  batch->items = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_item_free);
+  batch->serial = self->attempt_serial;
+  batch->read_ok = TRUE;
+
+  return batch;
+}
+
+static void
+batch_free (Batch *batch)
+{
+  g_clear_object (&batch->self);
+  g_byte_array_unref (batch->bytes);
+  g_ptr_array_unref (batch->items);
+  g_clear_pointer (&batch->run, batch_item_free);
+  g_free (batch);
+}
+
+/* In the worker: the SSE parser's callback. */
+static void
+collect_event_cb (const char *event_type,
+                  const char *data,
+                  gsize       data_len,
+                  const char *last_event_id,
+                  gpointer    user_data)
+{
+  TesseraLlmStream *self = user_data;
+  TesseraLlmProviderClass *klass = TESSERA_LLM_PROVIDER_GET_CLASS (self->provider);
+  Batch *batch = self->batch;
+  BatchItem *item;
+
+  if (batch->run == NULL)
+    {
+      batch->run = g_new0 (BatchItem, 1);
+      batch->run->text = g_string_new (NULL);
+    }
+
+  if (klass->scan_text != NULL &&
+      klass->scan_text (self->provider, event_type, data, data_len, batch->run->text))
+    {
+      batch->run->n_events++;
+      return;
+    }
+
+  /* The text before this event comes first. */
+  if (batch->run->n_events > 0)
+    g_ptr_array_add (batch->items, g_steal_pointer (&batch->run));
+
+  item = g_new0 (BatchItem, 1);
+  item->event_type = g_strdup (event_type);
+  item->data = g_strndup (data, data_len);
+  item->data_len = data_len;
+  g_ptr_array_add (batch->items, item);
+}
+
+static void
+parse_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  Batch *batch = task_data;
+  TesseraLlmStream *self = batch->self;
+
+  self->batch = batch;
+  tessera_sse_parser_feed (self->parser, (const char *) batch->bytes->data, batch->bytes->len);
+  self->batch = NULL;
+  if (batch->run != NULL && batch->run->n_events > 0)
+    g_ptr_array_add (batch->items, g_steal_pointer (&batch->run));
+
+  g_task_return_boolean (task, TRUE);
+}
+
 static void read_next (TesseraLlmStream *self);
 
-/* Reads and parses what has already arrived, without waiting. Returns
- * FALSE on a read error; sets @eof at the end of the body. */
-static gboolean
+static void
+parse_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Batch *batch = g_task_get_task_data (G_TASK (result));
+  g_autoptr(TesseraLlmStream) self = g_steal_pointer (&batch->self);
+
+  /* The attempt was given up meanwhile. */
+  if (self->task == NULL || batch->serial != self->attempt_serial)
+    return;
+
+  for (guint i = 0; i < batch->items->len; i++)
+    {
+      BatchItem *item = g_ptr_array_index (batch->items, i);
+
+      /* A handler may have cancelled: nothing more is reported, even
+       * from the rest of the bytes already read. */
+      if (self->done || self->event_error != NULL || g_cancellable_is_cancelled (self->cancellable))
+        break;
+
+      if (item->text != NULL)
+        {
+          self->n_events += item->n_events;
+          _tessera_llm_stream_add_text (self, item->text->str, item->text->len);
+        }
+      else
+        handle_event (self, item->event_type, item->data, item->data_len);
+    }
+  flush_delta (self);
+
+  /* A ::delta handler may have stopped the stream. */
+  if (g_cancellable_is_cancelled (self->cancellable))
+    complete_cancelled (self);
+  else if (!batch->read_ok)
+    attempt_failed (self, _tessera_llm_provider_network_error (self->provider), TRUE, -1);
+  else if (batch->eof || self->done || self->event_error != NULL)
+    end_of_answer (self);
+  else
+    read_next (self);
+}
+
+/* Reads what has already arrived into @batch, without waiting. */
+static void
 drain (TesseraLlmStream *self,
-       gboolean         *eof)
+       Batch            *batch)
 {
   GPollableInputStream *pollable;
   gint64 deadline = g_get_monotonic_time () + DRAIN_USEC;
 
-  *eof = FALSE;
   if (!G_IS_POLLABLE_INPUT_STREAM (self->body) ||
       !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->body)))
-    return TRUE;
+    return;
   pollable = G_POLLABLE_INPUT_STREAM (self->body);
 
-  if (self->read_buffer == NULL)
-    self->read_buffer = g_malloc (READ_SIZE);
-
-  while (!self->done && self->event_error == NULL &&
-         !g_cancellable_is_cancelled (self->cancellable) &&
-         g_get_monotonic_time () < deadline)
+  while (batch->bytes->len < DRAIN_MAX_BYTES && g_get_monotonic_time () < deadline &&
+         !g_cancellable_is_cancelled (self->cancellable))
     {
       g_autoptr(GError) error = NULL;
-      gssize n = g_pollable_input_stream_read_nonblocking (pollable, self->read_buffer, READ_SIZE,
-                                                           self->cancellable, &error);
+      guint old_len = batch->bytes->len;
+      gssize n;
+
+      g_byte_array_set_size (batch->bytes, old_len + READ_SIZE);
+      n = g_pollable_input_stream_read_nonblocking (pollable, batch->bytes->data + old_len, READ_SIZE,
+                                                    self->cancellable, &error);
+      g_byte_array_set_size (batch->bytes, old_len + MAX (n, 0));
 
       if (n < 0)
         {
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) ||
-              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            return TRUE;
-          g_debug ("Reading from %s failed: %s",
-                   tessera_llm_provider_get_name (self->provider), error->message);
-          return FALSE;
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) &&
+              !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            {
+              g_debug ("Reading from %s failed: %s",
+                       tessera_llm_provider_get_name (self->provider), error->message);
+              batch->read_ok = FALSE;
+            }
+          return;
         }
       if (n == 0)
         {
-          *eof = TRUE;
-          return TRUE;
+          batch->eof = TRUE;
+          return;
         }
-
       self->n_bytes += n;
-      tessera_sse_parser_feed (self->parser, (const char *) self->read_buffer, n);
     }
-
-  return TRUE;
 }
 
 static void
@@ -578,7 +740,8 @@ read_cb (GObject      *object,
   g_autoptr(TesseraLlmStream) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  gboolean read_ok, eof;
+  g_autoptr(GTask) parse = NULL;
+  Batch *batch;
   gsize len;
 
   /* The attempt was abandoned meanwhile (it cannot be: reads are only
@@ -646,19 +809,14 @@ read_cb (GObject      *object,
     }
 
   self->n_bytes += len;
-  tessera_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), len);
-  read_ok = drain (self, &eof);
-  flush_delta (self);
+  batch = batch_new (self);
+  g_byte_array_append (batch->bytes, g_bytes_get_data (bytes, NULL), len);
+  drain (self, batch);
 
-  /* A ::delta handler may have stopped the stream. */
-  if (g_cancellable_is_cancelled (self->cancellable))
-    complete_cancelled (self);
-  else if (!read_ok)
-    attempt_failed (self, _tessera_llm_provider_network_error (self->provider), TRUE, -1);
-  else if (eof || self->done || self->event_error != NULL)
-    end_of_answer (self);
-  else
-    read_next (self);
+  parse = g_task_new (NULL, NULL, parse_done_cb, NULL);
+  g_task_set_source_tag (parse, read_cb);
+  g_task_set_task_data (parse, batch, (GDestroyNotify) batch_free);
+  g_task_run_in_thread (parse, parse_thread);
 }
 
 static void
@@ -751,7 +909,7 @@ send_cb (GObject      *object,
   if (SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       if (self->parser == NULL)
-        self->parser = tessera_sse_parser_new (event_cb, self);
+        self->parser = tessera_sse_parser_new (collect_event_cb, self);
       else
         tessera_sse_parser_reset (self->parser);
     }

@@ -227,22 +227,26 @@ set_finish_reason (TesseraLlmStream *stream,
 
 /* The ordinary chunk ({"choices":[{"delta":{"content":"…"}}]}) without
  * building a tree; errors, usage and anything unexpected are UNSURE and
- * go through json-glib. */
+ * go through json-glib. Touches nothing but its arguments: it also runs
+ * in the stream's worker thread. On FAST_HANDLED, @content and
+ * @finish_reason are set when the chunk has them. */
 static FastResult
-handle_chunk_fast (TesseraLlmStream *stream,
-                   const char       *data,
-                   gsize             data_len)
+scan_chunk (const char  *data,
+            gsize        data_len,
+            char       **content,
+            char       **finish_reason)
 {
   static const char * const error_path[] = { "error", NULL };
   static const char * const usage_path[] = { "usage", NULL };
   static const char * const choices_path[] = { "choices", NULL };
   static const char * const content_path[] = { "choices", "0", "delta", "content", NULL };
   static const char * const finish_path[] = { "choices", "0", "finish_reason", NULL };
-  g_autofree char *content = NULL;
-  g_autofree char *finish_reason = NULL;
   g_autofree char *unused = NULL;
   TesseraJsonScanResult result;
   TesseraJsonScanResult finish_result;
+
+  *content = NULL;
+  *finish_reason = NULL;
 
   if (data_len == 0 || data[0] != '{')
     return FAST_UNSURE;
@@ -264,22 +268,49 @@ handle_chunk_fast (TesseraLlmStream *stream,
       g_clear_pointer (&unused, g_free);
     }
 
-  result = _tessera_json_scan_lookup (data, data_len, content_path, &content);
+  result = _tessera_json_scan_lookup (data, data_len, content_path, content);
   if (result == TESSERA_JSON_SCAN_INVALID)
-    return FAST_UNSURE;
-  finish_result = _tessera_json_scan_lookup (data, data_len, finish_path, &finish_reason);
+    {
+      g_clear_pointer (content, g_free);
+      return FAST_UNSURE;
+    }
+  finish_result = _tessera_json_scan_lookup (data, data_len, finish_path, finish_reason);
 
   /* Neither: not the chunk this path knows (no choices at all?). */
   if (result == TESSERA_JSON_SCAN_MISSING && finish_result == TESSERA_JSON_SCAN_MISSING &&
       _tessera_json_scan_lookup (data, data_len, choices_path, &unused) != TESSERA_JSON_SCAN_OTHER)
-    return FAST_UNSURE;
+    {
+      g_clear_pointer (content, g_free);
+      g_clear_pointer (finish_reason, g_free);
+      return FAST_UNSURE;
+    }
 
-  if (result == TESSERA_JSON_SCAN_STRING)
-    _tessera_llm_stream_add_text (stream, content, -1);
-  if (finish_result == TESSERA_JSON_SCAN_STRING)
-    set_finish_reason (stream, finish_reason);
+  /* Only strings count: a null content or finish reason is none. */
+  if (result != TESSERA_JSON_SCAN_STRING)
+    g_clear_pointer (content, g_free);
+  if (finish_result != TESSERA_JSON_SCAN_STRING)
+    g_clear_pointer (finish_reason, g_free);
 
   return FAST_HANDLED;
+}
+
+static gboolean
+tessera_openai_provider_scan_text (TesseraLlmProvider *provider,
+                                   const char         *event_type,
+                                   const char         *data,
+                                   gsize               data_len,
+                                   GString            *text)
+{
+  g_autofree char *content = NULL;
+  g_autofree char *finish_reason = NULL;
+
+  /* The end of the answer is for handle_event(). */
+  if (scan_chunk (data, data_len, &content, &finish_reason) != FAST_HANDLED || finish_reason != NULL)
+    return FALSE;
+
+  if (content != NULL)
+    g_string_append (text, content);
+  return TRUE;
 }
 
 static TesseraLlmEventResult
@@ -291,6 +322,8 @@ tessera_openai_provider_handle_event (TesseraLlmProvider  *provider,
                                       GError             **error)
 {
   TesseraOpenaiProvider *self = TESSERA_OPENAI_PROVIDER (provider);
+  g_autofree char *fast_content = NULL;
+  g_autofree char *fast_finish = NULL;
   JsonNode *root;
   JsonObject *object;
   JsonObject *error_object;
@@ -300,9 +333,13 @@ tessera_openai_provider_handle_event (TesseraLlmProvider  *provider,
   if (data_len == 6 && memcmp (data, "[DONE]", 6) == 0)
     return TESSERA_LLM_EVENT_DONE;
 
-  switch (handle_chunk_fast (stream, data, data_len))
+  switch (scan_chunk (data, data_len, &fast_content, &fast_finish))
     {
     case FAST_HANDLED:
+      if (fast_content != NULL)
+        _tessera_llm_stream_add_text (stream, fast_content, -1);
+      if (fast_finish != NULL)
+        set_finish_reason (stream, fast_finish);
       return TESSERA_LLM_EVENT_CONTINUE;
 
     case FAST_MALFORMED:
@@ -471,6 +508,7 @@ tessera_openai_provider_class_init (TesseraOpenaiProviderClass *klass)
 
   provider_class->build_stream_message = tessera_openai_provider_build_stream_message;
   provider_class->handle_event = tessera_openai_provider_handle_event;
+  provider_class->scan_text = tessera_openai_provider_scan_text;
   provider_class->adapt_to_error = tessera_openai_provider_adapt_to_error;
   provider_class->build_models_message = tessera_openai_provider_build_models_message;
   provider_class->parse_models = tessera_openai_provider_parse_models;
