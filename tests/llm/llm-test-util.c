@@ -25,8 +25,10 @@ delta_cb (TesseraLlmStream *stream,
           StreamRun        *run)
 {
   g_assert_cmpstr (text, !=, "");
+  g_assert_true (g_utf8_validate (text, -1, NULL));
   g_string_append (run->deltas, text);
   run->n_deltas++;
+  run->longest_delta = MAX (run->longest_delta, strlen (text));
   if (run->cancel_after_deltas > 0 && run->n_deltas == run->cancel_after_deltas)
     g_cancellable_cancel (run->cancellable);
 }
@@ -38,6 +40,7 @@ usage_cb (TesseraLlmStream *stream,
           StreamRun        *run)
 {
   run->n_usage++;
+  run->deltas_at_usage = run->n_deltas;
   run->input_tokens = input_tokens;
   run->output_tokens = output_tokens;
 }

@@ -17,6 +17,9 @@ typedef struct
   gboolean          ok;
   GString          *deltas;
   guint             n_deltas;
+  gsize             longest_delta;
+  /* n_deltas when the last ::usage came. */
+  guint             deltas_at_usage;
   guint             n_usage;
   guint             input_tokens;
   guint             output_tokens;

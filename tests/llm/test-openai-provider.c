@@ -367,6 +367,30 @@ test_malformed_events_skipped (Fixture       *f,
   stream_run_free (check_answer_through (f, "gpt-fake", TESSERA_FAKE_LLM_MALFORMED));
 }
 
+/* An answer that arrives all at once is reported in bounded pieces, the
+ * usage after all of them. */
+static void
+test_big_answer_in_pieces (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(TesseraLlmRequest) request = full_request ();
+  g_autoptr(GString) answer = g_string_new (NULL);
+  g_autoptr(StreamRun) run = NULL;
+
+  while (answer->len < 200 * 1024)
+    g_string_append (answer, "Ünïcödé line of a big answer, € and 𝄞 included.\n");
+  tessera_fake_llm_server_push_text (f->server, answer->str);
+  run = stream_run (f->provider, request, 0, FALSE);
+
+  g_assert_no_error (run->error);
+  g_assert_cmpstr (run->deltas->str, ==, answer->str);
+  g_assert_true (g_utf8_validate (run->deltas->str, -1, NULL));
+  g_assert_cmpuint (run->n_deltas, >=, 200 / 16);
+  g_assert_cmpuint (run->longest_delta, <=, 16 * 1024);
+  g_assert_cmpuint (run->n_usage, ==, 1);
+  g_assert_cmpuint (run->deltas_at_usage, ==, run->n_deltas);
+}
+
 static void
 test_trickle (Fixture       *f,
               gconstpointer  data)
@@ -551,6 +575,7 @@ main (int   argc,
   ADD ("drop-before-first-token", test_drop_before_first_token);
   ADD ("malformed-events-skipped", test_malformed_events_skipped);
   ADD ("trickle", test_trickle);
+  ADD ("big-answer-in-pieces", test_big_answer_in_pieces);
   ADD ("cancel-endless", test_cancel_endless);
   ADD ("cancel-before-start", test_cancel_before_start);
   ADD ("stream-options-rejected", test_stream_options_rejected);

@@ -22,8 +22,9 @@ void              _tessera_llm_stream_start            (TesseraLlmStream     *se
 void              _tessera_llm_stream_add_text         (TesseraLlmStream     *self,
                                                         const char           *text,
                                                         gssize                len);
-/* Each is kept when the other is reported; ::usage is emitted once per
- * call with both values. */
+/* Each is kept when the other is reported; ::usage follows, with both
+ * values, once the text that came before the report is out (reports
+ * that arrive together are emitted once). */
 void              _tessera_llm_stream_set_usage        (TesseraLlmStream     *self,
                                                         gint64                input_tokens,
                                                         gint64                output_tokens);

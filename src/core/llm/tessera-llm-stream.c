@@ -33,6 +33,14 @@
  * million tokens cost far more than the text itself. */
 #define DRAIN_USEC (4 * 1000)
 #define DRAIN_MAX_BYTES (8 * 1024 * 1024)
+/* Until the first text is out, reads stay small: the first token should
+ * not wait for megabytes behind it to be parsed. */
+#define FIRST_DRAIN_MAX_BYTES (64 * 1024)
+/* At most this much text per ::delta: what a handler does with text
+ * (parsing the edit protocol, opening tabs, adding cards) grows with it,
+ * and a big read's worth at once would stall the window. The rest
+ * follows after the stream steps aside, as between reads. */
+#define DELTA_MAX_BYTES (16 * 1024)
 /* An error body longer than this is not an error message. */
 #define MAX_ERROR_BODY (64 * 1024)
 
@@ -76,6 +84,11 @@ struct _TesseraLlmStream
   /* The batch the worker is parsing: only the worker touches it, and
    * the SSE parser, until the batch is back. */
   struct _Batch        *batch;
+  /* How the last batch's reading ended, acted on once its text is out. */
+  guint                 read_failed : 1;
+  guint                 read_eof : 1;
+  /* ::usage waits for the text that came before it. */
+  guint                 usage_pending : 1;
 
   GSource              *retry_source;
   GSource              *retry_cancel_source;
@@ -294,17 +307,47 @@ _tessera_llm_stream_new (TesseraLlmProvider *provider,
   return self;
 }
 
-/* Reports the text added since the last ::delta. */
+/* Reports up to @max bytes of the text added since the last ::delta,
+ * ending on a character boundary. */
+static void
+flush_delta_part (TesseraLlmStream *self,
+                  gsize             max)
+{
+  gsize start = self->reported;
+  gsize end = start + max;
+  g_autofree char *part = NULL;
+
+  if (end >= self->text->len)
+    return;
+
+  while (end > start && (self->text->str[end] & 0xC0) == 0x80)
+    end--;
+  if (end == start)
+    return;
+
+  self->reported = end;
+  part = g_strndup (self->text->str + start, end - start);
+  g_signal_emit (self, signals[DELTA], 0, part);
+}
+
+/* Reports the text added since the last ::delta, then the usage that
+ * came after it. */
 static void
 flush_delta (TesseraLlmStream *self)
 {
   gsize start = self->reported;
 
-  if (self->text->len == start)
-    return;
+  if (self->text->len > start)
+    {
+      self->reported = self->text->len;
+      g_signal_emit (self, signals[DELTA], 0, self->text->str + start);
+    }
 
-  self->reported = self->text->len;
-  g_signal_emit (self, signals[DELTA], 0, self->text->str + start);
+  if (self->usage_pending)
+    {
+      self->usage_pending = FALSE;
+      g_signal_emit (self, signals[USAGE], 0, self->input_tokens, self->output_tokens);
+    }
 }
 
 static void
@@ -644,6 +687,7 @@ parse_thread (GTask        *task,
 }
 
 static void read_next (TesseraLlmStream *self);
+static void advance (TesseraLlmStream *self);
 
 static void
 parse_done_cb (GObject      *object,
@@ -674,17 +718,10 @@ parse_done_cb (GObject      *object,
       else
         handle_event (self, item->event_type, item->data, item->data_len);
     }
-  flush_delta (self);
 
-  /* A ::delta handler may have stopped the stream. */
-  if (g_cancellable_is_cancelled (self->cancellable))
-    complete_cancelled (self);
-  else if (!batch->read_ok)
-    attempt_failed (self, _tessera_llm_provider_network_error (self->provider), TRUE, -1);
-  else if (batch->eof || self->done || self->event_error != NULL)
-    end_of_answer (self);
-  else
-    read_next (self);
+  self->read_failed = !batch->read_ok;
+  self->read_eof = batch->eof;
+  advance (self);
 }
 
 /* Reads what has already arrived into @batch, without waiting. */
@@ -694,13 +731,14 @@ drain (TesseraLlmStream *self,
 {
   GPollableInputStream *pollable;
   gint64 deadline = g_get_monotonic_time () + DRAIN_USEC;
+  guint max_bytes = self->text->len > 0 ? DRAIN_MAX_BYTES : FIRST_DRAIN_MAX_BYTES;
 
   if (!G_IS_POLLABLE_INPUT_STREAM (self->body) ||
       !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->body)))
     return;
   pollable = G_POLLABLE_INPUT_STREAM (self->body);
 
-  while (batch->bytes->len < DRAIN_MAX_BYTES && g_get_monotonic_time () < deadline &&
+  while (batch->bytes->len < max_bytes && g_get_monotonic_time () < deadline &&
          !g_cancellable_is_cancelled (self->cancellable))
     {
       g_autoptr(GError) error = NULL;
@@ -838,26 +876,18 @@ yield_done_cb (gpointer user_data)
 
   if (g_cancellable_is_cancelled (self->cancellable))
     complete_cancelled (self);
+  else if (self->reported < self->text->len)
+    advance (self);
   else
     read_now (self);
 
   return G_SOURCE_REMOVE;
 }
 
+/* Goes on from yield_done_cb() once a due frame had its turn. */
 static void
-read_next (TesseraLlmStream *self)
+step_aside (TesseraLlmStream *self)
 {
-  gint64 now = g_get_monotonic_time ();
-
-  if (self->slice_start == 0)
-    self->slice_start = now;
-
-  if (now - self->slice_start < READ_SLICE_USEC)
-    {
-      read_now (self);
-      return;
-    }
-
   self->slice_start = 0;
   self->yield_idle = g_idle_source_new ();
   g_source_set_priority (self->yield_idle, YIELD_PRIORITY);
@@ -870,6 +900,49 @@ read_next (TesseraLlmStream *self)
       g_source_set_static_name (source, "[tessera] llm stream yield");
       g_source_attach (source, g_task_get_context (self->task));
     }
+}
+
+static void
+read_next (TesseraLlmStream *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->slice_start == 0)
+    self->slice_start = now;
+
+  if (now - self->slice_start < READ_SLICE_USEC)
+    read_now (self);
+  else
+    step_aside (self);
+}
+
+/* After a batch: its text goes out a slice at a time, then the reading
+ * goes on, or the answer ends, as the batch said. */
+static void
+advance (TesseraLlmStream *self)
+{
+  if (!g_cancellable_is_cancelled (self->cancellable) &&
+      self->text->len - self->reported > DELTA_MAX_BYTES)
+    {
+      flush_delta_part (self, DELTA_MAX_BYTES);
+      /* A ::delta handler may have stopped the stream. */
+      if (g_cancellable_is_cancelled (self->cancellable))
+        complete_cancelled (self);
+      else
+        step_aside (self);
+      return;
+    }
+
+  flush_delta (self);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    complete_cancelled (self);
+  else if (self->read_failed)
+    attempt_failed (self, _tessera_llm_provider_network_error (self->provider), TRUE, -1);
+  else if (self->read_eof || self->done || self->event_error != NULL)
+    end_of_answer (self);
+  else
+    read_next (self);
 }
 
 static void
@@ -1102,9 +1175,8 @@ _tessera_llm_stream_set_usage (TesseraLlmStream *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTPUT_TOKENS]);
     }
 
-  /* The text before the usage report is reported first. */
-  flush_delta (self);
-  g_signal_emit (self, signals[USAGE], 0, self->input_tokens, self->output_tokens);
+  /* Emitted by flush_delta(), after the text that came before it. */
+  self->usage_pending = TRUE;
 }
 
 void
