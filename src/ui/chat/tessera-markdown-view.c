@@ -183,6 +183,12 @@ label_new (const char *markup,
   gtk_label_set_markup (GTK_LABEL (label), markup);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  /* Without it, a wrapping label finds its minimum width by laying its
+   * text out at width 0, a character a line: that was half of the time
+   * a streamed answer's frames spent (bench-chat). A short text keeps
+   * its own width, so a bubble still hugs "Hi". */
+  gtk_label_set_width_chars (GTK_LABEL (label),
+                             MIN (12, g_utf8_strlen (gtk_label_get_text (GTK_LABEL (label)), -1)));
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_widget_set_focusable (label, FALSE);
