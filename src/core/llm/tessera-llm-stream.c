@@ -27,10 +27,11 @@
 #define YIELD_PRIORITY (G_PRIORITY_HIGH_IDLE + 21)
 #define YIELD_MAX_MSEC 8
 /* After each read, whatever else has already arrived is read at once,
- * for at most this long or this much, and reported as one ::delta: a
- * fast stream brings hundreds of events per read, and a signal, a
- * protocol parser call and an editor insert for each of a quarter of a
- * million tokens cost far more than the text itself. */
+ * for at most this long, and parsed together: a fast stream brings
+ * hundreds of events per read, and a signal, a protocol parser call and
+ * an editor insert for each of a quarter of a million tokens cost far
+ * more than the text itself. Reading goes on while the worker parses,
+ * until this much waits for it. */
 #define DRAIN_USEC (4 * 1000)
 #define DRAIN_MAX_BYTES (8 * 1024 * 1024)
 /* Until the first text is out, reads stay small: the first token should
@@ -76,15 +77,34 @@ struct _TesseraLlmStream
   gsize                 n_bytes;
   guint                 done : 1;
   gint64                slice_start;
+  /* The read loop stepping aside for a frame, and the text's slices. */
   GSource              *yield_idle;
   GSource              *yield_timeout;
+  GSource              *flush_idle;
+  GSource              *flush_timeout;
+  /* Reads and parses come back just below the redraw's priority, so a
+   * due frame goes first; at default priority after a frame kept the
+   * stream waiting for YIELD_MAX_MSEC, so frames cannot starve it. */
+  int                   io_priority;
   /* Counts attempts, so that a parse that ends after its attempt was
    * abandoned is dropped. */
   guint                 attempt_serial;
+  /* Read, and not yet handed to the worker. */
+  struct _Batch        *incoming;
   /* The batch the worker is parsing: only the worker touches it, and
    * the SSE parser, until the batch is back. */
   struct _Batch        *batch;
-  /* How the last batch's reading ended, acted on once its text is out. */
+  guint                 parse_running : 1;
+  /* Reads and parses not yet back, whatever their attempt: the stream
+   * returns its result only once none is, so that nothing of it is still
+   * running (or holds it) after the caller heard it ended. */
+  guint                 n_in_flight;
+  GTask                *finished_task;
+  GError               *finished_error;
+  GCancellable         *read_cancellable;
+  /* Reading waits while the worker is this far behind. */
+  guint                 reading_paused : 1;
+  /* How the reading ended, acted on once all is parsed and out. */
   guint                 read_failed : 1;
   guint                 read_eof : 1;
   /* ::usage waits for the text that came before it. */
@@ -134,24 +154,24 @@ clear_retry_sources (TesseraLlmStream *self)
 }
 
 static void
-clear_yield (TesseraLlmStream *self)
+clear_source (GSource **source)
 {
-  if (self->yield_idle != NULL)
+  if (*source != NULL)
     {
-      g_source_destroy (self->yield_idle);
-      g_clear_pointer (&self->yield_idle, g_source_unref);
-    }
-  if (self->yield_timeout != NULL)
-    {
-      g_source_destroy (self->yield_timeout);
-      g_clear_pointer (&self->yield_timeout, g_source_unref);
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
     }
 }
+
+static void batch_free (struct _Batch *batch);
 
 static void
 clear_attempt (TesseraLlmStream *self)
 {
-  clear_yield (self);
+  clear_source (&self->yield_idle);
+  clear_source (&self->yield_timeout);
+  clear_source (&self->flush_idle);
+  clear_source (&self->flush_timeout);
   self->slice_start = 0;
   if (self->body != NULL)
     {
@@ -162,7 +182,19 @@ clear_attempt (TesseraLlmStream *self)
       g_clear_object (&self->body);
     }
   g_clear_object (&self->message);
+  /* A read or a parse still running for it is dropped when it comes
+   * back. */
+  if (self->read_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->read_cancellable);
+      g_clear_object (&self->read_cancellable);
+    }
   self->attempt_serial++;
+  g_clear_pointer (&self->incoming, batch_free);
+  self->parse_running = FALSE;
+  self->reading_paused = FALSE;
+  self->read_failed = FALSE;
+  self->read_eof = FALSE;
   g_clear_pointer (&self->error_body, g_byte_array_unref);
   g_clear_error (&self->event_error);
   self->n_events = 0;
@@ -196,7 +228,9 @@ tessera_llm_stream_finalize (GObject *object)
   TesseraLlmStream *self = (TesseraLlmStream *)object;
 
   g_assert (self->task == NULL);
+  g_assert (self->finished_task == NULL);
 
+  g_signal_handlers_disconnect_by_data (self->cancellable, self);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->parser, tessera_sse_parser_free);
   g_string_free (self->text, TRUE);
@@ -288,11 +322,22 @@ tessera_llm_stream_class_init (TesseraLlmStreamClass *klass)
                   G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
+/* A stop also stops the read in flight. */
+static void
+stream_cancelled_cb (GCancellable     *cancellable,
+                     TesseraLlmStream *self)
+{
+  if (self->read_cancellable != NULL)
+    g_cancellable_cancel (self->read_cancellable);
+}
+
 static void
 tessera_llm_stream_init (TesseraLlmStream *self)
 {
   self->text = g_string_new (NULL);
   self->cancellable = g_cancellable_new ();
+  self->io_priority = YIELD_PRIORITY;
+  g_signal_connect (self->cancellable, "cancelled", G_CALLBACK (stream_cancelled_cb), self);
 }
 
 TesseraLlmStream *
@@ -350,6 +395,22 @@ flush_delta (TesseraLlmStream *self)
     }
 }
 
+/* Returns the result once no read or parse is still out. */
+static void
+return_when_settled (TesseraLlmStream *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->n_in_flight > 0 || self->finished_task == NULL)
+    return;
+
+  task = g_steal_pointer (&self->finished_task);
+  if (self->finished_error != NULL)
+    g_task_return_error (task, g_steal_pointer (&self->finished_error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
 static void
 complete (TesseraLlmStream *self,
           GError           *error)
@@ -373,13 +434,12 @@ complete (TesseraLlmStream *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 
   if (error != NULL)
-    {
-      g_debug ("Answer from %s failed: %s",
-               tessera_llm_provider_get_name (self->provider), error->message);
-      g_task_return_error (task, error);
-    }
-  else
-    g_task_return_boolean (task, TRUE);
+    g_debug ("Answer from %s failed: %s",
+             tessera_llm_provider_get_name (self->provider), error->message);
+
+  self->finished_task = g_steal_pointer (&task);
+  self->finished_error = error;
+  return_when_settled (self);
 }
 
 static void
@@ -593,8 +653,6 @@ typedef struct _Batch
   /* In the worker: the run of text being collected. */
   BatchItem  *run;
   guint       serial;
-  gboolean    read_ok;
-  gboolean    eof;
 } Batch;
 
 static void
@@ -616,13 +674,12 @@ batch_new (TesseraLlmStream *self)
   batch->bytes = g_byte_array_new ();
   batch->items = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_item_free);
   batch->serial = self->attempt_serial;
-  batch->read_ok = TRUE;
 
   return batch;
 }
 
 static void
-batch_free (Batch *batch)
+batch_free (struct _Batch *batch)
 {
   g_clear_object (&batch->self);
   g_byte_array_unref (batch->bytes);
@@ -688,6 +745,7 @@ parse_thread (GTask        *task,
 
 static void read_next (TesseraLlmStream *self);
 static void advance (TesseraLlmStream *self);
+static void kick_parse (TesseraLlmStream *self);
 
 static void
 parse_done_cb (GObject      *object,
@@ -697,10 +755,15 @@ parse_done_cb (GObject      *object,
   Batch *batch = g_task_get_task_data (G_TASK (result));
   g_autoptr(TesseraLlmStream) self = g_steal_pointer (&batch->self);
 
+  self->n_in_flight--;
   /* The attempt was given up meanwhile. */
   if (self->task == NULL || batch->serial != self->attempt_serial)
-    return;
+    {
+      return_when_settled (self);
+      return;
+    }
 
+  self->parse_running = FALSE;
   for (guint i = 0; i < batch->items->len; i++)
     {
       BatchItem *item = g_ptr_array_index (batch->items, i);
@@ -719,12 +782,36 @@ parse_done_cb (GObject      *object,
         handle_event (self, item->event_type, item->data, item->data_len);
     }
 
-  self->read_failed = !batch->read_ok;
-  self->read_eof = batch->eof;
+  /* What was read meanwhile goes to the worker at once. */
+  kick_parse (self);
+  if (self->reading_paused && !self->done && self->event_error == NULL)
+    {
+      self->reading_paused = FALSE;
+      read_next (self);
+    }
   advance (self);
 }
 
-/* Reads what has already arrived into @batch, without waiting. */
+/* Hands what was read to the worker, unless it is busy. */
+static void
+kick_parse (TesseraLlmStream *self)
+{
+  g_autoptr(GTask) parse = NULL;
+
+  if (self->parse_running || self->incoming == NULL)
+    return;
+
+  self->parse_running = TRUE;
+  self->n_in_flight++;
+  parse = g_task_new (NULL, NULL, parse_done_cb, NULL);
+  g_task_set_source_tag (parse, kick_parse);
+  g_task_set_priority (parse, self->io_priority);
+  g_task_set_task_data (parse, g_steal_pointer (&self->incoming), (GDestroyNotify) batch_free);
+  g_task_run_in_thread (parse, parse_thread);
+}
+
+/* Reads what has already arrived into @batch, without waiting; notes the
+ * end of the body or a failure. */
 static void
 drain (TesseraLlmStream *self,
        Batch            *batch)
@@ -757,13 +844,13 @@ drain (TesseraLlmStream *self,
             {
               g_debug ("Reading from %s failed: %s",
                        tessera_llm_provider_get_name (self->provider), error->message);
-              batch->read_ok = FALSE;
+              self->read_failed = TRUE;
             }
           return;
         }
       if (n == 0)
         {
-          batch->eof = TRUE;
+          self->read_eof = TRUE;
           return;
         }
       self->n_bytes += n;
@@ -778,26 +865,37 @@ read_cb (GObject      *object,
   g_autoptr(TesseraLlmStream) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GTask) parse = NULL;
-  Batch *batch;
   gsize len;
 
-  /* The attempt was abandoned meanwhile (it cannot be: reads are only
-   * cancelled through self->cancellable, which ends the stream). */
+  self->n_in_flight--;
+  /* The attempt was given up meanwhile (its reads were cancelled). */
   if (self->task == NULL || G_INPUT_STREAM (object) != self->body)
-    return;
+    {
+      return_when_settled (self);
+      return;
+    }
 
   bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+  if (bytes == NULL && g_cancellable_is_cancelled (self->cancellable))
+    {
+      complete_cancelled (self);
+      return;
+    }
+  if (bytes == NULL && self->error_body != NULL)
+    {
+      g_debug ("Reading from %s failed: %s",
+               tessera_llm_provider_get_name (self->provider), error->message);
+      attempt_failed (self, _tessera_llm_provider_network_error (self->provider), TRUE, -1);
+      return;
+    }
   if (bytes == NULL)
     {
-      if (g_cancellable_is_cancelled (self->cancellable))
-        complete_cancelled (self);
-      else
-        {
-          g_debug ("Reading from %s failed: %s",
-                   tessera_llm_provider_get_name (self->provider), error->message);
-          attempt_failed (self, _tessera_llm_provider_network_error (self->provider), TRUE, -1);
-        }
+      /* What was read before still counts. */
+      g_debug ("Reading from %s failed: %s",
+               tessera_llm_provider_get_name (self->provider), error->message);
+      self->read_failed = TRUE;
+      kick_parse (self);
+      advance (self);
       return;
     }
 
@@ -841,64 +939,99 @@ read_cb (GObject      *object,
     }
 
   if (len == 0)
+    self->read_eof = TRUE;
+  else
     {
-      end_of_answer (self);
-      return;
+      self->n_bytes += len;
+      if (self->incoming == NULL)
+        self->incoming = batch_new (self);
+      g_byte_array_append (self->incoming->bytes, g_bytes_get_data (bytes, NULL), len);
+      drain (self, self->incoming);
     }
 
-  self->n_bytes += len;
-  batch = batch_new (self);
-  g_byte_array_append (batch->bytes, g_bytes_get_data (bytes, NULL), len);
-  drain (self, batch);
-
-  parse = g_task_new (NULL, NULL, parse_done_cb, NULL);
-  g_task_set_source_tag (parse, read_cb);
-  g_task_set_task_data (parse, batch, (GDestroyNotify) batch_free);
-  g_task_run_in_thread (parse, parse_thread);
+  /* Reading goes on while the worker parses, up to a point. */
+  kick_parse (self);
+  if (self->read_eof || self->read_failed)
+    advance (self);
+  else if (self->incoming != NULL && self->incoming->bytes->len >= DRAIN_MAX_BYTES)
+    self->reading_paused = TRUE;
+  else
+    read_next (self);
 }
 
 static void
 read_now (TesseraLlmStream *self)
 {
-  g_input_stream_read_bytes_async (self->body, READ_SIZE, G_PRIORITY_DEFAULT,
-                                   self->cancellable, read_cb, g_object_ref (self));
+  if (self->read_cancellable == NULL)
+    {
+      self->read_cancellable = g_cancellable_new ();
+      if (g_cancellable_is_cancelled (self->cancellable))
+        g_cancellable_cancel (self->read_cancellable);
+    }
+  self->n_in_flight++;
+  g_input_stream_read_bytes_async (self->body, READ_SIZE, self->io_priority,
+                                   self->read_cancellable, read_cb, g_object_ref (self));
+}
+
+/* Notes whether the stream had to wait for frames to stop. */
+static void
+note_yield (TesseraLlmStream *self,
+            GSource          *timeout)
+{
+  self->io_priority = g_main_current_source () == timeout ? G_PRIORITY_DEFAULT : YIELD_PRIORITY;
 }
 
 static gboolean
-yield_done_cb (gpointer user_data)
+read_yield_cb (gpointer user_data)
 {
   TesseraLlmStream *self = user_data;
 
+  note_yield (self, self->yield_timeout);
   /* Whichever of the two came first: the other is not needed. */
-  clear_yield (self);
+  clear_source (&self->yield_idle);
+  clear_source (&self->yield_timeout);
   if (self->task == NULL || self->body == NULL)
     return G_SOURCE_REMOVE;
 
   if (g_cancellable_is_cancelled (self->cancellable))
     complete_cancelled (self);
-  else if (self->reported < self->text->len)
-    advance (self);
   else
     read_now (self);
 
   return G_SOURCE_REMOVE;
 }
 
-/* Goes on from yield_done_cb() once a due frame had its turn. */
-static void
-step_aside (TesseraLlmStream *self)
+static gboolean
+flush_yield_cb (gpointer user_data)
 {
-  self->slice_start = 0;
-  self->yield_idle = g_idle_source_new ();
-  g_source_set_priority (self->yield_idle, YIELD_PRIORITY);
-  self->yield_timeout = g_timeout_source_new (YIELD_MAX_MSEC);
-  g_source_set_priority (self->yield_timeout, G_PRIORITY_DEFAULT);
-  for (GSource *source = self->yield_idle; source != NULL;
-       source = source == self->yield_idle ? self->yield_timeout : NULL)
+  TesseraLlmStream *self = user_data;
+
+  note_yield (self, self->flush_timeout);
+  clear_source (&self->flush_idle);
+  clear_source (&self->flush_timeout);
+  if (self->task != NULL)
+    advance (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Calls @callback once a due frame had its turn: from an idle just below
+ * the redraw's priority, or after YIELD_MAX_MSEC at the latest. */
+static void
+step_aside (TesseraLlmStream *self,
+            GSource         **idle,
+            GSource         **timeout,
+            GSourceFunc       callback)
+{
+  *idle = g_idle_source_new ();
+  g_source_set_priority (*idle, YIELD_PRIORITY);
+  *timeout = g_timeout_source_new (YIELD_MAX_MSEC);
+  g_source_set_priority (*timeout, G_PRIORITY_DEFAULT);
+  for (GSource **source = idle; source != NULL; source = source == idle ? timeout : NULL)
     {
-      g_source_set_callback (source, yield_done_cb, g_object_ref (self), g_object_unref);
-      g_source_set_static_name (source, "[tessera] llm stream yield");
-      g_source_attach (source, g_task_get_context (self->task));
+      g_source_set_callback (*source, callback, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (*source, "[tessera] llm stream yield");
+      g_source_attach (*source, g_task_get_context (self->task));
     }
 }
 
@@ -913,14 +1046,21 @@ read_next (TesseraLlmStream *self)
   if (now - self->slice_start < READ_SLICE_USEC)
     read_now (self);
   else
-    step_aside (self);
+    {
+      self->slice_start = 0;
+      step_aside (self, &self->yield_idle, &self->yield_timeout, read_yield_cb);
+    }
 }
 
-/* After a batch: its text goes out a slice at a time, then the reading
- * goes on, or the answer ends, as the batch said. */
+/* Reports the text that came, a slice at a time, and ends the answer
+ * once all that was read is parsed and out. */
 static void
 advance (TesseraLlmStream *self)
 {
+  /* A slice is waiting for its frame; it comes back here. */
+  if (self->flush_idle != NULL)
+    return;
+
   if (!g_cancellable_is_cancelled (self->cancellable) &&
       self->text->len - self->reported > DELTA_MAX_BYTES)
     {
@@ -929,7 +1069,7 @@ advance (TesseraLlmStream *self)
       if (g_cancellable_is_cancelled (self->cancellable))
         complete_cancelled (self);
       else
-        step_aside (self);
+        step_aside (self, &self->flush_idle, &self->flush_timeout, flush_yield_cb);
       return;
     }
 
@@ -937,12 +1077,15 @@ advance (TesseraLlmStream *self)
 
   if (g_cancellable_is_cancelled (self->cancellable))
     complete_cancelled (self);
-  else if (self->read_failed)
-    attempt_failed (self, _tessera_llm_provider_network_error (self->provider), TRUE, -1);
-  else if (self->read_eof || self->done || self->event_error != NULL)
+  else if (self->done || self->event_error != NULL)
     end_of_answer (self);
-  else
-    read_next (self);
+  else if ((self->read_eof || self->read_failed) && !self->parse_running && self->incoming == NULL)
+    {
+      if (self->read_failed)
+        attempt_failed (self, _tessera_llm_provider_network_error (self->provider), TRUE, -1);
+      else
+        end_of_answer (self);
+    }
 }
 
 static void
