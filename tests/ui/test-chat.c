@@ -12,6 +12,7 @@
 #include <webkit/webkit.h>
 
 #include "tessera-application.h"
+#include "tessera-action-card.h"
 #include "tessera-chat-pane.h"
 #include "tessera-fake-llm-server.h"
 #include "tessera-message-row.h"
@@ -265,6 +266,70 @@ test_prompt_to_preview (void)
   g_unsetenv ("OPENAI_API_KEY");
 }
 
+static guint
+count_cards (GtkWidget *widget)
+{
+  guint n = TESSERA_IS_ACTION_CARD (widget) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    n += count_cards (child);
+
+  return n;
+}
+
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *prefix)
+{
+  if (GTK_IS_BUTTON (widget) && g_str_has_prefix (gtk_button_get_label (GTK_BUTTON (widget)) ?: "", prefix))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, prefix);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* An answer that writes many files shows the first cards, and the rest
+ * behind a button; a failure shows its card all the same. */
+static void
+test_many_cards (void)
+{
+  g_autoptr(GPtrArray) actions = g_ptr_array_new_with_free_func (g_object_unref);
+  GtkWidget *row = g_object_ref_sink (tessera_message_row_new (FALSE));
+  GtkWidget *more;
+
+  for (guint i = 0; i < 12; i++)
+    {
+      TesseraAction *action = tessera_action_new (TESSERA_ACTION_WRITE);
+      g_autofree char *path = g_strdup_printf ("part%u.js", i);
+
+      tessera_action_set_path (action, path);
+      tessera_message_row_add_action (TESSERA_MESSAGE_ROW (row), action);
+      g_ptr_array_add (actions, action);
+    }
+
+  g_assert_cmpuint (tessera_message_row_get_n_actions (TESSERA_MESSAGE_ROW (row)), ==, 12);
+  g_assert_cmpuint (count_cards (row), ==, 8);
+  more = find_button (row, "Show 4 More");
+  g_assert_nonnull (more);
+
+  tessera_action_set_status (g_ptr_array_index (actions, 10), TESSERA_ACTION_FAILED, "Disk full");
+  g_assert_cmpuint (count_cards (row), ==, 9);
+  g_assert_true (find_button (row, "Show 3 More") == more);
+
+  g_signal_emit_by_name (more, "clicked");
+  g_assert_cmpuint (count_cards (row), ==, 12);
+  g_assert_null (find_button (row, "Show "));
+
+  g_object_unref (row);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -274,6 +339,7 @@ main (int   argc,
   tessera_test_init_log ();
 
   g_test_add_func ("/chat/prompt-to-preview", test_prompt_to_preview);
+  g_test_add_func ("/chat/many-cards", test_many_cards);
 
   return g_test_run ();
 }

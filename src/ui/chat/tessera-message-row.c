@@ -21,6 +21,11 @@ struct _TesseraMessageRow
   char      *problem_action;
   guint      from_user : 1;
   guint      n_actions;
+  /* Past the first few, cards are made only when asked for: an answer
+   * that writes a hundred files made a hundred cards while it streamed,
+   * a third of the window's work. Failures always get theirs. */
+  GPtrArray *hidden_actions;
+  GtkWidget *more_button;
 
   GtkWidget *bubble;
   GtkWidget *markdown;
@@ -98,23 +103,103 @@ card_open_file_cb (TesseraMessageRow *self,
   g_signal_emit (self, signals[OPEN_FILE], 0, path);
 }
 
+#define MAX_SHOWN_CARDS 8
+
+static void
+add_card (TesseraMessageRow *self,
+          TesseraAction     *action)
+{
+  GtkWidget *card = tessera_action_card_new (action);
+
+  g_signal_connect_object (card, "open-file", G_CALLBACK (card_open_file_cb), self, G_CONNECT_SWAPPED);
+  /* Before the "more" button, when there is one. */
+  gtk_widget_insert_before (card, self->actions, self->more_button);
+}
+
+static void hidden_status_cb (TesseraMessageRow *self,
+                              GParamSpec        *pspec,
+                              TesseraAction     *action);
+
+static void
+update_more_button (TesseraMessageRow *self)
+{
+  g_autofree char *label = NULL;
+
+  if (self->hidden_actions->len == 0)
+    {
+      g_clear_pointer (&self->more_button, gtk_widget_unparent);
+      return;
+    }
+
+  label = g_strdup_printf (ngettext ("Show %u More Change", "Show %u More Changes",
+                                     self->hidden_actions->len),
+                           self->hidden_actions->len);
+  gtk_button_set_label (GTK_BUTTON (self->more_button), label);
+}
+
+/* Makes the card of a hidden action. */
+static void
+reveal (TesseraMessageRow *self,
+        TesseraAction     *action)
+{
+  g_signal_handlers_disconnect_by_func (action, hidden_status_cb, self);
+  add_card (self, action);
+  g_ptr_array_remove (self->hidden_actions, action);
+}
+
+static void
+hidden_status_cb (TesseraMessageRow *self,
+                  GParamSpec        *pspec,
+                  TesseraAction     *action)
+{
+  TesseraActionStatus status = tessera_action_get_status (action);
+
+  if (status == TESSERA_ACTION_FAILED || status == TESSERA_ACTION_REFUSED)
+    {
+      reveal (self, action);
+      update_more_button (self);
+    }
+}
+
+static void
+more_clicked_cb (TesseraMessageRow *self)
+{
+  while (self->hidden_actions->len > 0)
+    reveal (self, g_ptr_array_index (self->hidden_actions, 0));
+  update_more_button (self);
+}
+
 void
 tessera_message_row_add_action (TesseraMessageRow *self,
                                  TesseraAction      *action)
 {
-  GtkWidget *card;
-
   g_return_if_fail (TESSERA_IS_MESSAGE_ROW (self));
 
   /* The summary is text for the reader, not a card. */
   if (tessera_action_get_kind (action) == TESSERA_ACTION_SUMMARY)
     return;
 
-  card = tessera_action_card_new (action);
-  g_signal_connect_object (card, "open-file", G_CALLBACK (card_open_file_cb), self, G_CONNECT_SWAPPED);
-  gtk_box_append (GTK_BOX (self->actions), card);
-  gtk_widget_set_visible (self->actions, TRUE);
   self->n_actions++;
+  gtk_widget_set_visible (self->actions, TRUE);
+
+  if (self->n_actions <= MAX_SHOWN_CARDS)
+    {
+      add_card (self, action);
+      return;
+    }
+
+  if (self->more_button == NULL)
+    {
+      self->more_button = gtk_button_new ();
+      gtk_widget_add_css_class (self->more_button, "flat");
+      gtk_widget_set_halign (self->more_button, GTK_ALIGN_START);
+      g_signal_connect_swapped (self->more_button, "clicked", G_CALLBACK (more_clicked_cb), self);
+      gtk_box_append (GTK_BOX (self->actions), self->more_button);
+    }
+  g_ptr_array_add (self->hidden_actions, g_object_ref (action));
+  g_signal_connect_object (action, "notify::status", G_CALLBACK (hidden_status_cb), self, G_CONNECT_SWAPPED);
+  hidden_status_cb (self, NULL, action);
+  update_more_button (self);
 }
 
 guint
@@ -225,6 +310,10 @@ tessera_message_row_dispose (GObject *object)
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
     gtk_widget_unparent (child);
+  self->more_button = NULL;
+  for (guint i = 0; i < self->hidden_actions->len; i++)
+    g_signal_handlers_disconnect_by_func (g_ptr_array_index (self->hidden_actions, i), hidden_status_cb, self);
+  g_ptr_array_set_size (self->hidden_actions, 0);
 
   G_OBJECT_CLASS (tessera_message_row_parent_class)->dispose (object);
 }
@@ -236,6 +325,7 @@ tessera_message_row_finalize (GObject *object)
 
   g_string_free (self->text, TRUE);
   g_free (self->problem_action);
+  g_ptr_array_unref (self->hidden_actions);
 
   G_OBJECT_CLASS (tessera_message_row_parent_class)->finalize (object);
 }
@@ -273,6 +363,7 @@ tessera_message_row_init (TesseraMessageRow *self)
   GtkWidget *problem_icon;
 
   self->text = g_string_new (NULL);
+  self->hidden_actions = g_ptr_array_new_with_free_func (g_object_unref);
 
   self->bubble = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   gtk_widget_set_parent (self->bubble, GTK_WIDGET (self));
