@@ -747,6 +747,43 @@ test_streaming (Fixture       *f,
   g_assert_false (gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (doc)));
 }
 
+/* A streamed file that lands on disk as it was streamed is not loaded
+ * again: the tab keeps its text (and its highlighting). */
+static void
+test_streaming_same_text (Fixture       *f,
+                          gconstpointer  data)
+{
+  static const char text[] = "export function add (a, b)\n{\n  return a + b;\n}\n";
+  TesseraDocument *doc;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkTextMark *mark;
+  GtkTextIter iter;
+
+  open_window (f);
+  tessera_editor_panel_stream_begin (f->panel, "src/math.js");
+  doc = tessera_editor_panel_get_document (f->panel, "src/math.js");
+  tessera_editor_panel_stream_append (f->panel, "src/math.js", text, -1);
+  g_assert_nonnull (gtk_source_buffer_get_language (GTK_SOURCE_BUFFER (doc)));
+
+  gtk_text_buffer_get_iter_at_offset (GTK_TEXT_BUFFER (doc), &iter, 7);
+  mark = gtk_text_buffer_create_mark (GTK_TEXT_BUFFER (doc), NULL, &iter, TRUE);
+
+  bytes = g_bytes_new_static (text, strlen (text));
+  tessera_project_write (f->project, "src/math.js", bytes, NULL, &error);
+  g_assert_no_error (error);
+  tessera_editor_panel_stream_end (f->panel, "src/math.js", TRUE);
+  WAIT_UNTIL (!tessera_document_get_loading (doc) && tessera_document_get_loaded (doc));
+
+  g_assert_true (buffer_equals (doc, text));
+  g_assert_false (gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (doc)));
+  g_assert_false (tessera_document_get_read_only (doc));
+  /* Not replaced: a mark in the text stays where it was. */
+  gtk_text_buffer_get_iter_at_mark (GTK_TEXT_BUFFER (doc), &iter, mark);
+  g_assert_cmpint (gtk_text_iter_get_offset (&iter), ==, 7);
+  gtk_text_buffer_delete_mark (GTK_TEXT_BUFFER (doc), mark);
+}
+
 /* Screenshots */
 
 static gboolean
@@ -853,6 +890,7 @@ main (int   argc,
   ADD ("draft-recovery", test_draft_recovery);
   ADD ("binary-and-large", test_binary_and_large);
   ADD ("streaming", test_streaming);
+  ADD ("streaming-same-text", test_streaming_same_text);
   ADD ("screenshots", test_screenshots);
 #undef ADD
 

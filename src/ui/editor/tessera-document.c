@@ -356,6 +356,33 @@ loader_cb (GObject      *object,
   finish_loading (self, task, NULL);
 }
 
+/* TRUE when the buffer already holds exactly @contents, as the loader
+ * would leave them (without the final newline, which the buffer keeps
+ * implicit): a file the assistant has just streamed into its tab. Text
+ * with carriage returns always goes through the loader, which notes the
+ * line endings to save them back. */
+static gboolean
+buffer_holds (TesseraDocument *self,
+              GBytes          *contents)
+{
+  GtkTextBuffer *buffer = GTK_TEXT_BUFFER (self);
+  gsize len;
+  const char *bytes = g_bytes_get_data (contents, &len);
+  g_autofree char *text = NULL;
+  GtkTextIter start, end;
+
+  if (len > 0 && memchr (bytes, '\r', len) != NULL)
+    return FALSE;
+  if (gtk_source_buffer_get_implicit_trailing_newline (GTK_SOURCE_BUFFER (self)) &&
+      len > 0 && bytes[len - 1] == '\n')
+    len--;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
+
+  return strlen (text) == len && memcmp (text, bytes, len) == 0;
+}
+
 static void
 load_thread_cb (GObject      *object,
                 GAsyncResult *result,
@@ -384,6 +411,19 @@ load_thread_cb (GObject      *object,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_ONLY]);
     }
 
+  if (data->contents == NULL)
+    data->contents = g_bytes_new_static ("", 0);
+
+  /* Replacing the text with the same text would only cost a full
+   * re-highlight (tens of milliseconds a file, in one go). */
+  if (data->keep_cursor && data->draft_text == NULL &&
+      self->kind == TESSERA_DOCUMENT_KIND_TEXT && buffer_holds (self, data->contents))
+    {
+      gtk_text_buffer_set_modified (GTK_TEXT_BUFFER (self), FALSE);
+      finish_loading (self, task, NULL);
+      return;
+    }
+
   /* The language comes after the text: a highlighter present during the
    * load would re-examine every chunk the loader inserts. */
   gtk_source_buffer_set_language (GTK_SOURCE_BUFFER (self), NULL);
@@ -395,9 +435,6 @@ load_thread_cb (GObject      *object,
       finish_loading (self, task, NULL);
       return;
     }
-
-  if (data->contents == NULL)
-    data->contents = g_bytes_new_static ("", 0);
 
   /* The worker already read and checked the bytes: the loader decodes them
    * from memory instead of reading the file a second time. */
@@ -960,6 +997,17 @@ tessera_document_stream_begin (TesseraDocument *self)
   set_flag_and_notify (self, PROP_STREAMING, TRUE);
   gtk_text_buffer_begin_irreversible_action (GTK_TEXT_BUFFER (self));
   gtk_text_buffer_set_text (GTK_TEXT_BUFFER (self), "", 0);
+
+  /* Highlighted as it comes, a little at a time, rather than all at
+   * once when it is reloaded at the end. */
+  if (gtk_source_buffer_get_language (GTK_SOURCE_BUFFER (self)) == NULL)
+    {
+      g_autofree char *basename = g_path_get_basename (self->path);
+
+      gtk_source_buffer_set_language (GTK_SOURCE_BUFFER (self),
+                                      gtk_source_language_manager_guess_language (gtk_source_language_manager_get_default (),
+                                                                                  basename, NULL));
+    }
 }
 
 void
@@ -994,6 +1042,18 @@ tessera_document_stream_end (TesseraDocument *self)
 
   if (!self->streaming)
     return;
+
+  /* As the loader would leave it: the final newline is implicit. Then
+   * the reload that follows finds the text it would load already there. */
+  if (gtk_source_buffer_get_implicit_trailing_newline (GTK_SOURCE_BUFFER (self)))
+    {
+      GtkTextIter start, end;
+
+      gtk_text_buffer_get_end_iter (GTK_TEXT_BUFFER (self), &end);
+      start = end;
+      if (gtk_text_iter_backward_char (&start) && gtk_text_iter_get_char (&start) == '\n')
+        gtk_text_buffer_delete (GTK_TEXT_BUFFER (self), &start, &end);
+    }
 
   gtk_text_buffer_end_irreversible_action (GTK_TEXT_BUFFER (self));
   /* Streamed text is what the model wrote, not the user's edit: it is on
