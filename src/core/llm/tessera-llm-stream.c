@@ -42,6 +42,9 @@
  * and a big read's worth at once would stall the window. The rest
  * follows after the stream steps aside, as between reads. */
 #define DELTA_MAX_BYTES (16 * 1024)
+/* The first ::delta is kept short, so that the frame that shows the
+ * answer's first words is not also the one that lays out what follows. */
+#define FIRST_DELTA_MAX_BYTES 256
 /* An error body longer than this is not an error message. */
 #define MAX_ERROR_BODY (64 * 1024)
 
@@ -1057,14 +1060,15 @@ read_next (TesseraLlmStream *self)
 static void
 advance (TesseraLlmStream *self)
 {
+  gsize max = self->reported > 0 ? DELTA_MAX_BYTES : FIRST_DELTA_MAX_BYTES;
+
   /* A slice is waiting for its frame; it comes back here. */
   if (self->flush_idle != NULL)
     return;
 
-  if (!g_cancellable_is_cancelled (self->cancellable) &&
-      self->text->len - self->reported > DELTA_MAX_BYTES)
+  if (!g_cancellable_is_cancelled (self->cancellable) && self->text->len - self->reported > max)
     {
-      flush_delta_part (self, DELTA_MAX_BYTES);
+      flush_delta_part (self, max);
       /* A ::delta handler may have stopped the stream. */
       if (g_cancellable_is_cancelled (self->cancellable))
         complete_cancelled (self);
