@@ -356,8 +356,8 @@ _tessera_llm_stream_new (TesseraLlmProvider *provider,
 }
 
 /* Reports up to @max bytes of the text added since the last ::delta,
- * ending on a character boundary. */
-static void
+ * ending on a character boundary. FALSE when there was no such part. */
+static gboolean
 flush_delta_part (TesseraLlmStream *self,
                   gsize             max)
 {
@@ -366,16 +366,17 @@ flush_delta_part (TesseraLlmStream *self,
   g_autofree char *part = NULL;
 
   if (end >= self->text->len)
-    return;
+    return FALSE;
 
   while (end > start && (self->text->str[end] & 0xC0) == 0x80)
     end--;
   if (end == start)
-    return;
+    return FALSE;
 
   self->reported = end;
   part = g_strndup (self->text->str + start, end - start);
   g_signal_emit (self, signals[DELTA], 0, part);
+  return TRUE;
 }
 
 /* Reports the text added since the last ::delta, then the usage that
@@ -648,8 +649,9 @@ typedef struct
 
 typedef struct _Batch
 {
-  /* Held until the batch is back on the main thread, and dropped there:
-   * the worker's own reference to its task outlives the callback. */
+  /* Held while the worker has the batch, and dropped on the main thread
+   * when it is back: the worker's own reference to its task outlives the
+   * callback. */
   TesseraLlmStream *self;
   GByteArray *bytes;
   GPtrArray  *items;
@@ -673,7 +675,6 @@ batch_new (TesseraLlmStream *self)
 {
   Batch *batch = g_new0 (Batch, 1);
 
-  batch->self = g_object_ref (self);
   batch->bytes = g_byte_array_new ();
   batch->items = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_item_free);
   batch->serial = self->attempt_serial;
@@ -806,6 +807,7 @@ kick_parse (TesseraLlmStream *self)
 
   self->parse_running = TRUE;
   self->n_in_flight++;
+  self->incoming->self = g_object_ref (self);
   parse = g_task_new (NULL, NULL, parse_done_cb, NULL);
   g_task_set_source_tag (parse, kick_parse);
   g_task_set_priority (parse, self->io_priority);
@@ -1066,9 +1068,8 @@ advance (TesseraLlmStream *self)
   if (self->flush_idle != NULL)
     return;
 
-  if (!g_cancellable_is_cancelled (self->cancellable) && self->text->len - self->reported > max)
+  if (!g_cancellable_is_cancelled (self->cancellable) && flush_delta_part (self, max))
     {
-      flush_delta_part (self, max);
       /* A ::delta handler may have stopped the stream. */
       if (g_cancellable_is_cancelled (self->cancellable))
         complete_cancelled (self);
