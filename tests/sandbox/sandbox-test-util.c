@@ -66,11 +66,25 @@ sandbox_test_store_result (GObject      *object,
   *slot = g_object_ref (result);
 }
 
+static gboolean
+wait_timed_out_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 GAsyncResult *
 sandbox_test_wait_result (GAsyncResult **slot)
 {
-  while (*slot == NULL)
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (60, wait_timed_out_cb, &timed_out);
+
+  /* A clear failure rather than the test runner's kill. */
+  while (*slot == NULL && !timed_out)
     g_main_context_iteration (NULL, TRUE);
+  if (*slot == NULL)
+    g_error ("an asynchronous sandbox call did not finish within 60 s");
+  g_source_remove (id);
 
   return *slot;
 }

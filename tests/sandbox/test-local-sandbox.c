@@ -437,9 +437,13 @@ spawn_tree (TesseraLocalSandbox *sandbox,
 
   process = spawn (sandbox, argv, NULL, 0, NULL);
   g_signal_connect (process, "output", G_CALLBACK (line_cb), &started);
-  while (started == 0)
+  /* A tree that ended before it said so fails here, not by a timeout. */
+  while (started == 0 && tessera_process_get_running (process))
     g_main_context_iteration (NULL, TRUE);
   g_signal_handlers_disconnect_by_data (process, &started);
+  if (started == 0)
+    g_error ("the process tree ended before it started: %s",
+             tessera_process_get_error_message (process) ?: "no message");
 
   return process;
 }
