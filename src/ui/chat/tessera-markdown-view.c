@@ -13,6 +13,7 @@
 #include <cmark-gfm-core-extensions.h>
 #include <glib/gi18n.h>
 
+#include "tessera-frame-pacer.h"
 #include "tessera-markdown-view.h"
 
 struct _TesseraMarkdownView
@@ -29,6 +30,8 @@ struct _TesseraMarkdownView
   gsize      rendered_len;
   GtkWidget *box;
   GArray    *blocks;
+
+  TesseraFramePacer *pacer;
 };
 
 typedef struct
@@ -37,11 +40,13 @@ typedef struct
   gsize end;
 } BlockRange;
 
-/* While shown, new blocks are made once a frame for at most this long:
- * a fast answer brings many paragraphs between two frames, and making
- * and measuring all of them in one frame stalls the window (a wrapping
- * label is shaped several times before it is drawn). The rest follow in
- * the next frames. */
+/* While shown, new blocks are made once a frame, for at most this long
+ * and of as much text as the pacer allows: a fast answer brings many
+ * paragraphs between two frames, and making and measuring all of them in
+ * one frame stalls the window. Making the widgets is the small part; GTK
+ * then shapes each wrapping label several times (its minimum and natural
+ * widths, its height at the width it gets) and draws it, in the same
+ * frame, which the pacer measures. The rest follows in the next frames. */
 #define RENDER_BUDGET_USEC 1500
 
 G_DEFINE_FINAL_TYPE (TesseraMarkdownView, tessera_markdown_view, GTK_TYPE_WIDGET)
@@ -443,16 +448,18 @@ block_range (cmark_node *node,
  * widget, and only the blocks from the first that changed (usually the
  * last, still being written) are made again. With @budget_usec, stops
  * making blocks once that much time has passed and returns TRUE if some
- * are still missing. */
+ * are still missing; likewise once blocks of @max_bytes of text are made. */
 static gboolean
 render (TesseraMarkdownView *self,
-        gint64               budget_usec)
+        gint64               budget_usec,
+        gsize                max_bytes)
 {
   g_autoptr(GArray) starts = NULL;
   cmark_node *root;
   cmark_node *node;
   GtkWidget *child;
   gint64 deadline;
+  gsize added = 0;
   guint kept = 0;
 
   if (self->text == NULL || self->text[0] == '\0')
@@ -504,10 +511,12 @@ render (TesseraMarkdownView *self,
     {
       BlockRange range = block_range (node, starts);
 
-      if (budget_usec > 0 && self->blocks->len > kept && g_get_monotonic_time () > deadline)
+      if (self->blocks->len > kept &&
+          (added >= max_bytes || (budget_usec > 0 && g_get_monotonic_time () > deadline)))
         break;
       gtk_box_append (GTK_BOX (self->box), render_block (node));
       g_array_append_val (self->blocks, range);
+      added += range.end - range.start;
     }
 
   g_free (self->rendered);
@@ -525,7 +534,7 @@ render_tick_cb (GtkWidget     *widget,
 {
   TesseraMarkdownView *self = TESSERA_MARKDOWN_VIEW (widget);
 
-  if (render (self, RENDER_BUDGET_USEC))
+  if (render (self, RENDER_BUDGET_USEC, tessera_frame_pacer_begin (self->pacer, frame_clock)))
     return G_SOURCE_CONTINUE;
 
   self->render_id = 0;
@@ -561,7 +570,7 @@ tessera_markdown_view_set_text (TesseraMarkdownView *self,
         self->render_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), render_tick_cb, NULL, NULL);
     }
   else
-    render (self, 0);
+    render (self, 0, G_MAXSIZE);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEXT]);
 }
@@ -576,10 +585,18 @@ tessera_markdown_view_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->render_id);
       self->render_id = 0;
     }
-
   clear_rendering (self);
 
   G_OBJECT_CLASS (tessera_markdown_view_parent_class)->dispose (object);
+}
+
+/* The frame clock goes with the surface: let go of it first. */
+static void
+tessera_markdown_view_unrealize (GtkWidget *widget)
+{
+  tessera_frame_pacer_stop (TESSERA_MARKDOWN_VIEW (widget)->pacer);
+
+  GTK_WIDGET_CLASS (tessera_markdown_view_parent_class)->unrealize (widget);
 }
 
 static void
@@ -588,6 +605,7 @@ tessera_markdown_view_finalize (GObject *object)
   TesseraMarkdownView *self = TESSERA_MARKDOWN_VIEW (object);
 
   g_clear_pointer (&self->text, g_free);
+  g_clear_pointer (&self->pacer, tessera_frame_pacer_free);
 
   G_OBJECT_CLASS (tessera_markdown_view_parent_class)->finalize (object);
 }
@@ -641,6 +659,8 @@ tessera_markdown_view_class_init (TesseraMarkdownViewClass *klass)
   object_class->get_property = tessera_markdown_view_get_property;
   object_class->set_property = tessera_markdown_view_set_property;
 
+  widget_class->unrealize = tessera_markdown_view_unrealize;
+
   properties[PROP_TEXT] =
     g_param_spec_string ("text", NULL, NULL, NULL,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
@@ -653,6 +673,7 @@ tessera_markdown_view_class_init (TesseraMarkdownViewClass *klass)
 static void
 tessera_markdown_view_init (TesseraMarkdownView *self)
 {
+  self->pacer = tessera_frame_pacer_new (2048, 256, 64 * 1024);
 }
 
 GtkWidget *

@@ -1,0 +1,112 @@
+/* tessera-frame-pacer.c: how much new content a frame can take
+ *
+ * A widget that shows text arriving faster than frames (a streamed
+ * answer, a file being written) adds it a frame at a time, from a tick
+ * callback. What such a frame costs is mostly not the adding: GTK then
+ * shapes, measures and draws the new text, later in the same frame. So
+ * the pacer measures whole frames, from the tick that added content to
+ * the end of that frame's paint, and sets how many bytes the next frame
+ * may add: half as many after a frame slower than SLOW_USEC, a quarter
+ * more after one faster than FAST_USEC. Then a frame stays well under a
+ * refresh interval whatever the machine, and the text still comes in as
+ * fast as frames can take it.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "tessera-frame-pacer.h"
+
+#define SLOW_USEC 8000
+#define FAST_USEC 4000
+
+struct _TesseraFramePacer
+{
+  gsize          bytes;
+  gsize          min_bytes;
+  gsize          max_bytes;
+
+  GdkFrameClock *clock;
+  gulong         after_paint_id;
+  gint64         frame_start;
+};
+
+TesseraFramePacer *
+tessera_frame_pacer_new (gsize first_bytes,
+                         gsize min_bytes,
+                         gsize max_bytes)
+{
+  TesseraFramePacer *self = g_new0 (TesseraFramePacer, 1);
+
+  g_return_val_if_fail (min_bytes > 0 && min_bytes <= first_bytes && first_bytes <= max_bytes, NULL);
+
+  self->bytes = first_bytes;
+  self->min_bytes = min_bytes;
+  self->max_bytes = max_bytes;
+
+  return self;
+}
+
+/* Lets go of the frame clock: when a frame added nothing, and before the
+ * widget is unrealized (the clock goes with its surface). */
+void
+tessera_frame_pacer_stop (TesseraFramePacer *self)
+{
+  g_return_if_fail (self != NULL);
+
+  g_clear_signal_handler (&self->after_paint_id, self->clock);
+  g_clear_object (&self->clock);
+  self->frame_start = 0;
+}
+
+void
+tessera_frame_pacer_free (TesseraFramePacer *self)
+{
+  if (self == NULL)
+    return;
+
+  tessera_frame_pacer_stop (self);
+  g_free (self);
+}
+
+static void
+after_paint_cb (GdkFrameClock     *clock,
+                TesseraFramePacer *self)
+{
+  gint64 cost;
+
+  if (self->frame_start == 0)
+    {
+      tessera_frame_pacer_stop (self);
+      return;
+    }
+
+  cost = g_get_monotonic_time () - self->frame_start;
+  if (cost > SLOW_USEC)
+    self->bytes = MAX (self->min_bytes, self->bytes / 2);
+  else if (cost < FAST_USEC)
+    self->bytes = MIN (self->max_bytes, self->bytes + self->bytes / 4);
+  self->frame_start = 0;
+}
+
+/* Called from a tick callback of @clock that is about to add content:
+ * returns how many bytes of it this frame may take, and measures the
+ * frame. */
+gsize
+tessera_frame_pacer_begin (TesseraFramePacer *self,
+                           GdkFrameClock     *clock)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (GDK_IS_FRAME_CLOCK (clock), 0);
+
+  if (self->clock != clock)
+    {
+      tessera_frame_pacer_stop (self);
+      self->clock = g_object_ref (clock);
+      self->after_paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), self);
+    }
+  self->frame_start = g_get_monotonic_time ();
+
+  return self->bytes;
+}
