@@ -379,7 +379,13 @@ tick_cb (gpointer user_data)
       gint64 gap = now - run->last_tick;
 
       if (gap > TARGET_STALL_MS * 1000)
-        run->n_long_gaps++;
+        {
+          run->n_long_gaps++;
+          /* BENCH_STALLS=1: each long gap in monotonic seconds, to match
+           * against `perf record -k CLOCK_MONOTONIC` samples. */
+          if (g_getenv ("BENCH_STALLS"))
+            g_print ("stall %.6f %.6f %.1f ms\n", run->last_tick / 1e6, now / 1e6, gap / 1000.0);
+        }
       if (gap > run->longest_gap)
         {
           run->longest_gap = gap;

@@ -733,7 +733,8 @@ test_streaming (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (chunks); i++)
     tessera_editor_panel_stream_append (f->panel, "src/math.js", chunks[i], -1);
-  g_assert_true (buffer_equals_raw (doc, "export function add (a, b)\n{\n  return a + b;\n}\n"));
+  /* Shown, the text comes in with the next frames. */
+  WAIT_UNTIL (buffer_equals_raw (doc, "export function add (a, b)\n{\n  return a + b;\n}\n"));
   g_assert_false (tessera_editor_panel_get_has_unsaved (f->panel));
 
   /* What lands on disk is what the tab shows at the end. */
@@ -745,6 +746,58 @@ test_streaming (Fixture       *f,
   g_assert_false (tessera_document_get_read_only (doc));
   g_assert_true (gtk_text_view_get_editable (view));
   g_assert_false (gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (doc)));
+}
+
+static void
+count_inserts_cb (GtkTextBuffer *buffer,
+                  GtkTextIter   *location,
+                  const char    *text,
+                  int            len,
+                  guint         *n_inserts)
+{
+  g_assert_cmpint (len, >, 0);
+  g_assert_cmpint (text[len - 1], ==, '\n');
+  (*n_inserts)++;
+}
+
+/* A file written faster than frames goes into its tab a frame at a time,
+ * whole lines each time, and its stream ends (the tab reloads from disk,
+ * writable again) only once all of it is in, even when the model ended
+ * it long before. */
+static void
+test_streaming_paced (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  TesseraDocument *doc;
+  guint n_inserts = 0;
+
+  for (guint i = 0; i < 3000; i++)
+    g_string_append_printf (text, "export const value%u = %u; // ünïcödé\n", i, i * 7);
+
+  open_window (f);
+  tessera_editor_panel_stream_begin (f->panel, "src/values.js");
+  doc = tessera_editor_panel_get_document (f->panel, "src/values.js");
+  g_signal_connect (doc, "insert-text", G_CALLBACK (count_inserts_cb), &n_inserts);
+
+  tessera_editor_panel_stream_append (f->panel, "src/values.js", text->str, text->len);
+  bytes = g_bytes_new (text->str, text->len);
+  tessera_project_write (f->project, "src/values.js", bytes, NULL, &error);
+  g_assert_no_error (error);
+  tessera_editor_panel_stream_end (f->panel, "src/values.js", TRUE);
+  g_assert_true (tessera_document_get_streaming (doc));
+  g_assert_cmpint (gtk_text_buffer_get_char_count (GTK_TEXT_BUFFER (doc)), <, 10);
+
+  WAIT_UNTIL (!tessera_document_get_streaming (doc));
+  WAIT_UNTIL (!tessera_document_get_loading (doc) && tessera_document_get_loaded (doc));
+  g_assert_true (buffer_equals (doc, text->str));
+  g_assert_false (tessera_document_get_read_only (doc));
+  g_assert_false (gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (doc)));
+  /* Pieces, not one insert: 130 KB in at most 64 KB a frame. */
+  g_assert_cmpuint (n_inserts, >=, 3);
+  g_signal_handlers_disconnect_by_func (doc, count_inserts_cb, &n_inserts);
 }
 
 /* A streamed file that lands on disk as it was streamed is not loaded
@@ -765,6 +818,7 @@ test_streaming_same_text (Fixture       *f,
   doc = tessera_editor_panel_get_document (f->panel, "src/math.js");
   tessera_editor_panel_stream_append (f->panel, "src/math.js", text, -1);
   g_assert_nonnull (gtk_source_buffer_get_language (GTK_SOURCE_BUFFER (doc)));
+  WAIT_UNTIL (buffer_equals_raw (doc, text));
 
   gtk_text_buffer_get_iter_at_offset (GTK_TEXT_BUFFER (doc), &iter, 7);
   mark = gtk_text_buffer_create_mark (GTK_TEXT_BUFFER (doc), NULL, &iter, TRUE);
@@ -891,6 +945,7 @@ main (int   argc,
   ADD ("binary-and-large", test_binary_and_large);
   ADD ("streaming", test_streaming);
   ADD ("streaming-same-text", test_streaming_same_text);
+  ADD ("streaming-paced", test_streaming_paced);
   ADD ("screenshots", test_screenshots);
 #undef ADD
 

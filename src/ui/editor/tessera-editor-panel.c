@@ -7,9 +7,12 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "tessera-editor-panel.h"
+#include "tessera-frame-pacer.h"
 
 struct _TesseraEditorPanel
 {
@@ -28,8 +31,24 @@ struct _TesseraEditorPanel
   /* The tab a model is writing into: deltas come a few bytes at a time,
    * far too often to search the tabs or scroll for each. */
   AdwTabPage      *stream_page;
-  guint            stream_scroll_id;
+  /* Streamed text not yet in its buffer (StreamPiece, in the order it
+   * came), moved in a frame at a time, as much as the pacer allows. */
+  GQueue             stream_queue;
+  guint              stream_tick_id;
+  guint              stream_insert_id;
+  gsize              stream_budget;
+  TesseraFramePacer *stream_pacer;
 };
+
+typedef struct
+{
+  TesseraDocument *document;
+  GString         *text;
+  gsize            done;
+  /* The stream of this text ended: end the document's stream once it is
+   * all in. */
+  gboolean         ended;
+} StreamPiece;
 
 G_DEFINE_FINAL_TYPE (TesseraEditorPanel, tessera_editor_panel, GTK_TYPE_WIDGET)
 
@@ -650,6 +669,189 @@ close_page_cb (TesseraEditorPanel *self,
 
 #define MAX_STREAMED_TABS 8
 
+static void
+stream_piece_free (StreamPiece *piece)
+{
+  g_object_unref (piece->document);
+  g_string_free (piece->text, TRUE);
+  g_free (piece);
+}
+
+static void
+stream_reload_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TesseraEditorPanel) self = weak_panel_steal (user_data);
+  g_autoptr(GError) error = NULL;
+
+  if (!tessera_document_reload_finish (TESSERA_DOCUMENT (object), result, &error) && self != NULL)
+    show_error (self, error);
+}
+
+static void
+finish_stream (TesseraEditorPanel *self,
+               TesseraDocument    *doc)
+{
+  tessera_document_stream_end (doc);
+  if (self->stream_page != NULL && page_document (self->stream_page) == doc)
+    g_clear_object (&self->stream_page);
+
+  /* Applied, the file on disk is what the model wrote, in its final form;
+   * not applied, the disk still has the truth. Either way the tab shows
+   * the disk, never a half-streamed text nobody saved. */
+  tessera_document_reload_async (doc, self->cancellable, stream_reload_cb, weak_panel_new (self));
+}
+
+/* Moves up to @budget bytes of the first piece into its buffer, ending
+ * at a line end where one is near. Returns how many it moved. */
+static gsize
+stream_piece_advance (StreamPiece *piece,
+                      gsize        budget)
+{
+  const char *text = piece->text->str + piece->done;
+  gsize left = piece->text->len - piece->done;
+  gsize n = left;
+
+  if (n > budget)
+    {
+      const char *cut = g_utf8_find_prev_char (text, text + budget + 1);
+      const char *line_end = g_strrstr_len (text, budget, "\n");
+
+      n = line_end != NULL ? (gsize) (line_end + 1 - text) : (gsize) (cut - text);
+      if (n == 0)
+        n = g_utf8_next_char (text) - text;
+    }
+
+  tessera_document_stream_append (piece->document, text, n);
+  piece->done += n;
+
+  return n;
+}
+
+/* Brings every waiting piece of @doc (of all documents if NULL) into its
+ * buffer at once: before the panel is hidden, or a document streams
+ * again. */
+static void
+stream_drain (TesseraEditorPanel *self,
+              TesseraDocument    *doc)
+{
+  GList *l = self->stream_queue.head;
+
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      StreamPiece *piece = l->data;
+
+      if (doc == NULL || piece->document == doc)
+        {
+          g_queue_delete_link (&self->stream_queue, l);
+          stream_piece_advance (piece, G_MAXSIZE);
+          if (piece->ended)
+            finish_stream (self, piece->document);
+          stream_piece_free (piece);
+        }
+      l = next;
+    }
+}
+
+static void
+stream_follow_end (TesseraEditorPanel *self)
+{
+  GtkSourceView *view;
+  GtkAdjustment *adjustment;
+
+  if (self->stream_page == NULL)
+    return;
+
+  /* Through the adjustment, not a mark scrolled onscreen: a view left
+   * with a pending scroll to a mark, then reloaded and closed (or its
+   * window destroyed), crashes GTK 4.8's text view in a later validation
+   * ("gtk_text_btree_line_number couldn't find line"). Its upper bound is
+   * a frame old: following one frame behind is enough for the eye. */
+  view = tessera_editor_page_get_view (page_child (self->stream_page));
+  adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+  if (adjustment != NULL)
+    gtk_adjustment_set_value (adjustment,
+                              gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
+}
+
+/* Right after a frame, in a dispatch of its own: text inserted during
+ * the frame would be laid out by the text view in the middle of its
+ * allocation. */
+static gboolean
+stream_insert_cb (gpointer user_data)
+{
+  TesseraEditorPanel *self = user_data;
+  gsize budget = self->stream_budget;
+  StreamPiece *piece;
+
+  self->stream_insert_id = 0;
+  while (budget > 0 && (piece = g_queue_peek_head (&self->stream_queue)))
+    {
+      budget -= MIN (budget, stream_piece_advance (piece, budget));
+      if (piece->done < piece->text->len)
+        break;
+      g_queue_pop_head (&self->stream_queue);
+      if (piece->ended)
+        finish_stream (self, piece->document);
+      stream_piece_free (piece);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A model writes far faster than a person reads, and a text view lays
+ * out, and GtkSourceView highlights, what comes in one go in slices of
+ * 20 to 100 ms that stall the window. A frame at a time, as much as the
+ * frames before took in a few milliseconds, they keep up smoothly. */
+static gboolean
+stream_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  TesseraEditorPanel *self = TESSERA_EDITOR_PANEL (widget);
+
+  stream_follow_end (self);
+
+  /* One more frame after the last text, to follow it to the end. */
+  if (g_queue_is_empty (&self->stream_queue))
+    {
+      self->stream_tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  self->stream_budget = tessera_frame_pacer_begin (self->stream_pacer, clock);
+  if (self->stream_insert_id == 0)
+    self->stream_insert_id = g_idle_add_full (GDK_PRIORITY_REDRAW + 1, stream_insert_cb, self, NULL);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+page_detached_cb (TesseraEditorPanel *self,
+                  AdwTabPage         *page)
+{
+  TesseraDocument *doc = page_document (page);
+  GList *l = self->stream_queue.head;
+
+  if (page == self->stream_page)
+    g_clear_object (&self->stream_page);
+
+  /* Closed while being written: what was still to come has no view. */
+  while (l != NULL)
+    {
+      GList *next = l->next;
+
+      if (((StreamPiece *) l->data)->document == doc)
+        {
+          stream_piece_free (l->data);
+          g_queue_delete_link (&self->stream_queue, l);
+        }
+      l = next;
+    }
+}
+
 void
 tessera_editor_panel_stream_begin (TesseraEditorPanel *self,
                                    const char         *path)
@@ -672,40 +874,8 @@ tessera_editor_panel_stream_begin (TesseraEditorPanel *self,
     }
 
   adw_tab_view_set_selected_page (self->tab_view, page);
+  stream_drain (self, page_document (page));
   tessera_document_stream_begin (page_document (page));
-}
-
-static gboolean
-stream_scroll_cb (GtkWidget     *widget,
-                  GdkFrameClock *clock,
-                  gpointer       user_data)
-{
-  TesseraEditorPanel *self = TESSERA_EDITOR_PANEL (widget);
-
-  self->stream_scroll_id = 0;
-  if (self->stream_page != NULL)
-    {
-      GtkSourceView *view = tessera_editor_page_get_view (page_child (self->stream_page));
-      GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
-
-      /* Through the adjustment, not a mark scrolled onscreen: a view left
-       * with a pending scroll to a mark, then reloaded and closed (or its
-       * window destroyed), crashes GTK 4.8's text view in a later
-       * validation ("gtk_text_btree_line_number couldn't find line"). */
-      if (adjustment != NULL)
-        gtk_adjustment_set_value (adjustment,
-                                  gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
-    }
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-page_detached_cb (TesseraEditorPanel *self,
-                  AdwTabPage         *page)
-{
-  if (page == self->stream_page)
-    g_clear_object (&self->stream_page);
 }
 
 void
@@ -715,6 +885,8 @@ tessera_editor_panel_stream_append (TesseraEditorPanel *self,
                                     gssize              len)
 {
   AdwTabPage *page;
+  TesseraDocument *doc;
+  StreamPiece *piece;
 
   g_return_if_fail (TESSERA_IS_EDITOR_PANEL (self));
   g_return_if_fail (path != NULL);
@@ -727,26 +899,33 @@ tessera_editor_panel_stream_append (TesseraEditorPanel *self,
   else
     return;
 
-  if (!tessera_document_get_streaming (page_document (page)))
+  doc = page_document (page);
+  if (!tessera_document_get_streaming (doc))
     return;
 
-  tessera_document_stream_append (page_document (page), text, len);
+  if (len < 0)
+    len = strlen (text);
 
-  /* Following the end once a frame is enough for the eye. */
-  if (self->stream_scroll_id == 0)
-    self->stream_scroll_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stream_scroll_cb, NULL, NULL);
-}
+  /* Not on screen, no frames: straight in. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      stream_drain (self, NULL);
+      tessera_document_stream_append (doc, text, len);
+      return;
+    }
 
-static void
-stream_reload_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(TesseraEditorPanel) self = weak_panel_steal (user_data);
-  g_autoptr(GError) error = NULL;
+  piece = g_queue_peek_tail (&self->stream_queue);
+  if (piece == NULL || piece->document != doc || piece->ended)
+    {
+      piece = g_new0 (StreamPiece, 1);
+      piece->document = g_object_ref (doc);
+      piece->text = g_string_sized_new (len);
+      g_queue_push_tail (&self->stream_queue, piece);
+    }
+  g_string_append_len (piece->text, text, len);
 
-  if (!tessera_document_reload_finish (TESSERA_DOCUMENT (object), result, &error) && self != NULL)
-    show_error (self, error);
+  if (self->stream_tick_id == 0)
+    self->stream_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stream_tick_cb, NULL, NULL);
 }
 
 void
@@ -763,16 +942,22 @@ tessera_editor_panel_stream_end (TesseraEditorPanel *self,
   if (!(page = find_tab (self, path)))
     return;
 
-  doc = page_document (page);
-  tessera_document_stream_end (doc);
-  if (page == self->stream_page)
-    g_clear_object (&self->stream_page);
-
-  /* Applied, the file on disk is what the model wrote, in its final form;
-   * not applied, the disk still has the truth. Either way the tab shows
-   * the disk, never a half-streamed text nobody saved. */
+  /* Whether applied or not, the tab ends showing the disk (see
+   * finish_stream()): once the text still on its way is in. */
   (void)applied;
-  tessera_document_reload_async (doc, self->cancellable, stream_reload_cb, weak_panel_new (self));
+  doc = page_document (page);
+  for (GList *l = self->stream_queue.tail; l != NULL; l = l->prev)
+    {
+      StreamPiece *piece = l->data;
+
+      if (piece->document == doc)
+        {
+          piece->ended = TRUE;
+          return;
+        }
+    }
+
+  finish_stream (self, doc);
 }
 
 /* Actions */
@@ -904,17 +1089,38 @@ tessera_editor_panel_constructed (GObject *object)
   selected_page_cb (self);
 }
 
+/* Hidden, the panel gets no frames: what is still to come goes in now. */
+static void
+tessera_editor_panel_unmap (GtkWidget *widget)
+{
+  stream_drain (TESSERA_EDITOR_PANEL (widget), NULL);
+
+  GTK_WIDGET_CLASS (tessera_editor_panel_parent_class)->unmap (widget);
+}
+
+/* The frame clock goes with the surface: let go of it first. */
+static void
+tessera_editor_panel_unrealize (GtkWidget *widget)
+{
+  tessera_frame_pacer_stop (TESSERA_EDITOR_PANEL (widget)->stream_pacer);
+
+  GTK_WIDGET_CLASS (tessera_editor_panel_parent_class)->unrealize (widget);
+}
+
 static void
 tessera_editor_panel_dispose (GObject *object)
 {
   TesseraEditorPanel *self = (TesseraEditorPanel *)object;
 
   g_cancellable_cancel (self->cancellable);
-  if (self->stream_scroll_id != 0)
+  if (self->stream_tick_id != 0)
     {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->stream_scroll_id);
-      self->stream_scroll_id = 0;
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->stream_tick_id);
+      self->stream_tick_id = 0;
     }
+  g_clear_handle_id (&self->stream_insert_id, g_source_remove);
+  g_queue_clear_full (&self->stream_queue, (GDestroyNotify) stream_piece_free);
+  g_clear_pointer (&self->stream_pacer, tessera_frame_pacer_free);
   g_clear_object (&self->stream_page);
   self->tree = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_EDITOR_PANEL);
@@ -988,6 +1194,9 @@ tessera_editor_panel_class_init (TesseraEditorPanelClass *klass)
   object_class->get_property = tessera_editor_panel_get_property;
   object_class->set_property = tessera_editor_panel_set_property;
 
+  widget_class->unmap = tessera_editor_panel_unmap;
+  widget_class->unrealize = tessera_editor_panel_unrealize;
+
   properties[PROP_PROJECT] =
     g_param_spec_object ("project", NULL, NULL,
                          TESSERA_TYPE_PROJECT,
@@ -1033,6 +1242,7 @@ static void
 tessera_editor_panel_init (TesseraEditorPanel *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->stream_pacer = tessera_frame_pacer_new (2048, 256, 64 * 1024);
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_object (self->tab_view, "page-detached", G_CALLBACK (page_detached_cb), self, G_CONNECT_SWAPPED);
 }
