@@ -27,6 +27,8 @@ delta_cb (TesseraLlmStream *stream,
   g_assert_cmpstr (text, !=, "");
   g_assert_true (g_utf8_validate (text, -1, NULL));
   g_string_append (run->deltas, text);
+  if (run->n_deltas == 0)
+    run->first_delta = strlen (text);
   run->n_deltas++;
   run->longest_delta = MAX (run->longest_delta, strlen (text));
   if (run->cancel_after_deltas > 0 && run->n_deltas == run->cancel_after_deltas)

@@ -18,6 +18,7 @@ typedef struct
   GString          *deltas;
   guint             n_deltas;
   gsize             longest_delta;
+  gsize             first_delta;
   /* n_deltas when the last ::usage came. */
   guint             deltas_at_usage;
   guint             n_usage;

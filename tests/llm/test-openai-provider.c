@@ -377,6 +377,7 @@ test_big_answer_in_pieces (Fixture       *f,
   g_autoptr(GString) answer = g_string_new (NULL);
   g_autoptr(StreamRun) run = NULL;
 
+  g_string_append (answer, "\n  A first line, for the first frame.\n");
   while (answer->len < 200 * 1024)
     g_string_append (answer, "Ünïcödé line of a big answer, € and 𝄞 included.\n");
   tessera_fake_llm_server_push_text (f->server, answer->str);
@@ -387,6 +388,9 @@ test_big_answer_in_pieces (Fixture       *f,
   g_assert_true (g_utf8_validate (run->deltas->str, -1, NULL));
   g_assert_cmpuint (run->n_deltas, >=, 200 / 16);
   g_assert_cmpuint (run->longest_delta, <=, 16 * 1024);
+  /* The first words come alone: at most up to the end of the first line
+   * that has any (less if that is all that came yet). */
+  g_assert_cmpuint (run->first_delta, <=, strlen ("\n  A first line, for the first frame.\n"));
   g_assert_cmpuint (run->n_usage, ==, 1);
   g_assert_cmpuint (run->deltas_at_usage, ==, run->n_deltas);
 }

@@ -42,9 +42,16 @@
  * and a big read's worth at once would stall the window. The rest
  * follows after the stream steps aside, as between reads. */
 #define DELTA_MAX_BYTES (16 * 1024)
-/* The first ::delta is kept short, so that the frame that shows the
- * answer's first words is not also the one that lays out what follows. */
+/* The first ::delta is kept short, its first line at most, so that the
+ * frame that shows the answer's first words is not also the one that
+ * lays out what follows (an answer's first line is often followed by the
+ * first file it writes, which opens a tab). */
 #define FIRST_DELTA_MAX_BYTES 256
+/* And it gets a frame to itself: after it, the stream holds the rest for
+ * a refresh interval, at a priority just below the redraw's, so that the
+ * frame that draws it is not kept waiting behind a slice of the answer
+ * that opens files and cards. */
+#define FIRST_DELTA_PAUSE_MSEC 17
 /* An error body longer than this is not an error message. */
 #define MAX_ERROR_BODY (64 * 1024)
 
@@ -1006,6 +1013,42 @@ read_yield_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gsize
+first_line_length (GString *text)
+{
+  gsize limit = MIN (text->len, FIRST_DELTA_MAX_BYTES);
+  gsize i = 0;
+
+  while (i < limit && g_ascii_isspace (text->str[i]))
+    i++;
+  while (i < limit && text->str[i] != '\n')
+    i++;
+
+  return i < limit ? i + 1 : FIRST_DELTA_MAX_BYTES;
+}
+
+static gboolean
+first_pause_cb (gpointer user_data)
+{
+  TesseraLlmStream *self = user_data;
+
+  clear_source (&self->flush_timeout);
+  if (self->task != NULL)
+    advance (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pause_after_first_delta (TesseraLlmStream *self)
+{
+  self->flush_timeout = g_timeout_source_new (FIRST_DELTA_PAUSE_MSEC);
+  g_source_set_priority (self->flush_timeout, YIELD_PRIORITY);
+  g_source_set_callback (self->flush_timeout, first_pause_cb, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (self->flush_timeout, "[tessera] llm stream first words");
+  g_source_attach (self->flush_timeout, g_task_get_context (self->task));
+}
+
 static gboolean
 flush_yield_cb (gpointer user_data)
 {
@@ -1062,10 +1105,11 @@ read_next (TesseraLlmStream *self)
 static void
 advance (TesseraLlmStream *self)
 {
-  gsize max = self->reported > 0 ? DELTA_MAX_BYTES : FIRST_DELTA_MAX_BYTES;
+  gboolean first = self->reported == 0;
+  gsize max = first ? first_line_length (self->text) : DELTA_MAX_BYTES;
 
   /* A slice is waiting for its frame; it comes back here. */
-  if (self->flush_idle != NULL)
+  if (self->flush_idle != NULL || self->flush_timeout != NULL)
     return;
 
   if (!g_cancellable_is_cancelled (self->cancellable) && flush_delta_part (self, max))
@@ -1073,6 +1117,8 @@ advance (TesseraLlmStream *self)
       /* A ::delta handler may have stopped the stream. */
       if (g_cancellable_is_cancelled (self->cancellable))
         complete_cancelled (self);
+      else if (first)
+        pause_after_first_delta (self);
       else
         step_aside (self, &self->flush_idle, &self->flush_timeout, flush_yield_cb);
       return;
@@ -1080,7 +1126,10 @@ advance (TesseraLlmStream *self)
 
   flush_delta (self);
 
-  if (g_cancellable_is_cancelled (self->cancellable))
+  if (first && self->reported > 0 && !self->done && self->event_error == NULL &&
+      !self->read_eof && !self->read_failed && !g_cancellable_is_cancelled (self->cancellable))
+    pause_after_first_delta (self);
+  else if (g_cancellable_is_cancelled (self->cancellable))
     complete_cancelled (self);
   else if (self->done || self->event_error != NULL)
     end_of_answer (self);
