@@ -725,8 +725,8 @@ test_streaming (Fixture       *f,
 
   open_window (f);
   tessera_editor_panel_stream_begin (f->panel, "src/math.js");
-  doc = tessera_editor_panel_get_document (f->panel, "src/math.js");
-  g_assert_nonnull (doc);
+  /* Shown, the tab opens with the next frame. */
+  WAIT_UNTIL ((doc = tessera_editor_panel_get_document (f->panel, "src/math.js")));
   g_assert_true (tessera_document_get_read_only (doc));
   view = GTK_TEXT_VIEW (tessera_editor_page_get_view (tessera_editor_panel_get_page (f->panel, "src/math.js")));
   g_assert_false (gtk_text_view_get_editable (view));
@@ -779,7 +779,7 @@ test_streaming_paced (Fixture       *f,
 
   open_window (f);
   tessera_editor_panel_stream_begin (f->panel, "src/values.js");
-  doc = tessera_editor_panel_get_document (f->panel, "src/values.js");
+  WAIT_UNTIL ((doc = tessera_editor_panel_get_document (f->panel, "src/values.js")));
   g_signal_connect (doc, "insert-text", G_CALLBACK (count_inserts_cb), &n_inserts);
 
   tessera_editor_panel_stream_append (f->panel, "src/values.js", text->str, text->len);
@@ -815,7 +815,7 @@ test_streaming_same_text (Fixture       *f,
 
   open_window (f);
   tessera_editor_panel_stream_begin (f->panel, "src/math.js");
-  doc = tessera_editor_panel_get_document (f->panel, "src/math.js");
+  WAIT_UNTIL ((doc = tessera_editor_panel_get_document (f->panel, "src/math.js")));
   tessera_editor_panel_stream_append (f->panel, "src/math.js", text, -1);
   g_assert_nonnull (gtk_source_buffer_get_language (GTK_SOURCE_BUFFER (doc)));
   WAIT_UNTIL (buffer_equals_raw (doc, text));

@@ -31,8 +31,9 @@ struct _TesseraEditorPanel
   /* The tab a model is writing into: deltas come a few bytes at a time,
    * far too often to search the tabs or scroll for each. */
   AdwTabPage      *stream_page;
-  /* Streamed text not yet in its buffer (StreamPiece, in the order it
-   * came), moved in a frame at a time, as much as the pacer allows. */
+  /* What a model writes, not yet in its tab (StreamPiece, in the order
+   * it came): tabs open, and text goes in, once a frame, as much as the
+   * pacer allows. */
   GQueue             stream_queue;
   guint              stream_tick_id;
   guint              stream_insert_id;
@@ -42,9 +43,13 @@ struct _TesseraEditorPanel
 
 typedef struct
 {
+  char            *path;
+  /* NULL until its tab is open (or if it could not be). */
   TesseraDocument *document;
   GString         *text;
   gsize            done;
+  /* Open the tab and begin its stream, first. */
+  gboolean         begin;
   /* The stream of this text ended: end the document's stream once it is
    * all in. */
   gboolean         ended;
@@ -672,9 +677,23 @@ close_page_cb (TesseraEditorPanel *self,
 static void
 stream_piece_free (StreamPiece *piece)
 {
-  g_object_unref (piece->document);
+  g_free (piece->path);
+  g_clear_object (&piece->document);
   g_string_free (piece->text, TRUE);
   g_free (piece);
+}
+
+static StreamPiece *
+stream_piece_new (const char      *path,
+                  TesseraDocument *document)
+{
+  StreamPiece *piece = g_new0 (StreamPiece, 1);
+
+  piece->path = g_strdup (path);
+  piece->document = document ? g_object_ref (document) : NULL;
+  piece->text = g_string_new (NULL);
+
+  return piece;
 }
 
 static void
@@ -687,6 +706,33 @@ stream_reload_cb (GObject      *object,
 
   if (!tessera_document_reload_finish (TESSERA_DOCUMENT (object), result, &error) && self != NULL)
     show_error (self, error);
+}
+
+/* Opens @path's tab for a model to write into, selected and read-only.
+ * Returns its document, or NULL past MAX_STREAMED_TABS. */
+static TesseraDocument *
+begin_stream (TesseraEditorPanel *self,
+              const char         *path)
+{
+  AdwTabPage *page;
+
+  if (!(page = find_tab (self, path)))
+    {
+      /* An answer can write a hundred files; a tab for each made every
+       * frame lay out a hundred tabs (the tab bar animating all the
+       * while), which cost more than the rest of the turn together. Past
+       * a few tabs, new files are only shown in the tree (closing older
+       * streamed tabs to make room measured as slow as no limit). */
+      if (adw_tab_view_get_n_pages (self->tab_view) >= MAX_STREAMED_TABS)
+        return NULL;
+      page = add_tab (self, path, FALSE);
+    }
+
+  adw_tab_view_set_selected_page (self->tab_view, page);
+  g_set_object (&self->stream_page, page);
+  tessera_document_stream_begin (page_document (page));
+
+  return page_document (page);
 }
 
 static void
@@ -703,15 +749,14 @@ finish_stream (TesseraEditorPanel *self,
   tessera_document_reload_async (doc, self->cancellable, stream_reload_cb, weak_panel_new (self));
 }
 
-/* Moves up to @budget bytes of the first piece into its buffer, ending
- * at a line end where one is near. Returns how many it moved. */
+/* Moves up to @budget bytes of @piece into its buffer, ending at a line
+ * end where one is near. Returns how many it moved. */
 static gsize
 stream_piece_advance (StreamPiece *piece,
                       gsize        budget)
 {
   const char *text = piece->text->str + piece->done;
-  gsize left = piece->text->len - piece->done;
-  gsize n = left;
+  gsize n = piece->text->len - piece->done;
 
   if (n > budget)
     {
@@ -723,36 +768,64 @@ stream_piece_advance (StreamPiece *piece,
         n = g_utf8_next_char (text) - text;
     }
 
-  tessera_document_stream_append (piece->document, text, n);
+  if (piece->document != NULL && tessera_document_get_streaming (piece->document))
+    tessera_document_stream_append (piece->document, text, n);
   piece->done += n;
 
   return n;
 }
 
-/* Brings every waiting piece of @doc (of all documents if NULL) into its
- * buffer at once: before the panel is hidden, or a document streams
- * again. */
-static void
-stream_drain (TesseraEditorPanel *self,
-              TesseraDocument    *doc)
+/* Works through the queue: opens the first waiting tab, or moves up to
+ * @budget bytes of text into the tabs. A tab opening is the whole of a
+ * dispatch: making an editor page costs as much as a frame. Returns
+ * FALSE once the queue is empty. */
+static gboolean
+stream_work (TesseraEditorPanel *self,
+             gsize               budget)
 {
-  GList *l = self->stream_queue.head;
+  StreamPiece *piece;
 
-  while (l != NULL)
+  while ((piece = g_queue_peek_head (&self->stream_queue)))
     {
-      GList *next = l->next;
-      StreamPiece *piece = l->data;
-
-      if (doc == NULL || piece->document == doc)
+      if (piece->begin)
         {
-          g_queue_delete_link (&self->stream_queue, l);
-          stream_piece_advance (piece, G_MAXSIZE);
-          if (piece->ended)
-            finish_stream (self, piece->document);
-          stream_piece_free (piece);
+          piece->begin = FALSE;
+          g_set_object (&piece->document, begin_stream (self, piece->path));
+          return TRUE;
         }
-      l = next;
+
+      if (piece->done < piece->text->len)
+        {
+          if (budget == 0)
+            return TRUE;
+          budget -= MIN (budget, stream_piece_advance (piece, budget));
+          if (piece->done < piece->text->len)
+            return TRUE;
+        }
+
+      /* All that came is in, and more may come. */
+      if (!piece->ended && piece == g_queue_peek_tail (&self->stream_queue))
+        {
+          g_string_truncate (piece->text, 0);
+          piece->done = 0;
+          return FALSE;
+        }
+
+      g_queue_pop_head (&self->stream_queue);
+      if (piece->ended && piece->document != NULL)
+        finish_stream (self, piece->document);
+      stream_piece_free (piece);
     }
+
+  return FALSE;
+}
+
+/* Everything at once: when the panel is not shown, it gets no frames. */
+static void
+stream_drain (TesseraEditorPanel *self)
+{
+  while (stream_work (self, G_MAXSIZE))
+    ;
 }
 
 static void
@@ -783,20 +856,9 @@ static gboolean
 stream_insert_cb (gpointer user_data)
 {
   TesseraEditorPanel *self = user_data;
-  gsize budget = self->stream_budget;
-  StreamPiece *piece;
 
   self->stream_insert_id = 0;
-  while (budget > 0 && (piece = g_queue_peek_head (&self->stream_queue)))
-    {
-      budget -= MIN (budget, stream_piece_advance (piece, budget));
-      if (piece->done < piece->text->len)
-        break;
-      g_queue_pop_head (&self->stream_queue);
-      if (piece->ended)
-        finish_stream (self, piece->document);
-      stream_piece_free (piece);
-    }
+  stream_work (self, self->stream_budget);
 
   return G_SOURCE_REMOVE;
 }
@@ -811,11 +873,13 @@ stream_tick_cb (GtkWidget     *widget,
                 gpointer       user_data)
 {
   TesseraEditorPanel *self = TESSERA_EDITOR_PANEL (widget);
+  StreamPiece *piece = g_queue_peek_head (&self->stream_queue);
 
   stream_follow_end (self);
 
   /* One more frame after the last text, to follow it to the end. */
-  if (g_queue_is_empty (&self->stream_queue))
+  if (piece == NULL ||
+      (self->stream_queue.length == 1 && !piece->begin && !piece->ended && piece->done == piece->text->len))
     {
       self->stream_tick_id = 0;
       return G_SOURCE_REMOVE;
@@ -829,26 +893,28 @@ stream_tick_cb (GtkWidget     *widget,
 }
 
 static void
+stream_wake (TesseraEditorPanel *self)
+{
+  if (self->stream_tick_id == 0)
+    self->stream_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stream_tick_cb, NULL, NULL);
+}
+
+static void
 page_detached_cb (TesseraEditorPanel *self,
                   AdwTabPage         *page)
 {
   TesseraDocument *doc = page_document (page);
-  GList *l = self->stream_queue.head;
 
   if (page == self->stream_page)
     g_clear_object (&self->stream_page);
 
   /* Closed while being written: what was still to come has no view. */
-  while (l != NULL)
+  for (GList *l = self->stream_queue.head; l != NULL; l = l->next)
     {
-      GList *next = l->next;
+      StreamPiece *piece = l->data;
 
-      if (((StreamPiece *) l->data)->document == doc)
-        {
-          stream_piece_free (l->data);
-          g_queue_delete_link (&self->stream_queue, l);
-        }
-      l = next;
+      if (piece->document == doc)
+        g_clear_object (&piece->document);
     }
 }
 
@@ -856,26 +922,22 @@ void
 tessera_editor_panel_stream_begin (TesseraEditorPanel *self,
                                    const char         *path)
 {
-  AdwTabPage *page;
+  StreamPiece *piece;
 
   g_return_if_fail (TESSERA_IS_EDITOR_PANEL (self));
   g_return_if_fail (path != NULL);
 
-  if (!(page = find_tab (self, path)))
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
     {
-      /* An answer can write a hundred files; a tab for each made every
-       * frame lay out a hundred tabs (the tab bar animating all the
-       * while), which cost more than the rest of the turn together. Past
-       * a few tabs, new files are only shown in the tree (closing older
-       * streamed tabs to make room measured as slow as no limit). */
-      if (adw_tab_view_get_n_pages (self->tab_view) >= MAX_STREAMED_TABS)
-        return;
-      page = add_tab (self, path, FALSE);
+      stream_drain (self);
+      begin_stream (self, path);
+      return;
     }
 
-  adw_tab_view_set_selected_page (self->tab_view, page);
-  stream_drain (self, page_document (page));
-  tessera_document_stream_begin (page_document (page));
+  piece = stream_piece_new (path, NULL);
+  piece->begin = TRUE;
+  g_queue_push_tail (&self->stream_queue, piece);
+  stream_wake (self);
 }
 
 void
@@ -884,48 +946,43 @@ tessera_editor_panel_stream_append (TesseraEditorPanel *self,
                                     const char         *text,
                                     gssize              len)
 {
-  AdwTabPage *page;
-  TesseraDocument *doc;
   StreamPiece *piece;
+  AdwTabPage *page;
 
   g_return_if_fail (TESSERA_IS_EDITOR_PANEL (self));
   g_return_if_fail (path != NULL);
 
-  if (self->stream_page != NULL &&
-      g_strcmp0 (tessera_document_get_path (page_document (self->stream_page)), path) == 0)
-    page = self->stream_page;
-  else if ((page = find_tab (self, path)))
-    g_set_object (&self->stream_page, page);
-  else
-    return;
-
-  doc = page_document (page);
-  if (!tessera_document_get_streaming (doc))
-    return;
-
   if (len < 0)
     len = strlen (text);
 
-  /* Not on screen, no frames: straight in. */
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    {
-      stream_drain (self, NULL);
-      tessera_document_stream_append (doc, text, len);
-      return;
-    }
-
   piece = g_queue_peek_tail (&self->stream_queue);
-  if (piece == NULL || piece->document != doc || piece->ended)
+  if (piece == NULL || piece->ended || g_strcmp0 (piece->path, path) != 0)
     {
-      piece = g_new0 (StreamPiece, 1);
-      piece->document = g_object_ref (doc);
-      piece->text = g_string_sized_new (len);
+      TesseraDocument *doc;
+
+      if (self->stream_page != NULL &&
+          g_strcmp0 (tessera_document_get_path (page_document (self->stream_page)), path) == 0)
+        page = self->stream_page;
+      else if (!(page = find_tab (self, path)))
+        return;
+      doc = page_document (page);
+      if (!tessera_document_get_streaming (doc))
+        return;
+
+      /* Not on screen, no frames: straight in. */
+      if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+        {
+          stream_drain (self);
+          tessera_document_stream_append (doc, text, len);
+          return;
+        }
+
+      piece = stream_piece_new (path, doc);
       g_queue_push_tail (&self->stream_queue, piece);
     }
-  g_string_append_len (piece->text, text, len);
 
-  if (self->stream_tick_id == 0)
-    self->stream_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stream_tick_cb, NULL, NULL);
+  g_string_append_len (piece->text, text, len);
+  stream_wake (self);
 }
 
 void
@@ -934,31 +991,29 @@ tessera_editor_panel_stream_end (TesseraEditorPanel *self,
                                  gboolean            applied)
 {
   AdwTabPage *page;
-  TesseraDocument *doc;
 
   g_return_if_fail (TESSERA_IS_EDITOR_PANEL (self));
   g_return_if_fail (path != NULL);
 
-  if (!(page = find_tab (self, path)))
-    return;
-
   /* Whether applied or not, the tab ends showing the disk (see
    * finish_stream()): once the text still on its way is in. */
   (void)applied;
-  doc = page_document (page);
   for (GList *l = self->stream_queue.tail; l != NULL; l = l->prev)
     {
       StreamPiece *piece = l->data;
 
-      if (piece->document == doc)
+      if (g_strcmp0 (piece->path, path) == 0)
         {
           piece->ended = TRUE;
+          stream_wake (self);
           return;
         }
     }
 
-  finish_stream (self, doc);
+  if ((page = find_tab (self, path)))
+    finish_stream (self, page_document (page));
 }
+
 
 /* Actions */
 
@@ -1093,7 +1148,7 @@ tessera_editor_panel_constructed (GObject *object)
 static void
 tessera_editor_panel_unmap (GtkWidget *widget)
 {
-  stream_drain (TESSERA_EDITOR_PANEL (widget), NULL);
+  stream_drain (TESSERA_EDITOR_PANEL (widget));
 
   GTK_WIDGET_CLASS (tessera_editor_panel_parent_class)->unmap (widget);
 }
