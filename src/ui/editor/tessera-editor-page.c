@@ -330,6 +330,9 @@ update_matches_label (TesseraEditorPage *self)
   GtkTextIter start, end;
   int count, position;
 
+  if (self->matches_label == NULL)
+    return;
+
   count = gtk_source_search_context_get_occurrences_count (ensure_search_context (self));
   if (count < 0 || gtk_source_search_settings_get_search_text (self->search_settings) == NULL)
     {
@@ -416,6 +419,45 @@ search_activate_cb (TesseraEditorPage *self)
   tessera_editor_page_find_next (self);
 }
 
+/* Built the first time it is needed: its widgets (tooltips included,
+ * each of which asks the X server where the pointer is) cost more than
+ * the rest of the page, and most pages are never searched. */
+static void
+ensure_search_bar (TesseraEditorPage *self)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+  g_autoptr(GtkBuilderScope) scope = NULL;
+
+  if (self->search_entry != NULL)
+    return;
+
+  scope = gtk_builder_cscope_new ();
+  gtk_builder_cscope_add_callback (scope, search_changed_cb);
+  gtk_builder_cscope_add_callback (scope, search_activate_cb);
+  gtk_builder_cscope_add_callback (scope, tessera_editor_page_find_next);
+  gtk_builder_cscope_add_callback (scope, tessera_editor_page_find_previous);
+  gtk_builder_cscope_add_callback (scope, tessera_editor_page_hide_search);
+  gtk_builder_cscope_add_callback (scope, tessera_editor_page_replace);
+
+  builder = gtk_builder_new ();
+  gtk_builder_set_scope (builder, scope);
+  gtk_builder_set_current_object (builder, G_OBJECT (self));
+  gtk_builder_set_translation_domain (builder, GETTEXT_PACKAGE);
+  if (!gtk_builder_add_from_resource (builder, RESOURCE_BASE "/editor/tessera-editor-search-bar.ui", NULL))
+    g_assert_not_reached ();
+
+  self->search_entry = GTK_SEARCH_ENTRY (gtk_builder_get_object (builder, "search_entry"));
+  self->replace_entry = GTK_ENTRY (gtk_builder_get_object (builder, "replace_entry"));
+  self->case_button = GTK_TOGGLE_BUTTON (gtk_builder_get_object (builder, "case_button"));
+  self->matches_label = GTK_LABEL (gtk_builder_get_object (builder, "matches_label"));
+  self->replace_button = GTK_WIDGET (gtk_builder_get_object (builder, "replace_button"));
+  self->replace_all_button = GTK_WIDGET (gtk_builder_get_object (builder, "replace_all_button"));
+  g_object_bind_property (self->case_button, "active",
+                          self->search_settings, "case-sensitive",
+                          G_BINDING_SYNC_CREATE);
+  gtk_revealer_set_child (self->search_revealer, GTK_WIDGET (gtk_builder_get_object (builder, "search_bar")));
+}
+
 void
 tessera_editor_page_replace (TesseraEditorPage *self)
 {
@@ -428,6 +470,7 @@ tessera_editor_page_replace (TesseraEditorPage *self)
   if (tessera_document_get_read_only (self->document))
     return;
 
+  ensure_search_bar (self);
   buffer = GTK_TEXT_BUFFER (self->document);
   gtk_text_buffer_get_selection_bounds (buffer, &start, &end);
 
@@ -453,6 +496,7 @@ tessera_editor_page_replace_all (TesseraEditorPage *self)
   if (tessera_document_get_read_only (self->document))
     return;
 
+  ensure_search_bar (self);
   gtk_source_search_context_replace_all (ensure_search_context (self),
                                          gtk_editable_get_text (GTK_EDITABLE (self->replace_entry)),
                                          -1, &error);
@@ -470,6 +514,7 @@ tessera_editor_page_show_search (TesseraEditorPage *self,
 
   g_return_if_fail (TESSERA_IS_EDITOR_PAGE (self));
 
+  ensure_search_bar (self);
   buffer = GTK_TEXT_BUFFER (self->document);
   if (gtk_text_buffer_get_selection_bounds (buffer, &start, &end) &&
       gtk_text_iter_get_line (&start) == gtk_text_iter_get_line (&end))
@@ -518,6 +563,7 @@ tessera_editor_page_set_search_text (TesseraEditorPage *self,
 {
   g_return_if_fail (TESSERA_IS_EDITOR_PAGE (self));
 
+  ensure_search_bar (self);
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text ? text : "");
   /* Apply now rather than after the entry's typing delay. */
   search_changed_cb (self);
@@ -770,12 +816,6 @@ tessera_editor_page_class_init (TesseraEditorPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, banner_primary);
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, banner_secondary);
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, search_revealer);
-  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, search_entry);
-  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, replace_entry);
-  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, case_button);
-  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, matches_label);
-  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, replace_button);
-  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, replace_all_button);
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, stack);
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, spinner);
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, scroller);
@@ -783,12 +823,6 @@ tessera_editor_page_class_init (TesseraEditorPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, status_page);
   gtk_widget_class_bind_template_callback (widget_class, banner_primary_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, banner_secondary_clicked_cb);
-  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
-  gtk_widget_class_bind_template_callback (widget_class, tessera_editor_page_find_next);
-  gtk_widget_class_bind_template_callback (widget_class, tessera_editor_page_find_previous);
-  gtk_widget_class_bind_template_callback (widget_class, tessera_editor_page_hide_search);
-  gtk_widget_class_bind_template_callback (widget_class, tessera_editor_page_replace);
 
   gtk_widget_class_install_action (widget_class, "search.next", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "search.previous", NULL, search_action);
@@ -810,9 +844,6 @@ tessera_editor_page_init (TesseraEditorPage *self)
 
   self->search_settings = gtk_source_search_settings_new ();
   gtk_source_search_settings_set_wrap_around (self->search_settings, TRUE);
-  g_object_bind_property (self->case_button, "active",
-                          self->search_settings, "case-sensitive",
-                          G_BINDING_SYNC_CREATE);
 
   self->font_provider = gtk_css_provider_new ();
   gtk_style_context_add_provider (gtk_widget_get_style_context (GTK_WIDGET (self->view)),
