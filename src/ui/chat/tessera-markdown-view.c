@@ -36,6 +36,8 @@ struct _TesseraMarkdownView
 
 typedef struct
 {
+  /* Where its first line starts, where it starts and ends. */
+  gsize line;
   gsize start;
   gsize end;
 } BlockRange;
@@ -60,7 +62,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static cmark_node *
-parse_markdown (const char *text)
+parse_markdown (const char *text,
+                gsize       len)
 {
   static const char *extensions[] = { "table", "strikethrough", "autolink", "tasklist" };
   cmark_parser *parser;
@@ -75,7 +78,7 @@ parse_markdown (const char *text)
       if (extension != NULL)
         cmark_parser_attach_syntax_extension (parser, extension);
     }
-  cmark_parser_feed (parser, text, strlen (text));
+  cmark_parser_feed (parser, text, len);
   root = cmark_parser_finish (parser);
   cmark_parser_free (parser);
 
@@ -412,16 +415,17 @@ clear_rendering (TesseraMarkdownView *self)
 }
 
 /* Byte offsets of the start of each line of @text (index 0 is line 1). */
+/* Where each line of @text starts, as offsets from @base. */
 static GArray *
-line_starts (const char *text)
+line_starts (const char *text,
+             gsize       base)
 {
   GArray *starts = g_array_new (FALSE, FALSE, sizeof (gsize));
-  gsize zero = 0;
 
-  g_array_append_val (starts, zero);
+  g_array_append_val (starts, base);
   for (const char *p = strchr (text, '\n'); p != NULL; p = strchr (p + 1, '\n'))
     {
-      gsize next = p - text + 1;
+      gsize next = base + (p - text) + 1;
       g_array_append_val (starts, next);
     }
 
@@ -436,7 +440,8 @@ block_range (cmark_node *node,
   guint end_line = CLAMP (cmark_node_get_end_line (node), 1, (int) starts->len);
   BlockRange range;
 
-  range.start = g_array_index (starts, gsize, start_line - 1) + MAX (cmark_node_get_start_column (node), 0);
+  range.line = g_array_index (starts, gsize, start_line - 1);
+  range.start = range.line + MAX (cmark_node_get_start_column (node), 0);
   range.end = g_array_index (starts, gsize, end_line - 1) + MAX (cmark_node_get_end_column (node), 0);
 
   return range;
@@ -460,6 +465,7 @@ render (TesseraMarkdownView *self,
   GtkWidget *child;
   gint64 deadline;
   gsize added = 0;
+  gsize base = 0;
   guint kept = 0;
 
   if (self->text == NULL || self->text[0] == '\0')
@@ -477,8 +483,25 @@ render (TesseraMarkdownView *self,
       self->blocks = g_array_new (FALSE, FALSE, sizeof (BlockRange));
     }
 
-  root = parse_markdown (self->text);
-  starts = line_starts (self->text);
+  /* As the text grows, only its last blocks can change: the last one as
+   * it is written, and the one before it when the last joins it (a list
+   * item after a blank line, a table row that first looked like a
+   * paragraph). Blocks before those are final, and are not parsed again
+   * each frame, unless the text may define link references, which apply
+   * to all of it. */
+  if (self->blocks->len > 2)
+    {
+      gsize line = g_array_index (self->blocks, BlockRange, self->blocks->len - 2).line;
+
+      if (g_strstr_len (self->text, line, "]:") == NULL)
+        {
+          base = line;
+          kept = self->blocks->len - 2;
+        }
+    }
+
+  root = parse_markdown (self->text + base, strlen (self->text + base));
+  starts = line_starts (self->text + base, base);
 
   /* The blocks still as rendered. */
   node = cmark_node_first_child (root);
