@@ -222,11 +222,22 @@ workspace_started_cb (GObject      *object,
     tessera_window_add_toast (self, error->message);
 }
 
+/* The preview shows the app once the turn has written it, not each
+ * half-written state on the way. */
+static void
+session_busy_cb (TesseraWindow *self)
+{
+  tessera_preview_pane_set_held (self->preview_pane,
+                                 tessera_session_get_busy (tessera_workspace_get_session (self->workspace)));
+}
+
 /* The cloud sandbox's static server does not reload the page itself. */
 static void
 e2b_synced_cb (TesseraWindow *self)
 {
-  gtk_widget_activate_action (GTK_WIDGET (self->preview_pane), "preview.reload", NULL);
+  /* Held, the pane reloads when the turn ends. */
+  if (!tessera_preview_pane_get_held (self->preview_pane))
+    gtk_widget_activate_action (GTK_WIDGET (self->preview_pane), "preview.reload", NULL);
 }
 
 static void
@@ -263,6 +274,8 @@ attach_workspace (TesseraWindow    *self,
   g_signal_connect_object (session, "action-begin", G_CALLBACK (action_begin_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (session, "action-delta", G_CALLBACK (action_delta_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (session, "action-end", G_CALLBACK (action_end_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "notify::busy", G_CALLBACK (session_busy_cb), self, G_CONNECT_SWAPPED);
+  session_busy_cb (self);
   g_signal_connect_object (workspace, "notify::provider-status",
                            G_CALLBACK (provider_status_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (workspace, "notify::provider-ready",

@@ -1007,6 +1007,12 @@ on_sandbox_stopped (GObject      *object,
 }
 
 static void
+set_true (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
 test_runner_static_project (void)
 {
   g_autofree char *dir = make_project_dir ();
@@ -1021,6 +1027,7 @@ test_runner_static_project (void)
   GtkWindow *window;
   GtkWidget *box;
   gboolean stopped = FALSE;
+  gboolean waited;
 
   current = &fixture;
   write_file (project, "index.html", page);
@@ -1067,6 +1074,28 @@ test_runner_static_project (void)
   g_clear_pointer (&title, g_free);
   title = evaluate (&fixture, "document.getElementById('title').textContent", NULL);
   g_assert_cmpstr (title, ==, "After the edit");
+
+  /* Held while the AI writes: neither the server's live reload nor the
+   * pane's fallback reloads the page; released, it reloads once. */
+  tessera_preview_pane_set_held (fixture.pane, TRUE);
+  fixture.load_finished = FALSE;
+  g_free (page);
+  page = g_strdup_printf (tall_page, "Written while held");
+  write_file (project, "index.html", page);
+  /* Longer than the server's coalescing and the pane's fallback. */
+  waited = FALSE;
+  g_timeout_add_once (1500, set_true, &waited);
+  while (!waited)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (fixture.load_finished);
+  g_clear_pointer (&title, g_free);
+  title = evaluate (&fixture, "document.getElementById('title').textContent", NULL);
+  g_assert_cmpstr (title, ==, "After the edit");
+  tessera_preview_pane_set_held (fixture.pane, FALSE);
+  WAIT_FOR (fixture.load_finished, "the reload after the hold");
+  g_clear_pointer (&title, g_free);
+  title = evaluate (&fixture, "document.getElementById('title').textContent", NULL);
+  g_assert_cmpstr (title, ==, "Written while held");
 
   /* The run panel follows the runner's status. */
   g_assert_nonnull (find_descendant (GTK_WIDGET (run_panel), GTK_TYPE_LABEL,

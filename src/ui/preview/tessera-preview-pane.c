@@ -96,6 +96,13 @@ struct _TesseraPreviewPane
 
   guint live_reload : 1;
   guint page_hot_reloads : 1;
+  /* While the AI writes the app, the page is not reloaded: neither by the
+   * pane nor by the page's live-reload script. A change seen meanwhile
+   * makes one reload when the hold ends. */
+  guint held : 1;
+  guint changed_while_held : 1;
+  /* The next reload navigation is the pane's own. */
+  guint own_reload : 1;
   guint console_visible : 1;
   guint restore_scroll : 1;
   guint disposed : 1;
@@ -272,6 +279,19 @@ on_decide_policy (TesseraPreviewPane       *self,
 
         action = webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
         uri = webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
+
+        if (webkit_navigation_action_get_navigation_type (action) == WEBKIT_NAVIGATION_TYPE_RELOAD)
+          {
+            gboolean own = self->own_reload;
+
+            self->own_reload = FALSE;
+            if (self->held && !own)
+              {
+                self->changed_while_held = TRUE;
+                webkit_policy_decision_ignore (decision);
+                return TRUE;
+              }
+          }
 
         if (is_allowed_navigation (self, uri))
           {
@@ -781,6 +801,7 @@ on_scroll_saved (GObject      *object,
       self->restore_scroll = self->scroll_y > 0;
     }
 
+  self->own_reload = TRUE;
   webkit_web_view_reload (self->web_view);
 }
 
@@ -840,6 +861,12 @@ on_file_changed (TesseraPreviewPane *self,
       tessera_project_is_ignored (project, path, FALSE))
     return;
 
+  if (self->held)
+    {
+      self->changed_while_held = TRUE;
+      return;
+    }
+
   if (self->live_reload)
     {
       /* Stylesheets are swapped in place, without a load to wait for. */
@@ -850,6 +877,43 @@ on_file_changed (TesseraPreviewPane *self,
 
   if (self->reload_source == 0)
     self->reload_source = g_timeout_add (RELOAD_DELAY_MS, reload_timeout, self);
+}
+
+/* While held, changes to the project do not reload the page, and the
+ * page's live-reload script cannot either: the app, half written, would
+ * show errors that mean nothing, and each reload costs the window's
+ * frames while the AI writes. Released, the page reloads once if
+ * anything changed meanwhile. A reload the user asks for still happens. */
+void
+tessera_preview_pane_set_held (TesseraPreviewPane *self,
+                               gboolean            held)
+{
+  g_return_if_fail (TESSERA_IS_PREVIEW_PANE (self));
+
+  held = !!held;
+  if (self->held == held)
+    return;
+
+  self->held = held;
+  if (held)
+    {
+      self->changed_while_held = self->reload_source != 0 || self->fallback_source != 0;
+      g_clear_handle_id (&self->reload_source, g_source_remove);
+      g_clear_handle_id (&self->fallback_source, g_source_remove);
+    }
+  else if (self->changed_while_held)
+    {
+      self->changed_while_held = FALSE;
+      reload_keeping_scroll (self);
+    }
+}
+
+gboolean
+tessera_preview_pane_get_held (TesseraPreviewPane *self)
+{
+  g_return_val_if_fail (TESSERA_IS_PREVIEW_PANE (self), FALSE);
+
+  return self->held;
 }
 
 static void

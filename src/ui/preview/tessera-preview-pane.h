@@ -46,6 +46,10 @@ void                tessera_preview_pane_show_crashed   (TesseraPreviewPane *sel
 void                tessera_preview_pane_set_device     (TesseraPreviewPane *self,
                                                          const char         *device);
 const char         *tessera_preview_pane_get_device     (TesseraPreviewPane *self);
+/* Held while the AI writes the app: no reloads until released. */
+void                tessera_preview_pane_set_held       (TesseraPreviewPane *self,
+                                                         gboolean            held);
+gboolean            tessera_preview_pane_get_held       (TesseraPreviewPane *self);
 WebKitWebView      *tessera_preview_pane_get_web_view   (TesseraPreviewPane *self);
 GtkWidget          *tessera_preview_pane_get_console_panel (TesseraPreviewPane *self);
 
