@@ -121,6 +121,41 @@ test_invalid_strings (void)
     }
 }
 
+/* A span is the value as written, to look members up in again. */
+static void
+test_lookup_span (void)
+{
+  const char *json =
+    "{\"id\":\"x\",\"choices\":[ {\"delta\":{\"content\":\"a \\\"}\\\" b\"},\"finish_reason\":\"stop\"} ,{}],\"n\":3}";
+  const char *first[] = { "choices", "0", NULL };
+  const char *third[] = { "choices", "2", NULL };
+  const char *number[] = { "n", NULL };
+  const char *content[] = { "delta", "content", NULL };
+  const char *finish[] = { "finish_reason", NULL };
+  const char *value;
+  gsize len;
+  g_autofree char *out = NULL;
+
+  g_assert_true (_tessera_json_scan_validate (json, strlen (json)));
+  g_assert_true (_tessera_json_scan_lookup_span (json, strlen (json), first, &value, &len));
+  {
+    static const char expected[] = "{\"delta\":{\"content\":\"a \\\"}\\\" b\"},\"finish_reason\":\"stop\"}";
+
+    g_assert_cmpmem (value, len, expected, sizeof expected - 1);
+  }
+  g_assert_cmpint (_tessera_json_scan_lookup (value, len, content, &out), ==, TESSERA_JSON_SCAN_STRING);
+  g_assert_cmpstr (out, ==, "a \"}\" b");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (_tessera_json_scan_lookup (value, len, finish, &out), ==, TESSERA_JSON_SCAN_STRING);
+  g_assert_cmpstr (out, ==, "stop");
+
+  g_assert_true (_tessera_json_scan_lookup_span (json, strlen (json), number, &value, &len));
+  g_assert_cmpmem (value, len, "3", 1);
+  g_assert_false (_tessera_json_scan_lookup_span (json, strlen (json), third, &value, &len));
+  g_assert_null (value);
+  g_assert_cmpuint (len, ==, 0);
+}
+
 /* Member names with escapes compare by their decoded value. */
 static void
 test_escaped_key (void)
@@ -141,6 +176,7 @@ main (int   argc,
   g_test_add_func ("/json-scan/validate", test_validate);
   g_test_add_func ("/json-scan/deep-nesting-refused", test_deep_nesting_refused);
   g_test_add_func ("/json-scan/lookup", test_lookup);
+  g_test_add_func ("/json-scan/lookup-span", test_lookup_span);
   g_test_add_func ("/json-scan/invalid-strings", test_invalid_strings);
   g_test_add_func ("/json-scan/escaped-key", test_escaped_key);
 

@@ -26,6 +26,14 @@ skip_ws (Scan *s)
     s->p++;
 }
 
+/* The bytes that end a run of plain string content: '"', '\\' and the
+ * control characters JSON forbids unescaped. */
+static const guint8 string_special[256] = {
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  ['"'] = 1, ['\\'] = 1,
+};
+
 /* Past a string starting at '"'; FALSE when it is not valid. */
 static gboolean
 skip_string (Scan *s)
@@ -35,8 +43,15 @@ skip_string (Scan *s)
 
   while (s->p < s->end)
     {
-      guchar c = *s->p;
+      guchar c;
 
+      /* Most of a string is plain text: one table lookup per byte. */
+      while (s->p < s->end && !string_special[(guchar) *s->p])
+        s->p++;
+      if (s->p >= s->end)
+        break;
+
+      c = *s->p;
       if (c == '"')
         {
           s->p++;
@@ -44,30 +59,27 @@ skip_string (Scan *s)
         }
       if (c < 0x20)
         return FALSE;
-      if (c == '\\')
+
+      /* A backslash. */
+      if (++s->p >= s->end)
+        return FALSE;
+      switch (*s->p)
         {
-          if (++s->p >= s->end)
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          s->p++;
+          break;
+
+        case 'u':
+          if (s->end - s->p < 5 ||
+              !g_ascii_isxdigit (s->p[1]) || !g_ascii_isxdigit (s->p[2]) ||
+              !g_ascii_isxdigit (s->p[3]) || !g_ascii_isxdigit (s->p[4]))
             return FALSE;
-          switch (*s->p)
-            {
-            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-              s->p++;
-              break;
+          s->p += 5;
+          break;
 
-            case 'u':
-              if (s->end - s->p < 5 ||
-                  !g_ascii_isxdigit (s->p[1]) || !g_ascii_isxdigit (s->p[2]) ||
-                  !g_ascii_isxdigit (s->p[3]) || !g_ascii_isxdigit (s->p[4]))
-                return FALSE;
-              s->p += 5;
-              break;
-
-            default:
-              return FALSE;
-            }
-          continue;
+        default:
+          return FALSE;
         }
-      s->p++;
     }
 
   return FALSE;
@@ -330,6 +342,72 @@ key_equals (Scan       *s,
     }
 }
 
+/* Leaves @s on the value @path leads to; FALSE when there is none. */
+static gboolean
+find_value (Scan               *s,
+            const char * const *path)
+{
+  for (guint i = 0; ; i++)
+    {
+      skip_ws (s);
+      if (s->p >= s->end)
+        return FALSE;
+
+      if (path[i] == NULL)
+        return TRUE;
+
+      if (*s->p == '{')
+        {
+          gboolean found = FALSE;
+
+          s->p++;
+          skip_ws (s);
+          while (s->p < s->end && *s->p == '"')
+            {
+              gboolean match = key_equals (s, path[i]);
+
+              skip_ws (s);
+              s->p++; /* ':' */
+              if (match)
+                {
+                  found = TRUE;
+                  break;
+                }
+              skip_value (s, 0);
+              skip_ws (s);
+              if (s->p < s->end && *s->p == ',')
+                {
+                  s->p++;
+                  skip_ws (s);
+                }
+            }
+          if (!found)
+            return FALSE;
+        }
+      else if (*s->p == '[')
+        {
+          guint64 index;
+
+          if (!g_ascii_string_to_unsigned (path[i], 10, 0, G_MAXUINT, &index, NULL))
+            return FALSE;
+          s->p++;
+          skip_ws (s);
+          if (s->p < s->end && *s->p == ']')
+            return FALSE;
+          for (guint64 j = 0; j < index; j++)
+            {
+              skip_value (s, 0);
+              skip_ws (s);
+              if (s->p >= s->end || *s->p != ',')
+                return FALSE;
+              s->p++;
+            }
+        }
+      else
+        return FALSE;
+    }
+}
+
 TesseraJsonScanResult
 _tessera_json_scan_lookup (const char         *json,
                            gsize               len,
@@ -340,76 +418,44 @@ _tessera_json_scan_lookup (const char         *json,
 
   *string = NULL;
 
-  for (guint i = 0; ; i++)
+  if (!find_value (&s, path))
+    return TESSERA_JSON_SCAN_MISSING;
+
+  switch (*s.p)
     {
-      skip_ws (&s);
-      if (s.p >= s.end)
-        return TESSERA_JSON_SCAN_MISSING;
+    case '"':
+      *string = decode_string (&s);
+      return *string != NULL ? TESSERA_JSON_SCAN_STRING : TESSERA_JSON_SCAN_INVALID;
 
-      if (path[i] == NULL)
-        {
-          switch (*s.p)
-            {
-            case '"':
-              *string = decode_string (&s);
-              return *string != NULL ? TESSERA_JSON_SCAN_STRING : TESSERA_JSON_SCAN_INVALID;
+    case 'n':
+      return TESSERA_JSON_SCAN_NULL;
 
-            case 'n':
-              return TESSERA_JSON_SCAN_NULL;
-
-            default:
-              return TESSERA_JSON_SCAN_OTHER;
-            }
-        }
-
-      if (*s.p == '{')
-        {
-          gboolean found = FALSE;
-
-          s.p++;
-          skip_ws (&s);
-          while (s.p < s.end && *s.p == '"')
-            {
-              gboolean match = key_equals (&s, path[i]);
-
-              skip_ws (&s);
-              s.p++; /* ':' */
-              if (match)
-                {
-                  found = TRUE;
-                  break;
-                }
-              skip_value (&s, 0);
-              skip_ws (&s);
-              if (s.p < s.end && *s.p == ',')
-                {
-                  s.p++;
-                  skip_ws (&s);
-                }
-            }
-          if (!found)
-            return TESSERA_JSON_SCAN_MISSING;
-        }
-      else if (*s.p == '[')
-        {
-          guint64 index;
-
-          if (!g_ascii_string_to_unsigned (path[i], 10, 0, G_MAXUINT, &index, NULL))
-            return TESSERA_JSON_SCAN_MISSING;
-          s.p++;
-          skip_ws (&s);
-          if (s.p < s.end && *s.p == ']')
-            return TESSERA_JSON_SCAN_MISSING;
-          for (guint64 j = 0; j < index; j++)
-            {
-              skip_value (&s, 0);
-              skip_ws (&s);
-              if (s.p >= s.end || *s.p != ',')
-                return TESSERA_JSON_SCAN_MISSING;
-              s.p++;
-            }
-        }
-      else
-        return TESSERA_JSON_SCAN_MISSING;
+    default:
+      return TESSERA_JSON_SCAN_OTHER;
     }
+}
+
+gboolean
+_tessera_json_scan_lookup_span (const char         *json,
+                                gsize               len,
+                                const char * const *path,
+                                const char        **value,
+                                gsize              *value_len)
+{
+  Scan s = { json, json + len };
+  const char *start;
+
+  *value = NULL;
+  *value_len = 0;
+
+  if (!find_value (&s, path))
+    return FALSE;
+
+  start = s.p;
+  if (!skip_value (&s, 0))
+    return FALSE;
+  *value = start;
+  *value_len = s.p - start;
+
+  return TRUE;
 }

@@ -39,4 +39,13 @@ TesseraJsonScanResult _tessera_json_scan_lookup   (const char         *json,
                                                    const char * const *path,
                                                    char              **string);
 
+/* Follows @path like _tessera_json_scan_lookup(), and sets @value to where
+ * the value found starts in @json and @value_len to its length: a smaller
+ * document to look up several members in. FALSE when there is none. */
+gboolean              _tessera_json_scan_lookup_span (const char         *json,
+                                                      gsize               len,
+                                                      const char * const *path,
+                                                      const char        **value,
+                                                      gsize              *value_len);
+
 G_END_DECLS

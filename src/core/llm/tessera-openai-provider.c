@@ -239,11 +239,14 @@ scan_chunk (const char  *data,
   static const char * const error_path[] = { "error", NULL };
   static const char * const usage_path[] = { "usage", NULL };
   static const char * const choices_path[] = { "choices", NULL };
-  static const char * const content_path[] = { "choices", "0", "delta", "content", NULL };
-  static const char * const finish_path[] = { "choices", "0", "finish_reason", NULL };
+  static const char * const choice_path[] = { "choices", "0", NULL };
+  static const char * const content_path[] = { "delta", "content", NULL };
+  static const char * const finish_path[] = { "finish_reason", NULL };
   g_autofree char *unused = NULL;
-  TesseraJsonScanResult result;
-  TesseraJsonScanResult finish_result;
+  TesseraJsonScanResult result = TESSERA_JSON_SCAN_MISSING;
+  TesseraJsonScanResult finish_result = TESSERA_JSON_SCAN_MISSING;
+  const char *choice;
+  gsize choice_len;
 
   *content = NULL;
   *finish_reason = NULL;
@@ -266,15 +269,21 @@ scan_chunk (const char  *data,
       if (result != TESSERA_JSON_SCAN_MISSING && result != TESSERA_JSON_SCAN_NULL)
         return FAST_UNSURE;
       g_clear_pointer (&unused, g_free);
+      result = TESSERA_JSON_SCAN_MISSING;
     }
 
-  result = _tessera_json_scan_lookup (data, data_len, content_path, content);
-  if (result == TESSERA_JSON_SCAN_INVALID)
+  /* The first choice is found once; its members are looked up in it,
+   * not in the whole chunk again. */
+  if (_tessera_json_scan_lookup_span (data, data_len, choice_path, &choice, &choice_len))
     {
-      g_clear_pointer (content, g_free);
-      return FAST_UNSURE;
+      result = _tessera_json_scan_lookup (choice, choice_len, content_path, content);
+      if (result == TESSERA_JSON_SCAN_INVALID)
+        {
+          g_clear_pointer (content, g_free);
+          return FAST_UNSURE;
+        }
+      finish_result = _tessera_json_scan_lookup (choice, choice_len, finish_path, finish_reason);
     }
-  finish_result = _tessera_json_scan_lookup (data, data_len, finish_path, finish_reason);
 
   /* Neither: not the chunk this path knows (no choices at all?). */
   if (result == TESSERA_JSON_SCAN_MISSING && finish_result == TESSERA_JSON_SCAN_MISSING &&
