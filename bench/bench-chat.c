@@ -547,6 +547,28 @@ prof_print (void)
   memset (prof, 0, sizeof prof);
 }
 
+/* BENCH_SHOT=FILE.png: the window as it is, to look at. */
+static void
+save_window (GtkWidget  *window,
+             const char *path)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    g_printerr ("could not save %s\n", path);
+}
+
 /* Runs the main loop for @usec without blocking in it longer than 10 ms. */
 static void
 settle (gint64 usec)
@@ -650,6 +672,11 @@ one_run (TesseraApplication *app,
       prof_print ();
     }
   g_signal_handlers_disconnect_by_data (session, run);
+  if (g_getenv ("BENCH_SHOT"))
+    {
+      settle (G_USEC_PER_SEC);
+      save_window (GTK_WIDGET (window), g_getenv ("BENCH_SHOT"));
+    }
   gtk_window_destroy (GTK_WINDOW (window));
   settle (G_USEC_PER_SEC / 2);
   {

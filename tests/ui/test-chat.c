@@ -144,6 +144,56 @@ preview_shows (WebKitWebView *web_view,
 }
 
 static void
+scroll_to_top_cb (TesseraSession     *session,
+                  TesseraChatMessage *message,
+                  const char         *text,
+                  GtkAdjustment      *adjustment)
+{
+  gtk_adjustment_set_value (adjustment, 0);
+  g_signal_handlers_disconnect_by_func (session, scroll_to_top_cb, adjustment);
+}
+
+/* An answer longer than the chat renders a frame at a time, well after
+ * its text came: the chat still ends at its last words, unless the
+ * reader scrolled up meanwhile. */
+static void
+check_follows_long_answer (TesseraFakeLlmServer *server,
+                           TesseraChatPane      *chat)
+{
+  TesseraSession *session = tessera_chat_pane_get_session (chat);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (tessera_chat_pane_get_prompt_view (chat));
+  GtkWidget *row = tessera_test_find_first (GTK_WIDGET (chat), TESSERA_TYPE_MESSAGE_ROW);
+  GtkWidget *scroller = gtk_widget_get_ancestor (row, GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < 80; i++)
+    g_string_append_printf (text, "Paragraph %u of a long answer, long enough to wrap in the chat pane.\n\n", i);
+  g_string_append (text, "The last words.\n");
+
+  for (guint reader_scrolls = 0; reader_scrolls < 2; reader_scrolls++)
+    {
+      tessera_fake_llm_server_push_text (server, text->str);
+      if (reader_scrolls)
+        g_signal_connect (session, "text-delta", G_CALLBACK (scroll_to_top_cb), adjustment);
+      gtk_text_buffer_set_text (buffer, "Explain it at length", -1);
+      gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
+      TESSERA_WAIT_UNTIL (tessera_session_get_busy (session));
+      TESSERA_WAIT_UNTIL (!tessera_session_get_busy (session));
+      TESSERA_WAIT_UNTIL (shows_label (GTK_WIDGET (chat), "The last words."));
+      for (guint i = 0; i < 5; i++)
+        tessera_test_settle ();
+
+      g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >, 4 * gtk_adjustment_get_page_size (adjustment));
+      if (reader_scrolls)
+        g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), <, gtk_adjustment_get_page_size (adjustment));
+      else
+        g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), >=,
+                           gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment) - 1);
+    }
+}
+
+static void
 test_prompt_to_preview (void)
 {
   g_autoptr(TesseraFakeLlmServer) server = tessera_fake_llm_server_new ();
@@ -225,6 +275,8 @@ test_prompt_to_preview (void)
   }
   TESSERA_WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
   TESSERA_WAIT_UNTIL (preview_shows (web_view, "My Todo List 2"));
+
+  check_follows_long_answer (server, chat);
 
   /* Stop puts the files back as they were before the turn. */
   g_clear_pointer (&contents, g_free);

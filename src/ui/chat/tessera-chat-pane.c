@@ -21,6 +21,9 @@ struct _TesseraChatPane
   /* TesseraChatMessage → TesseraMessageRow (borrowed: rows live in the box). */
   GHashTable     *rows;
   guint           scroll_id;
+  /* The reader is at the end of the conversation: it stays there as the
+   * answer grows, until they scroll up. */
+  gboolean        stick_to_end;
   /* The answer of the latest turn that changed files (borrowed). */
   TesseraMessageRow *undo_row;
 
@@ -94,24 +97,48 @@ scroll_to_end_cb (GtkWidget     *widget,
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
 
   self->scroll_id = 0;
-  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  /* Unless the reader scrolled away since this was asked for. */
+  if (self->stick_to_end)
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
 
   return G_SOURCE_REMOVE;
 }
 
+static double
+distance_to_end (GtkAdjustment *adjustment)
+{
+  return gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment) -
+         gtk_adjustment_get_value (adjustment);
+}
+
 /* Follows the answer as it grows, unless the reader scrolled up to read
- * something earlier. */
+ * something earlier; @force brings them back to the end (a new message). */
 static void
 follow_end (TesseraChatPane *self,
             gboolean         force)
 {
-  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
-  double distance = gtk_adjustment_get_upper (adjustment) -
-                    gtk_adjustment_get_page_size (adjustment) -
-                    gtk_adjustment_get_value (adjustment);
-
-  if ((force || distance < 80) && self->scroll_id == 0)
+  if (force)
+    self->stick_to_end = TRUE;
+  if (self->stick_to_end && self->scroll_id == 0)
     self->scroll_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_end_cb, NULL, NULL);
+}
+
+/* Scrolled, by the reader or to the end. */
+static void
+value_changed_cb (TesseraChatPane *self,
+                  GtkAdjustment   *adjustment)
+{
+  self->stick_to_end = distance_to_end (adjustment) < 80;
+}
+
+/* The conversation grew (or shrank): an answer renders a frame at a time,
+ * well after the text that makes it came. */
+static void
+adjustment_changed_cb (TesseraChatPane *self,
+                       GtkAdjustment   *adjustment)
+{
+  if (distance_to_end (adjustment) > 0)
+    follow_end (self, FALSE);
 }
 
 static void
@@ -634,6 +661,11 @@ tessera_chat_pane_init (TesseraChatPane *self)
 
   self->cancellable = g_cancellable_new ();
   self->rows = g_hash_table_new (NULL, NULL);
+  self->stick_to_end = TRUE;
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
+                           G_CALLBACK (value_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scroller), "changed",
+                           G_CALLBACK (adjustment_changed_cb), self, G_CONNECT_SWAPPED);
 
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);

@@ -556,8 +556,11 @@ render_tick_cb (GtkWidget     *widget,
                 gpointer       user_data)
 {
   TesseraMarkdownView *self = TESSERA_MARKDOWN_VIEW (widget);
+  gsize shown = self->blocks != NULL && self->blocks->len > 0 ?
+                g_array_index (self->blocks, BlockRange, self->blocks->len - 1).end : 0;
+  gsize waiting = strlen (self->text) - MIN (shown, strlen (self->text));
 
-  if (render (self, RENDER_BUDGET_USEC, tessera_frame_pacer_begin (self->pacer, frame_clock)))
+  if (render (self, RENDER_BUDGET_USEC, tessera_frame_pacer_begin (self->pacer, frame_clock, waiting)))
     return G_SOURCE_CONTINUE;
 
   self->render_id = 0;

@@ -7,9 +7,12 @@
  * the pacer measures whole frames, from the tick that added content to
  * the end of that frame's paint, and sets how many bytes the next frame
  * may add: half as many after a frame slower than SLOW_USEC, a quarter
- * more after one faster than FAST_USEC. Then a frame stays well under a
+ * more after one faster than FAST_USEC. Then a frame stays under a
  * refresh interval whatever the machine, and the text still comes in as
- * fast as frames can take it.
+ * fast as frames can take it. When it comes faster than that for long,
+ * what waits is not left to pile up: a frame takes at least a
+ * CATCH_UP_FRAMES'th of it, so that what is shown is never more than
+ * about half a second behind.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,8 +21,9 @@
 
 #include "tessera-frame-pacer.h"
 
-#define SLOW_USEC 8000
-#define FAST_USEC 4000
+#define SLOW_USEC 12000
+#define FAST_USEC 8000
+#define CATCH_UP_FRAMES 30
 
 struct _TesseraFramePacer
 {
@@ -90,12 +94,13 @@ after_paint_cb (GdkFrameClock     *clock,
   self->frame_start = 0;
 }
 
-/* Called from a tick callback of @clock that is about to add content:
- * returns how many bytes of it this frame may take, and measures the
- * frame. */
+/* Called from a tick callback of @clock that is about to add some of the
+ * @waiting bytes of content: returns how many this frame may take, and
+ * measures the frame. */
 gsize
 tessera_frame_pacer_begin (TesseraFramePacer *self,
-                           GdkFrameClock     *clock)
+                           GdkFrameClock     *clock,
+                           gsize              waiting)
 {
   g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (GDK_IS_FRAME_CLOCK (clock), 0);
@@ -108,5 +113,5 @@ tessera_frame_pacer_begin (TesseraFramePacer *self,
     }
   self->frame_start = g_get_monotonic_time ();
 
-  return self->bytes;
+  return MAX (self->bytes, waiting / CATCH_UP_FRAMES);
 }

@@ -16,7 +16,8 @@ TesseraFramePacer *tessera_frame_pacer_new   (gsize              first_bytes,
                                               gsize              max_bytes);
 void               tessera_frame_pacer_free  (TesseraFramePacer *self);
 gsize              tessera_frame_pacer_begin (TesseraFramePacer *self,
-                                              GdkFrameClock     *clock);
+                                              GdkFrameClock     *clock,
+                                              gsize              waiting);
 void               tessera_frame_pacer_stop  (TesseraFramePacer *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TesseraFramePacer, tessera_frame_pacer_free)

@@ -181,7 +181,8 @@ update_tab (TesseraEditorPanel *self,
     return;
 
   name = tessera_document_dup_title (document);
-  if (gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (document)))
+  /* What the AI writes goes to disk: not an unsaved change. */
+  if (gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (document)) && !tessera_document_get_streaming (document))
     /* Translators: the tab title of a file with unsaved changes */
     title = g_strdup_printf (_("• %s"), name);
   else
@@ -863,6 +864,22 @@ stream_insert_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Bytes of text not yet in their tabs. */
+static gsize
+stream_waiting (TesseraEditorPanel *self)
+{
+  gsize waiting = 0;
+
+  for (GList *l = self->stream_queue.head; l != NULL; l = l->next)
+    {
+      StreamPiece *piece = l->data;
+
+      waiting += piece->text->len - piece->done;
+    }
+
+  return waiting;
+}
+
 /* A model writes far faster than a person reads, and a text view lays
  * out, and GtkSourceView highlights, what comes in one go in slices of
  * 20 to 100 ms that stall the window. A frame at a time, as much as the
@@ -885,7 +902,7 @@ stream_tick_cb (GtkWidget     *widget,
       return G_SOURCE_REMOVE;
     }
 
-  self->stream_budget = tessera_frame_pacer_begin (self->stream_pacer, clock);
+  self->stream_budget = tessera_frame_pacer_begin (self->stream_pacer, clock, stream_waiting (self));
   if (self->stream_insert_id == 0)
     self->stream_insert_id = g_idle_add_full (GDK_PRIORITY_REDRAW + 1, stream_insert_cb, self, NULL);
 
@@ -932,6 +949,23 @@ tessera_editor_panel_stream_begin (TesseraEditorPanel *self,
       stream_drain (self);
       begin_stream (self, path);
       return;
+    }
+
+  /* Past the tabs there is room for, a file is not queued at all (see
+   * begin_stream()). */
+  if (find_tab (self, path) == NULL)
+    {
+      guint tabs = adw_tab_view_get_n_pages (self->tab_view);
+
+      for (GList *l = self->stream_queue.head; l != NULL; l = l->next)
+        {
+          StreamPiece *queued = l->data;
+
+          if (queued->begin && find_tab (self, queued->path) == NULL)
+            tabs++;
+        }
+      if (tabs >= MAX_STREAMED_TABS)
+        return;
     }
 
   piece = stream_piece_new (path, NULL);
