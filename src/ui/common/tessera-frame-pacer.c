@@ -10,9 +10,9 @@
  * more after one faster than FAST_USEC. Then a frame stays under a
  * refresh interval whatever the machine, and the text still comes in as
  * fast as frames can take it. When it comes faster than that for long,
- * what waits is not left to pile up: a frame takes at least a
- * CATCH_UP_FRAMES'th of it, so that what is shown is never more than
- * about half a second behind.
+ * what waits is not left to pile up: a frame takes at least the share of
+ * it that the time since the last one is of CATCH_UP_USEC, so that what
+ * is shown is never more than about that far behind.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,7 +23,7 @@
 
 #define SLOW_USEC 12000
 #define FAST_USEC 8000
-#define CATCH_UP_FRAMES 30
+#define CATCH_UP_USEC 500000
 
 struct _TesseraFramePacer
 {
@@ -34,6 +34,7 @@ struct _TesseraFramePacer
   GdkFrameClock *clock;
   gulong         after_paint_id;
   gint64         frame_start;
+  gint64         last_begin;
 };
 
 TesseraFramePacer *
@@ -102,6 +103,9 @@ tessera_frame_pacer_begin (TesseraFramePacer *self,
                            GdkFrameClock     *clock,
                            gsize              waiting)
 {
+  gint64 now = g_get_monotonic_time ();
+  gint64 since;
+
   g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (GDK_IS_FRAME_CLOCK (clock), 0);
 
@@ -111,7 +115,13 @@ tessera_frame_pacer_begin (TesseraFramePacer *self,
       self->clock = g_object_ref (clock);
       self->after_paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), self);
     }
-  self->frame_start = g_get_monotonic_time ();
 
-  return MAX (self->bytes, waiting / CATCH_UP_FRAMES);
+  /* After a pause (nothing came for a while), as if one frame had passed. */
+  since = now - self->last_begin;
+  if (self->last_begin == 0 || since > CATCH_UP_USEC / 5)
+    since = G_USEC_PER_SEC / 60;
+  self->frame_start = now;
+  self->last_begin = now;
+
+  return MAX (self->bytes, (gsize) (waiting * ((double) since / CATCH_UP_USEC)));
 }

@@ -38,6 +38,7 @@ struct _TesseraEditorPanel
   guint              stream_tick_id;
   guint              stream_insert_id;
   gsize              stream_budget;
+  gint64             stream_last_insert;
   TesseraFramePacer *stream_pacer;
 };
 
@@ -674,6 +675,8 @@ close_page_cb (TesseraEditorPanel *self,
 /* Streaming */
 
 #define MAX_STREAMED_TABS 8
+#define STREAM_INTERVAL_USEC (50 * 1000)
+#define STREAM_INSERT_MAX 1024
 
 static void
 stream_piece_free (StreamPiece *piece)
@@ -777,12 +780,12 @@ stream_piece_advance (StreamPiece *piece,
 }
 
 /* Works through the queue: opens the first waiting tab, or moves up to
- * @budget bytes of text into the tabs. A tab opening is the whole of a
- * dispatch: making an editor page costs as much as a frame. Returns
- * FALSE once the queue is empty. */
+ * *@budget bytes of text into the tabs, and takes what it moved from
+ * *@budget. A tab opening is the whole of a dispatch: making an editor
+ * page costs as much as a frame. Returns FALSE once the queue is empty. */
 static gboolean
 stream_work (TesseraEditorPanel *self,
-             gsize               budget)
+             gsize              *budget)
 {
   StreamPiece *piece;
 
@@ -797,9 +800,9 @@ stream_work (TesseraEditorPanel *self,
 
       if (piece->done < piece->text->len)
         {
-          if (budget == 0)
+          if (*budget == 0)
             return TRUE;
-          budget -= MIN (budget, stream_piece_advance (piece, budget));
+          *budget -= MIN (*budget, stream_piece_advance (piece, *budget));
           if (piece->done < piece->text->len)
             return TRUE;
         }
@@ -825,8 +828,10 @@ stream_work (TesseraEditorPanel *self,
 static void
 stream_drain (TesseraEditorPanel *self)
 {
-  while (stream_work (self, G_MAXSIZE))
-    ;
+  gsize budget = G_MAXSIZE;
+
+  while (stream_work (self, &budget))
+    budget = G_MAXSIZE;
 }
 
 static void
@@ -850,17 +855,28 @@ stream_follow_end (TesseraEditorPanel *self)
                               gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
 }
 
-/* Right after a frame, in a dispatch of its own: text inserted during
+/* Right after a frame, in dispatches of their own: text inserted during
  * the frame would be laid out by the text view in the middle of its
- * allocation. */
+ * allocation. At most STREAM_INSERT_MAX bytes each: GtkSourceView
+ * highlights what changed in an idle of 10 ms first (of a higher
+ * priority, so it runs between these), then in idles of 30 ms if that
+ * was not enough, and a text view lays out new lines 2,000 pixels an
+ * idle; small pieces keep each of those short. */
 static gboolean
 stream_insert_cb (gpointer user_data)
 {
   TesseraEditorPanel *self = user_data;
+  gsize piece = MIN (self->stream_budget, STREAM_INSERT_MAX);
+  gsize left = piece;
+
+  if (stream_work (self, &left) && self->stream_budget > piece)
+    {
+      self->stream_budget -= piece - left;
+      if (piece - left > 0)
+        return G_SOURCE_CONTINUE;
+    }
 
   self->stream_insert_id = 0;
-  stream_work (self, self->stream_budget);
-
   return G_SOURCE_REMOVE;
 }
 
@@ -901,6 +917,13 @@ stream_tick_cb (GtkWidget     *widget,
       self->stream_tick_id = 0;
       return G_SOURCE_REMOVE;
     }
+
+  /* A text view drawn again costs more than anything else in a frame
+   * (the glyphs of a whole screen of code, with cairo): the text goes in
+   * a few times a second, more of it each time, not every frame. */
+  if (g_get_monotonic_time () - self->stream_last_insert < STREAM_INTERVAL_USEC)
+    return G_SOURCE_CONTINUE;
+  self->stream_last_insert = g_get_monotonic_time ();
 
   self->stream_budget = tessera_frame_pacer_begin (self->stream_pacer, clock, stream_waiting (self));
   if (self->stream_insert_id == 0)
