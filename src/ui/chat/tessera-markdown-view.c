@@ -556,9 +556,16 @@ render_tick_cb (GtkWidget     *widget,
                 gpointer       user_data)
 {
   TesseraMarkdownView *self = TESSERA_MARKDOWN_VIEW (widget);
-  gsize shown = self->blocks != NULL && self->blocks->len > 0 ?
-                g_array_index (self->blocks, BlockRange, self->blocks->len - 1).end : 0;
-  gsize waiting = strlen (self->text) - MIN (shown, strlen (self->text));
+  gsize shown;
+  gsize waiting;
+
+  /* The first words do not wait for their turn. */
+  if (self->blocks != NULL && self->blocks->len > 0 && !tessera_frame_pacer_is_turn (self->pacer, frame_clock))
+    return G_SOURCE_CONTINUE;
+
+  shown = self->blocks != NULL && self->blocks->len > 0 ?
+          g_array_index (self->blocks, BlockRange, self->blocks->len - 1).end : 0;
+  waiting = strlen (self->text) - MIN (shown, strlen (self->text));
 
   if (render (self, RENDER_BUDGET_USEC, tessera_frame_pacer_begin (self->pacer, frame_clock, waiting)))
     return G_SOURCE_CONTINUE;
@@ -699,7 +706,9 @@ tessera_markdown_view_class_init (TesseraMarkdownViewClass *klass)
 static void
 tessera_markdown_view_init (TesseraMarkdownView *self)
 {
-  self->pacer = tessera_frame_pacer_new (2048, 256, 64 * 1024);
+  /* New blocks are laid out in even frames, and the chat scrolls to them
+   * in the odd frame after; the editor draws its new text in even ones. */
+  self->pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_EVEN, 2048, 256, 64 * 1024);
 }
 
 GtkWidget *

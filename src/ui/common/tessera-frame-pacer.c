@@ -27,6 +27,7 @@
 
 struct _TesseraFramePacer
 {
+  TesseraFrameSlot slot;
   gsize          bytes;
   gsize          min_bytes;
   gsize          max_bytes;
@@ -38,14 +39,16 @@ struct _TesseraFramePacer
 };
 
 TesseraFramePacer *
-tessera_frame_pacer_new (gsize first_bytes,
-                         gsize min_bytes,
-                         gsize max_bytes)
+tessera_frame_pacer_new (TesseraFrameSlot slot,
+                         gsize            first_bytes,
+                         gsize            min_bytes,
+                         gsize            max_bytes)
 {
   TesseraFramePacer *self = g_new0 (TesseraFramePacer, 1);
 
   g_return_val_if_fail (min_bytes > 0 && min_bytes <= first_bytes && first_bytes <= max_bytes, NULL);
 
+  self->slot = slot;
   self->bytes = first_bytes;
   self->min_bytes = min_bytes;
   self->max_bytes = max_bytes;
@@ -93,6 +96,17 @@ after_paint_cb (GdkFrameClock     *clock,
   else if (cost < FAST_USEC)
     self->bytes = MIN (self->max_bytes, self->bytes + self->bytes / 4);
   self->frame_start = 0;
+}
+
+/* Whether this frame of @clock is one the consumer adds content in. */
+gboolean
+tessera_frame_pacer_is_turn (TesseraFramePacer *self,
+                             GdkFrameClock     *clock)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (GDK_IS_FRAME_CLOCK (clock), FALSE);
+
+  return gdk_frame_clock_get_frame_counter (clock) % 2 == (self->slot == TESSERA_FRAME_SLOT_ODD);
 }
 
 /* Called from a tick callback of @clock that is about to add some of the

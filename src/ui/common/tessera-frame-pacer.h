@@ -11,9 +11,21 @@ G_BEGIN_DECLS
 
 typedef struct _TesseraFramePacer TesseraFramePacer;
 
-TesseraFramePacer *tessera_frame_pacer_new   (gsize              first_bytes,
+/* Which frames a pacer's consumer adds content in: two consumers in the
+ * same window that take alternate frames never make one frame draw both
+ * anew. */
+typedef enum
+{
+  TESSERA_FRAME_SLOT_EVEN,
+  TESSERA_FRAME_SLOT_ODD,
+} TesseraFrameSlot;
+
+TesseraFramePacer *tessera_frame_pacer_new   (TesseraFrameSlot   slot,
+                                              gsize              first_bytes,
                                               gsize              min_bytes,
                                               gsize              max_bytes);
+gboolean           tessera_frame_pacer_is_turn (TesseraFramePacer *self,
+                                                GdkFrameClock     *clock);
 void               tessera_frame_pacer_free  (TesseraFramePacer *self);
 gsize              tessera_frame_pacer_begin (TesseraFramePacer *self,
                                               GdkFrameClock     *clock,

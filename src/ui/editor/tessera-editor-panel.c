@@ -921,7 +921,8 @@ stream_tick_cb (GtkWidget     *widget,
   /* A text view drawn again costs more than anything else in a frame
    * (the glyphs of a whole screen of code, with cairo): the text goes in
    * a few times a second, more of it each time, not every frame. */
-  if (g_get_monotonic_time () - self->stream_last_insert < STREAM_INTERVAL_USEC)
+  if (g_get_monotonic_time () - self->stream_last_insert < STREAM_INTERVAL_USEC ||
+      !tessera_frame_pacer_is_turn (self->stream_pacer, clock))
     return G_SOURCE_CONTINUE;
   self->stream_last_insert = g_get_monotonic_time ();
 
@@ -1354,7 +1355,9 @@ static void
 tessera_editor_panel_init (TesseraEditorPanel *self)
 {
   self->cancellable = g_cancellable_new ();
-  self->stream_pacer = tessera_frame_pacer_new (2048, 256, 64 * 1024);
+  /* Text goes in after odd frames and is drawn in even ones, while the
+   * chat scrolls in odd ones (see TesseraMarkdownView). */
+  self->stream_pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_ODD, 2048, 256, 64 * 1024);
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_object (self->tab_view, "page-detached", G_CALLBACK (page_detached_cb), self, G_CONNECT_SWAPPED);
 }
