@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "tessera-action-card.h"
+#include "tessera-tooltip.h"
 
 struct _TesseraActionCard
 {
@@ -198,7 +199,7 @@ update (TesseraActionCard *self)
                                status == TESSERA_ACTION_PENDING ? self->spinner : self->status_icon);
   if (status_icon != NULL)
     gtk_image_set_from_icon_name (GTK_IMAGE (self->status_icon), status_icon);
-  gtk_widget_set_tooltip_text (self->status_stack, status_label);
+  tessera_tooltip_set_text (self->status_stack, status_label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->status_stack),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, status_label, -1);
 
@@ -354,7 +355,7 @@ tessera_action_card_init (TesseraActionCard *self)
   self->button = gtk_button_new ();
   gtk_button_set_child (GTK_BUTTON (self->button), header);
   gtk_widget_add_css_class (self->button, "flat");
-  gtk_widget_set_tooltip_text (self->button, _("Open in Editor"));
+  tessera_tooltip_set_text (self->button, _("Open in Editor"));
   g_signal_connect_swapped (self->button, "clicked", G_CALLBACK (button_clicked_cb), self);
   gtk_widget_set_parent (self->button, GTK_WIDGET (self));
 }

@@ -15,6 +15,7 @@
 
 #include "tessera-frame-pacer.h"
 #include "tessera-markdown-view.h"
+#include "tessera-tooltip.h"
 
 struct _TesseraMarkdownView
 {
@@ -256,7 +257,7 @@ code_block_new (cmark_node *node)
   gtk_label_set_xalign (GTK_LABEL (language), 0);
   gtk_widget_add_css_class (copy, "flat");
   gtk_widget_add_css_class (copy, "circular");
-  gtk_widget_set_tooltip_text (copy, _("Copy Code"));
+  tessera_tooltip_set_text (copy, _("Copy Code"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Copy Code"), -1);
   g_signal_connect_object (copy, "clicked", G_CALLBACK (copy_clicked_cb), label, 0);
   gtk_widget_set_margin_start (header, 12);

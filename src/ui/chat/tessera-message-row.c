@@ -11,6 +11,7 @@
 
 #include "tessera-action-card.h"
 #include "tessera-message-row.h"
+#include "tessera-tooltip.h"
 #include "tessera-markdown-view.h"
 
 struct _TesseraMessageRow
@@ -406,21 +407,21 @@ tessera_message_row_init (TesseraMessageRow *self)
   gtk_widget_set_visible (self->usage, FALSE);
   self->copy_button = gtk_button_new_from_icon_name ("edit-copy-symbolic");
   gtk_widget_add_css_class (self->copy_button, "flat");
-  gtk_widget_set_tooltip_text (self->copy_button, _("Copy Message"));
+  tessera_tooltip_set_text (self->copy_button, _("Copy Message"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->copy_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Copy Message"), -1);
   gtk_widget_set_visible (self->copy_button, FALSE);
   g_signal_connect_swapped (self->copy_button, "clicked", G_CALLBACK (copy_clicked_cb), self);
   self->regenerate_button = gtk_button_new_from_icon_name ("view-refresh-symbolic");
   gtk_widget_add_css_class (self->regenerate_button, "flat");
-  gtk_widget_set_tooltip_text (self->regenerate_button, _("Regenerate"));
+  tessera_tooltip_set_text (self->regenerate_button, _("Regenerate"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->regenerate_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Regenerate"), -1);
   gtk_widget_set_visible (self->regenerate_button, FALSE);
   g_signal_connect_swapped (self->regenerate_button, "clicked", G_CALLBACK (regenerate_clicked_cb), self);
   self->undo_button = gtk_button_new_from_icon_name ("edit-undo-symbolic");
   gtk_widget_add_css_class (self->undo_button, "flat");
-  gtk_widget_set_tooltip_text (self->undo_button, _("Undo These Changes"));
+  tessera_tooltip_set_text (self->undo_button, _("Undo These Changes"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->undo_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Undo These Changes"), -1);
   gtk_widget_set_visible (self->undo_button, FALSE);

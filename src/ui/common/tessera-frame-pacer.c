@@ -98,15 +98,23 @@ after_paint_cb (GdkFrameClock     *clock,
   self->frame_start = 0;
 }
 
+gboolean
+tessera_frame_slot_is_now (TesseraFrameSlot  slot,
+                           GdkFrameClock    *clock)
+{
+  g_return_val_if_fail (GDK_IS_FRAME_CLOCK (clock), FALSE);
+
+  return gdk_frame_clock_get_frame_counter (clock) % 2 == (slot == TESSERA_FRAME_SLOT_ODD);
+}
+
 /* Whether this frame of @clock is one the consumer adds content in. */
 gboolean
 tessera_frame_pacer_is_turn (TesseraFramePacer *self,
                              GdkFrameClock     *clock)
 {
   g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (GDK_IS_FRAME_CLOCK (clock), FALSE);
 
-  return gdk_frame_clock_get_frame_counter (clock) % 2 == (self->slot == TESSERA_FRAME_SLOT_ODD);
+  return tessera_frame_slot_is_now (self->slot, clock);
 }
 
 /* Called from a tick callback of @clock that is about to add some of the

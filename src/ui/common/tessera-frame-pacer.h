@@ -20,6 +20,9 @@ typedef enum
   TESSERA_FRAME_SLOT_ODD,
 } TesseraFrameSlot;
 
+gboolean           tessera_frame_slot_is_now (TesseraFrameSlot   slot,
+                                              GdkFrameClock     *clock);
+
 TesseraFramePacer *tessera_frame_pacer_new   (TesseraFrameSlot   slot,
                                               gsize              first_bytes,
                                               gsize              min_bytes,

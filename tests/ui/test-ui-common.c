@@ -1,0 +1,99 @@
+/* test-ui-common.c: the helpers the widget areas share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "tessera-frame-pacer.h"
+#include "tessera-tooltip.h"
+
+static gboolean
+query (GtkWidget *widget)
+{
+  GtkTooltip *tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+  gboolean shown = FALSE;
+
+  g_signal_emit_by_name (widget, "query-tooltip", 1, 1, FALSE, tooltip, &shown);
+  g_object_unref (tooltip);
+
+  return shown;
+}
+
+/* The text is there when GTK asks for the tooltip, and gone with it. */
+static void
+test_tooltip (void)
+{
+  GtkWidget *button = g_object_ref_sink (gtk_button_new_with_label ("Open"));
+
+  g_assert_false (gtk_widget_get_has_tooltip (button));
+  tessera_tooltip_set_text (button, "Open in Editor");
+  g_assert_true (gtk_widget_get_has_tooltip (button));
+  g_assert_true (query (button));
+
+  /* Set again, changed, cleared. */
+  tessera_tooltip_set_text (button, "Open in Editor");
+  tessera_tooltip_set_text (button, "Applied");
+  g_assert_true (query (button));
+  tessera_tooltip_set_text (button, NULL);
+  g_assert_false (gtk_widget_get_has_tooltip (button));
+  g_assert_false (query (button));
+
+  g_object_unref (button);
+}
+
+static gboolean
+count_frames_cb (GtkWidget     *widget,
+                 GdkFrameClock *clock,
+                 gpointer       user_data)
+{
+  GArray *slots = user_data;
+  gboolean even = tessera_frame_slot_is_now (TESSERA_FRAME_SLOT_EVEN, clock);
+
+  g_assert_true (even != tessera_frame_slot_is_now (TESSERA_FRAME_SLOT_ODD, clock));
+  g_array_append_val (slots, even);
+
+  return slots->len < 6 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Frames alternate between the slots; a pacer gives at least its
+ * starting size, and more when much waits. */
+static void
+test_pacer (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  g_autoptr(GArray) slots = g_array_new (FALSE, FALSE, sizeof (gboolean));
+  g_autoptr(TesseraFramePacer) pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_EVEN, 2048, 256, 65536);
+  GdkFrameClock *clock;
+
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_add_tick_callback (window, count_frames_cb, slots, NULL);
+  while (slots->len < 6)
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = 1; i < slots->len; i++)
+    g_assert_true (g_array_index (slots, gboolean, i) != g_array_index (slots, gboolean, i - 1));
+
+  clock = gtk_widget_get_frame_clock (window);
+  g_assert_cmpuint (tessera_frame_pacer_begin (pacer, clock, 0), ==, 2048);
+  /* A first frame after a pause takes a frame's share (1/30) of what
+   * waits, when that is more. */
+  tessera_frame_pacer_stop (pacer);
+  g_clear_pointer (&pacer, tessera_frame_pacer_free);
+  pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_EVEN, 2048, 256, 65536);
+  g_assert_cmpuint (tessera_frame_pacer_begin (pacer, clock, 3000 * 1000), >=, 3000 * 1000 / 31);
+
+  tessera_frame_pacer_stop (pacer);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/ui-common/tooltip", test_tooltip);
+  g_test_add_func ("/ui-common/pacer", test_pacer);
+
+  return g_test_run ();
+}
