@@ -101,8 +101,8 @@ scroll_to_end_cb (GtkWidget     *widget,
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
 
   /* A chat scrolled is a chat drawn again, all of it: while an answer
-   * streams in, that is done in odd frames only (the editor draws its new
-   * text in even ones, see TesseraEditorPanel), and at most every
+   * streams in, that is done in odd frames only (the editor scrolls to its
+   * new text in even ones, see TesseraEditorPanel), and at most every
    * FOLLOW_INTERVAL_USEC, with what came meanwhile. */
   if (!tessera_frame_slot_is_now (TESSERA_FRAME_SLOT_ODD, clock) ||
       gdk_frame_clock_get_frame_time (clock) - self->last_follow < FOLLOW_INTERVAL_USEC)

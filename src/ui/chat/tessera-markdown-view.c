@@ -708,7 +708,8 @@ static void
 tessera_markdown_view_init (TesseraMarkdownView *self)
 {
   /* New blocks are laid out in even frames, and the chat scrolls to them
-   * in the odd frame after; the editor draws its new text in even ones. */
+   * in the odd frame after; the editor scrolls to its new text in even
+   * ones. */
   self->pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_EVEN, 2048, 256, 64 * 1024);
 }
 

@@ -39,6 +39,7 @@ struct _TesseraEditorPanel
   guint              stream_insert_id;
   gsize              stream_budget;
   gint64             stream_last_insert;
+  gboolean           stream_settling;
   TesseraFramePacer *stream_pacer;
 };
 
@@ -908,21 +909,33 @@ stream_tick_cb (GtkWidget     *widget,
   TesseraEditorPanel *self = TESSERA_EDITOR_PANEL (widget);
   StreamPiece *piece = g_queue_peek_head (&self->stream_queue);
 
+  /* Text goes in after an even frame, is laid out in the odd one after,
+   * and scrolled to (the whole view drawn again) in the even one after
+   * that: the chat scrolls in odd frames. */
+  if (!tessera_frame_pacer_is_turn (self->stream_pacer, clock))
+    return G_SOURCE_CONTINUE;
+
   stream_follow_end (self);
 
-  /* One more frame after the last text, to follow it to the end. */
+  /* Once nothing waits, one more turn to follow the last text's lines. */
   if (piece == NULL ||
       (self->stream_queue.length == 1 && !piece->begin && !piece->ended && piece->done == piece->text->len))
     {
+      if (!self->stream_settling)
+        {
+          self->stream_settling = TRUE;
+          return G_SOURCE_CONTINUE;
+        }
+      self->stream_settling = FALSE;
       self->stream_tick_id = 0;
       return G_SOURCE_REMOVE;
     }
+  self->stream_settling = FALSE;
 
   /* A text view drawn again costs more than anything else in a frame
    * (the glyphs of a whole screen of code, with cairo): the text goes in
    * a few times a second, more of it each time, not every frame. */
-  if (g_get_monotonic_time () - self->stream_last_insert < STREAM_INTERVAL_USEC ||
-      !tessera_frame_pacer_is_turn (self->stream_pacer, clock))
+  if (g_get_monotonic_time () - self->stream_last_insert < STREAM_INTERVAL_USEC)
     return G_SOURCE_CONTINUE;
   self->stream_last_insert = g_get_monotonic_time ();
 
@@ -1355,9 +1368,9 @@ static void
 tessera_editor_panel_init (TesseraEditorPanel *self)
 {
   self->cancellable = g_cancellable_new ();
-  /* Text goes in after odd frames and is drawn in even ones, while the
-   * chat scrolls in odd ones (see TesseraMarkdownView). */
-  self->stream_pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_ODD, 2048, 256, 64 * 1024);
+  /* See stream_tick_cb(): the chat scrolls in odd frames, the editor in
+   * even ones. */
+  self->stream_pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_EVEN, 2048, 256, 64 * 1024);
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_object (self->tab_view, "page-detached", G_CALLBACK (page_detached_cb), self, G_CONNECT_SWAPPED);
 }
