@@ -409,7 +409,8 @@ answer_rendered (Run *run)
   return view != NULL && gtk_widget_get_mapped (view) && gtk_widget_get_first_child (view) != NULL;
 }
 
-static void prof_frame (gint64 since_send);
+static void prof_frame (GdkFrameClock *clock,
+                        gint64         since_send);
 
 static void
 after_paint_cb (GdkFrameClock *clock,
@@ -425,7 +426,7 @@ after_paint_cb (GdkFrameClock *clock,
 
   run->n_frames++;
   if (g_strcmp0 (g_getenv ("BENCH_PROFILE"), "2") == 0)
-    prof_frame (now - run->send_time);
+    prof_frame (clock, now - run->send_time);
   if (run->last_frame != 0)
     run->longest_frame = MAX (run->longest_frame, now - run->last_frame);
   run->last_frame = now;
@@ -517,15 +518,17 @@ prof_end (const char *name)
 
 /* BENCH_PROFILE=2 also lists each frame longer than 12 ms by phase. */
 static void
-prof_frame (gint64 since_send)
+prof_frame (GdkFrameClock *clock,
+            gint64         since_send)
 {
   gint64 update = prof_get ("update")->last;
   gint64 layout = prof_get ("layout")->last;
   gint64 paint = prof_get ("paint")->last;
 
   if (update + layout + paint > 12000)
-    g_print ("  frame at %6.1f ms: update %4.1f, layout %4.1f, paint %4.1f ms\n", since_send / 1000.0,
-             update / 1000.0, layout / 1000.0, paint / 1000.0);
+    g_print ("  frame at %6.1f ms (slot %d): update %4.1f, layout %4.1f, paint %4.1f ms [update %.6f]\n", since_send / 1000.0,
+             (int) (gdk_frame_clock_get_frame_counter (clock) % 3), update / 1000.0, layout / 1000.0, paint / 1000.0,
+             prof_get ("update")->start / 1e6);
   prof_get ("update")->last = prof_get ("layout")->last = prof_get ("paint")->last = 0;
 }
 

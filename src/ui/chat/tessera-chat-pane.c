@@ -13,7 +13,6 @@
 #include "tessera-frame-pacer.h"
 #include "tessera-message-row.h"
 
-#define FOLLOW_INTERVAL_USEC (50 * 1000)
 
 struct _TesseraChatPane
 {
@@ -27,7 +26,6 @@ struct _TesseraChatPane
   /* The reader is at the end of the conversation: it stays there as the
    * answer grows, until they scroll up. */
   gboolean        stick_to_end;
-  gint64          last_follow;
   /* The answer of the latest turn that changed files (borrowed). */
   TesseraMessageRow *undo_row;
 
@@ -100,21 +98,15 @@ scroll_to_end_cb (GtkWidget     *widget,
   TesseraChatPane *self = TESSERA_CHAT_PANE (widget);
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
 
-  /* A chat scrolled is a chat drawn again, all of it: while an answer
-   * streams in, that is done in odd frames only (the editor scrolls to its
-   * new text in even ones, see TesseraEditorPanel), and at most every
-   * FOLLOW_INTERVAL_USEC, with what came meanwhile. */
-  if (!tessera_frame_slot_is_now (TESSERA_FRAME_SLOT_ODD, clock) ||
-      gdk_frame_clock_get_frame_time (clock) - self->last_follow < FOLLOW_INTERVAL_USEC)
+  /* A chat scrolled is a chat drawn again, all of it: in its own frames
+   * (see TesseraFrameSlot), with what came meanwhile. */
+  if (!tessera_frame_slot_is_now (TESSERA_FRAME_SLOT_CHAT_SCROLL, clock))
     return G_SOURCE_CONTINUE;
 
   self->scroll_id = 0;
   /* Unless the reader scrolled away since this was asked for. */
   if (self->stick_to_end)
-    {
-      self->last_follow = gdk_frame_clock_get_frame_time (clock);
-      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
-    }
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
 
   return G_SOURCE_REMOVE;
 }

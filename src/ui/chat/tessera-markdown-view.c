@@ -707,10 +707,7 @@ tessera_markdown_view_class_init (TesseraMarkdownViewClass *klass)
 static void
 tessera_markdown_view_init (TesseraMarkdownView *self)
 {
-  /* New blocks are laid out in even frames, and the chat scrolls to them
-   * in the odd frame after; the editor scrolls to its new text in even
-   * ones. */
-  self->pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_EVEN, 2048, 256, 64 * 1024);
+  self->pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_NEW_CONTENT, 2048, 256, 64 * 1024);
 }
 
 GtkWidget *

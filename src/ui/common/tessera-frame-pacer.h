@@ -11,13 +11,20 @@ G_BEGIN_DECLS
 
 typedef struct _TesseraFramePacer TesseraFramePacer;
 
-/* Which frames a pacer's consumer adds content in: two consumers in the
- * same window that take alternate frames never make one frame draw both
- * anew. */
+/* While an answer streams in, a window's frames go round three slots, so
+ * that no frame both lays out new content and draws a pane anew, nor
+ * draws both panes anew:
+ * - NEW_CONTENT: the chat makes its new blocks (and lays them out); the
+ *   editor's new text goes in right after the frame, below its view;
+ * - CHAT_SCROLL: the chat scrolls to its new blocks (and is drawn again);
+ * - EDITOR_SCROLL: the editor scrolls to its new text (and is drawn again).
+ * Each pane then changes 20 times a second at 60 frames a second. */
 typedef enum
 {
-  TESSERA_FRAME_SLOT_EVEN,
-  TESSERA_FRAME_SLOT_ODD,
+  TESSERA_FRAME_SLOT_NEW_CONTENT,
+  TESSERA_FRAME_SLOT_CHAT_SCROLL,
+  TESSERA_FRAME_SLOT_EDITOR_SCROLL,
+  TESSERA_N_FRAME_SLOTS
 } TesseraFrameSlot;
 
 gboolean           tessera_frame_slot_is_now (TesseraFrameSlot   slot,

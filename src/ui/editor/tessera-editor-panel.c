@@ -38,7 +38,6 @@ struct _TesseraEditorPanel
   guint              stream_tick_id;
   guint              stream_insert_id;
   gsize              stream_budget;
-  gint64             stream_last_insert;
   gboolean           stream_settling;
   TesseraFramePacer *stream_pacer;
 };
@@ -676,7 +675,6 @@ close_page_cb (TesseraEditorPanel *self,
 /* Streaming */
 
 #define MAX_STREAMED_TABS 8
-#define STREAM_INTERVAL_USEC (50 * 1000)
 #define STREAM_INSERT_MAX 1024
 
 static void
@@ -881,6 +879,17 @@ stream_insert_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Whether a tab waits to open or text to go in: not so when all that
+ * came of the file being written is in. */
+static gboolean
+stream_has_work (TesseraEditorPanel *self)
+{
+  StreamPiece *piece = g_queue_peek_head (&self->stream_queue);
+
+  return piece != NULL &&
+         (self->stream_queue.length > 1 || piece->begin || piece->ended || piece->done < piece->text->len);
+}
+
 /* Bytes of text not yet in their tabs. */
 static gsize
 stream_waiting (TesseraEditorPanel *self)
@@ -907,37 +916,33 @@ stream_tick_cb (GtkWidget     *widget,
                 gpointer       user_data)
 {
   TesseraEditorPanel *self = TESSERA_EDITOR_PANEL (widget);
-  StreamPiece *piece = g_queue_peek_head (&self->stream_queue);
-
-  /* Text goes in after an even frame, is laid out in the odd one after,
-   * and scrolled to (the whole view drawn again) in the even one after
-   * that: the chat scrolls in odd frames. */
-  if (!tessera_frame_pacer_is_turn (self->stream_pacer, clock))
-    return G_SOURCE_CONTINUE;
-
-  stream_follow_end (self);
-
-  /* Once nothing waits, one more turn to follow the last text's lines. */
-  if (piece == NULL ||
-      (self->stream_queue.length == 1 && !piece->begin && !piece->ended && piece->done == piece->text->len))
-    {
-      if (!self->stream_settling)
-        {
-          self->stream_settling = TRUE;
-          return G_SOURCE_CONTINUE;
-        }
-      self->stream_settling = FALSE;
-      self->stream_tick_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-  self->stream_settling = FALSE;
 
   /* A text view drawn again costs more than anything else in a frame
-   * (the glyphs of a whole screen of code, with cairo): the text goes in
-   * a few times a second, more of it each time, not every frame. */
-  if (g_get_monotonic_time () - self->stream_last_insert < STREAM_INTERVAL_USEC)
+   * (the glyphs of a whole screen of code, with cairo): text goes in
+   * right after a NEW_CONTENT frame, below the view, and the view
+   * scrolls to it (is drawn again) two frames later, in an EDITOR_SCROLL
+   * frame (see TesseraFrameSlot). */
+  if (tessera_frame_slot_is_now (TESSERA_FRAME_SLOT_EDITOR_SCROLL, clock))
+    {
+      stream_follow_end (self);
+
+      /* Once nothing waits, one more turn to follow the last text's lines. */
+      if (!stream_has_work (self))
+        {
+          if (!self->stream_settling)
+            {
+              self->stream_settling = TRUE;
+              return G_SOURCE_CONTINUE;
+            }
+          self->stream_settling = FALSE;
+          self->stream_tick_id = 0;
+          return G_SOURCE_REMOVE;
+        }
+      self->stream_settling = FALSE;
+    }
+
+  if (!stream_has_work (self) || !tessera_frame_pacer_is_turn (self->stream_pacer, clock))
     return G_SOURCE_CONTINUE;
-  self->stream_last_insert = g_get_monotonic_time ();
 
   self->stream_budget = tessera_frame_pacer_begin (self->stream_pacer, clock, stream_waiting (self));
   if (self->stream_insert_id == 0)
@@ -1368,9 +1373,7 @@ static void
 tessera_editor_panel_init (TesseraEditorPanel *self)
 {
   self->cancellable = g_cancellable_new ();
-  /* See stream_tick_cb(): the chat scrolls in odd frames, the editor in
-   * even ones. */
-  self->stream_pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_EVEN, 2048, 256, 64 * 1024);
+  self->stream_pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_NEW_CONTENT, 2048, 256, 64 * 1024);
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_object (self->tab_view, "page-detached", G_CALLBACK (page_detached_cb), self, G_CONNECT_SWAPPED);
 }
