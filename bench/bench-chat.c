@@ -48,6 +48,7 @@
 #include "tessera-markdown-view.h"
 #include "tessera-message-row.h"
 #include "tessera-preview-pane.h"
+#include "tessera-test-ui.h"
 #include "tessera-window.h"
 
 #define TARGET_STALL_MS 16.0
@@ -550,28 +551,6 @@ prof_print (void)
   memset (prof, 0, sizeof prof);
 }
 
-/* BENCH_SHOT=FILE.png: the window as it is, to look at. */
-static void
-save_window (GtkWidget  *window,
-             const char *path)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  int width = gtk_widget_get_width (window);
-  int height = gtk_widget_get_height (window);
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  if (node == NULL)
-    return;
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  if (!gdk_texture_save_to_png (texture, path))
-    g_printerr ("could not save %s\n", path);
-}
-
 /* Runs the main loop for @usec without blocking in it longer than 10 ms. */
 static void
 settle (gint64 usec)
@@ -678,7 +657,8 @@ one_run (TesseraApplication *app,
   if (g_getenv ("BENCH_SHOT"))
     {
       settle (G_USEC_PER_SEC);
-      save_window (GTK_WIDGET (window), g_getenv ("BENCH_SHOT"));
+      /* BENCH_SHOT=FILE.png: the window a second after the turn. */
+      tessera_test_render_png (GTK_WIDGET (window), g_getenv ("BENCH_SHOT"));
     }
   gtk_window_destroy (GTK_WINDOW (window));
   settle (G_USEC_PER_SEC / 2);

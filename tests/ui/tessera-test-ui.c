@@ -128,13 +128,12 @@ tessera_test_settle (void)
 }
 
 void
-tessera_test_save_png (GtkWidget  *widget,
-                       const char *name)
+tessera_test_render_png (GtkWidget  *widget,
+                         const char *path)
 {
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
   GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
   int width = 0;
   int height = 0;
@@ -154,7 +153,15 @@ tessera_test_save_png (GtkWidget  *widget,
     }
 
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_test_build_filename (G_TEST_BUILT, name, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+void
+tessera_test_save_png (GtkWidget  *widget,
+                       const char *name)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+
+  tessera_test_render_png (widget, path);
   g_test_message ("screenshot: %s", path);
 }

@@ -37,6 +37,9 @@ GtkWidget *tessera_test_find_last    (GtkWidget  *widget,
 void       tessera_test_wait_for_frame (GtkWidget *widget);
 /* Lets pending layout and drawing happen for a moment. */
 void       tessera_test_settle       (void);
+/* Renders @widget as it is on screen into the PNG file @path. */
+void       tessera_test_render_png   (GtkWidget  *widget,
+                                      const char *path);
 /* Renders @widget as it is on screen into G_TEST_BUILT/@name. */
 void       tessera_test_save_png     (GtkWidget  *widget,
                                       const char *name);
