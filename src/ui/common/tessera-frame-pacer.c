@@ -27,15 +27,15 @@
 
 struct _TesseraFramePacer
 {
-  TesseraFrameSlot slot;
-  gsize          bytes;
-  gsize          min_bytes;
-  gsize          max_bytes;
+  TesseraFrameSlot  slot;
+  gsize             bytes;
+  gsize             min_bytes;
+  gsize             max_bytes;
 
-  GdkFrameClock *clock;
-  gulong         after_paint_id;
-  gint64         frame_start;
-  gint64         last_begin;
+  GdkFrameClock    *clock;
+  gulong            after_paint_id;
+  gint64            frame_start;
+  gint64            last_begin;
 };
 
 TesseraFramePacer *
@@ -44,10 +44,11 @@ tessera_frame_pacer_new (TesseraFrameSlot slot,
                          gsize            min_bytes,
                          gsize            max_bytes)
 {
-  TesseraFramePacer *self = g_new0 (TesseraFramePacer, 1);
+  TesseraFramePacer *self;
 
   g_return_val_if_fail (min_bytes > 0 && min_bytes <= first_bytes && first_bytes <= max_bytes, NULL);
 
+  self = g_new0 (TesseraFramePacer, 1);
   self->slot = slot;
   self->bytes = first_bytes;
   self->min_bytes = min_bytes;

@@ -846,7 +846,7 @@ stream_follow_end (TesseraEditorPanel *self)
    * with a pending scroll to a mark, then reloaded and closed (or its
    * window destroyed), crashes GTK 4.8's text view in a later validation
    * ("gtk_text_btree_line_number couldn't find line"). Its upper bound is
-   * a frame old: following one frame behind is enough for the eye. */
+   * that of the last layout, which has the text that went in before. */
   view = tessera_editor_page_get_view (page_child (self->stream_page));
   adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
   if (adjustment != NULL)
@@ -944,6 +944,9 @@ stream_tick_cb (GtkWidget     *widget,
   if (!stream_has_work (self) || !tessera_frame_pacer_is_turn (self->stream_pacer, clock))
     return G_SOURCE_CONTINUE;
 
+  /* The frame the pacer measures is the NEW_CONTENT one, the chat's; the
+   * text's own cost comes in the idles and frames after it. What mostly
+   * sets the editor's pace is the pacer's share of what waits. */
   self->stream_budget = tessera_frame_pacer_begin (self->stream_pacer, clock, stream_waiting (self));
   if (self->stream_insert_id == 0)
     self->stream_insert_id = g_idle_add_full (GDK_PRIORITY_REDRAW + 1, stream_insert_cb, self, NULL);
