@@ -105,7 +105,7 @@ tessera_frame_slot_is_now (TesseraFrameSlot  slot,
 {
   g_return_val_if_fail (GDK_IS_FRAME_CLOCK (clock), FALSE);
 
-  return gdk_frame_clock_get_frame_counter (clock) % TESSERA_N_FRAME_SLOTS == (guint) slot;
+  return gdk_frame_clock_get_frame_counter (clock) % TESSERA_FRAME_SLOT_PERIOD == (guint) slot;
 }
 
 /* Whether this frame of @clock is one the consumer adds content in. */
