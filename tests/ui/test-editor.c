@@ -838,6 +838,39 @@ test_streaming_same_text (Fixture       *f,
   gtk_text_buffer_delete_mark (GTK_TEXT_BUFFER (doc), mark);
 }
 
+static void wait_frames (GtkWidget *widget,
+                         guint      n);
+
+/* A file opened while the editor still shows what a model wrote is the
+ * one selected: a streamed tab opening later does not take it. */
+static void
+test_open_while_streaming (Fixture       *f,
+                           gconstpointer  data)
+{
+  static const char *paths[] = { "src/one.js", "src/two.js" };
+  AdwTabPage *selected;
+
+  open_window (f);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new_static ("export const x = 1;\n", 20);
+      g_autoptr(GError) error = NULL;
+
+      tessera_editor_panel_stream_begin (f->panel, paths[i]);
+      tessera_editor_panel_stream_append (f->panel, paths[i], "export const x = 1;\n", -1);
+      tessera_project_write (f->project, paths[i], bytes, NULL, &error);
+      g_assert_no_error (error);
+      tessera_editor_panel_stream_end (f->panel, paths[i], TRUE);
+    }
+  tessera_editor_panel_open_file (f->panel, "styles.css");
+  wait_frames (GTK_WIDGET (f->window), 20);
+
+  selected = adw_tab_view_get_selected_page (tessera_editor_panel_get_tab_view (f->panel));
+  g_assert_nonnull (tessera_editor_panel_get_document (f->panel, "src/two.js"));
+  g_assert_cmpstr (tessera_document_get_path (tessera_editor_page_get_document (TESSERA_EDITOR_PAGE (adw_tab_page_get_child (selected)))),
+                   ==, "styles.css");
+}
+
 /* Screenshots */
 
 static gboolean
@@ -946,6 +979,7 @@ main (int   argc,
   ADD ("streaming", test_streaming);
   ADD ("streaming-same-text", test_streaming_same_text);
   ADD ("streaming-paced", test_streaming_paced);
+  ADD ("open-while-streaming", test_open_while_streaming);
   ADD ("screenshots", test_screenshots);
 #undef ADD
 

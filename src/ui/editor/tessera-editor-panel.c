@@ -258,6 +258,8 @@ add_tab (TesseraEditorPanel *self,
   return page;
 }
 
+static void stream_drain (TesseraEditorPanel *self);
+
 void
 tessera_editor_panel_open_file (TesseraEditorPanel *self,
                                 const char         *path)
@@ -266,6 +268,10 @@ tessera_editor_panel_open_file (TesseraEditorPanel *self,
 
   g_return_if_fail (TESSERA_IS_EDITOR_PANEL (self));
   g_return_if_fail (path != NULL);
+
+  /* What the model wrote goes in first: a streamed tab that opened later
+   * would take the selection from the file asked for. */
+  stream_drain (self);
 
   if (!(page = find_tab (self, path)))
     page = add_tab (self, path, TRUE);
