@@ -682,6 +682,10 @@ close_page_cb (TesseraEditorPanel *self,
 
 #define MAX_STREAMED_TABS 8
 #define STREAM_INSERT_MAX 1024
+/* Above the redraw's priority: all of a frame's text is in before the
+ * next frame (GtkSourceView highlights each piece in an idle of higher
+ * priority still, between them). */
+#define STREAM_INSERT_PRIORITY (GDK_PRIORITY_REDRAW - 5)
 
 static void
 stream_piece_free (StreamPiece *piece)
@@ -924,15 +928,18 @@ stream_tick_cb (GtkWidget     *widget,
   TesseraEditorPanel *self = TESSERA_EDITOR_PANEL (widget);
 
   /* A text view drawn again costs more than anything else in a frame
-   * (the glyphs of a whole screen of code, with cairo): text goes in
-   * right after a NEW_CONTENT frame, below the view, and the view
-   * scrolls to it (is drawn again) two frames later, in an EDITOR_SCROLL
-   * frame (see TesseraFrameSlot). */
+   * (the glyphs of a whole screen of code, with cairo), and it is drawn
+   * again for any change to its text, in view or not. So it changes once
+   * a round of slots (see TesseraFrameSlot): new text goes in right
+   * after the CHAT_SCROLL frame, all of it before the next frame, the
+   * EDITOR_SCROLL one, which also scrolls to the text that went in a
+   * round before (the view follows a round behind, which the eye does
+   * not see). */
   if (tessera_frame_slot_is_now (TESSERA_FRAME_SLOT_EDITOR_SCROLL, clock))
     {
       stream_follow_end (self);
 
-      /* Once nothing waits, one more turn to follow the last text's lines. */
+      /* Once nothing waits, one more round to follow the last lines. */
       if (!stream_has_work (self))
         {
           if (!self->stream_settling)
@@ -945,17 +952,15 @@ stream_tick_cb (GtkWidget     *widget,
           return G_SOURCE_REMOVE;
         }
       self->stream_settling = FALSE;
+      return G_SOURCE_CONTINUE;
     }
 
   if (!stream_has_work (self) || !tessera_frame_pacer_is_turn (self->stream_pacer, clock))
     return G_SOURCE_CONTINUE;
 
-  /* The frame the pacer measures is the NEW_CONTENT one, the chat's; the
-   * text's own cost comes in the idles and frames after it. What mostly
-   * sets the editor's pace is the pacer's share of what waits. */
   self->stream_budget = tessera_frame_pacer_begin (self->stream_pacer, clock, stream_waiting (self));
   if (self->stream_insert_id == 0)
-    self->stream_insert_id = g_idle_add_full (GDK_PRIORITY_REDRAW + 1, stream_insert_cb, self, NULL);
+    self->stream_insert_id = g_idle_add_full (STREAM_INSERT_PRIORITY, stream_insert_cb, self, NULL);
 
   return G_SOURCE_CONTINUE;
 }
@@ -1382,7 +1387,9 @@ static void
 tessera_editor_panel_init (TesseraEditorPanel *self)
 {
   self->cancellable = g_cancellable_new ();
-  self->stream_pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_NEW_CONTENT, 2048, 256, 64 * 1024);
+  /* It measures the CHAT_SCROLL frame, before the editor's own: what
+   * mostly sets the editor's pace is its share of what waits. */
+  self->stream_pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_CHAT_SCROLL, 2048, 256, 64 * 1024);
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_object (self->tab_view, "page-detached", G_CALLBACK (page_detached_cb), self, G_CONNECT_SWAPPED);
 }
