@@ -13,7 +13,6 @@
 #include "tessera-frame-pacer.h"
 #include "tessera-message-row.h"
 
-
 struct _TesseraChatPane
 {
   GtkWidget       parent_instance;

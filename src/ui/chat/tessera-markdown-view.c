@@ -43,10 +43,10 @@ typedef struct
   gsize end;
 } BlockRange;
 
-/* While shown, new blocks are made once a frame, for at most this long
- * and of as much text as the pacer allows: a fast answer brings many
- * paragraphs between two frames, and making and measuring all of them in
- * one frame stalls the window. Making the widgets is the small part; GTK
+/* While shown, new blocks are made in the frames of their slot (see
+ * TesseraFrameSlot), for at most this long and of as much text as the
+ * pacer allows: a fast answer brings many paragraphs between two frames,
+ * and making and measuring all of them in one frame stalls the window. Making the widgets is the small part; GTK
  * then shapes each wrapping label several times (its minimum and natural
  * widths, its height at the width it gets) and draws it, in the same
  * frame, which the pacer measures. The rest follows in the next frames. */
