@@ -682,6 +682,8 @@ close_page_cb (TesseraEditorPanel *self,
 
 #define MAX_STREAMED_TABS 8
 #define STREAM_INSERT_MAX 1024
+/* How far past its budget a piece goes to end at a line end. */
+#define LINE_SLACK 512
 /* Above the redraw's priority: all of a frame's text is in before the
  * next frame (GtkSourceView highlights each piece in an idle of higher
  * priority still, between them). */
@@ -762,8 +764,9 @@ finish_stream (TesseraEditorPanel *self,
   tessera_document_reload_async (doc, self->cancellable, stream_reload_cb, weak_panel_new (self));
 }
 
-/* Moves up to @budget bytes of @piece into its buffer, ending at a line
- * end where one is near. Returns how many it moved. */
+/* Moves about @budget bytes of @piece into its buffer, whole lines: up
+ * to the last line end within @budget, or else to the first after it if
+ * that is near (a very long line is cut). Returns how many it moved. */
 static gsize
 stream_piece_advance (StreamPiece *piece,
                       gsize        budget)
@@ -773,12 +776,18 @@ stream_piece_advance (StreamPiece *piece,
 
   if (n > budget)
     {
-      const char *cut = g_utf8_find_prev_char (text, text + budget + 1);
       const char *line_end = g_strrstr_len (text, budget, "\n");
 
-      n = line_end != NULL ? (gsize) (line_end + 1 - text) : (gsize) (cut - text);
-      if (n == 0)
-        n = g_utf8_next_char (text) - text;
+      if (line_end == NULL)
+        line_end = memchr (text + budget, '\n', MIN (n - budget, LINE_SLACK));
+      if (line_end != NULL)
+        n = line_end + 1 - text;
+      else
+        {
+          n = g_utf8_find_prev_char (text, text + budget + 1) - text;
+          if (n == 0)
+            n = g_utf8_next_char (text) - text;
+        }
     }
 
   if (piece->document != NULL && tessera_document_get_streaming (piece->document))
