@@ -548,6 +548,25 @@ test_bwrap_missing (Fixture       *fixture,
   g_assert_cmpint (run (fixture->sandbox, (const char * const[]) { "/bin/sh", "-c", "echo ran", NULL }, &out, NULL), ==, 0);
   g_assert_cmpstr (out, ==, "ran\n");
 
+  /* A killed process ends even when something it started, out of its
+   * reach in a session of its own, still holds its output open (as a
+   * child bwrap had just started can). */
+  {
+    g_autoptr(TesseraProcess) process = spawn (fixture->sandbox,
+                                               (const char * const[]) { "/bin/sh", "-c",
+                                                                        "/usr/bin/setsid /bin/sleep 20 & exec /bin/sleep 20",
+                                                                        NULL },
+                                               NULL, 0, NULL);
+    gint64 start;
+
+    /* Time for the shell to start it. */
+    g_usleep (300 * 1000);
+    start = g_get_monotonic_time ();
+    tessera_process_kill (process);
+    g_assert_cmpint (wait_process (process), ==, 128 + 9);
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  }
+
   g_setenv ("PATH", saved_path, TRUE);
 }
 

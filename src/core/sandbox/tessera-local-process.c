@@ -17,6 +17,8 @@
 #define READ_CHUNK_SIZE 16384
 /* How long a Flatpak child gets to forward SIGTERM before SIGKILL. */
 #define FLATPAK_KILL_GRACE_SECONDS 2
+/* How long the output of a killed process that exited is still read. */
+#define KILLED_OUTPUT_GRACE_MS 1000
 
 struct _TesseraLocalProcess
 {
@@ -29,6 +31,7 @@ struct _TesseraLocalProcess
   guint           timeout_ms;
   guint           timeout_source;
   guint           grace_source;
+  guint           drain_source;
   int             exit_status;
   guint           open_streams;
   guint           waited : 1;
@@ -108,6 +111,7 @@ maybe_finish (TesseraLocalProcess *self)
 
   g_clear_handle_id (&self->timeout_source, g_source_remove);
   g_clear_handle_id (&self->grace_source, g_source_remove);
+  g_clear_handle_id (&self->drain_source, g_source_remove);
 
   tessera_process_set_exited (TESSERA_PROCESS (self), self->exit_status, self->error_message);
 
@@ -178,6 +182,18 @@ start_reading (TesseraLocalProcess  *self,
   read_next (state);
 }
 
+static gboolean
+drain_expired_cb (gpointer user_data)
+{
+  TesseraLocalProcess *self = user_data;
+
+  self->drain_source = 0;
+  g_debug ("The output of a killed process did not end; not reading it any more");
+  g_cancellable_cancel (self->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 wait_cb (GObject      *object,
          GAsyncResult *result,
@@ -199,6 +215,15 @@ wait_cb (GObject      *object,
 
   self->waited = TRUE;
   self->pid = 0;
+
+  /* Killed, bwrap takes what runs inside with it (--die-with-parent),
+   * but a kill that lands while it is starting its child can leave that
+   * child running, in a session of its own, with the output pipes open:
+   * the exit would wait for their end as long as it lives. A moment
+   * after a killed process exited, its output is not waited for any
+   * more. */
+  if (self->error_message != NULL && self->reading && self->open_streams > 0)
+    self->drain_source = g_timeout_add (KILLED_OUTPUT_GRACE_MS, drain_expired_cb, self);
 
   maybe_finish (self);
 }
@@ -227,6 +252,7 @@ tessera_local_process_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->timeout_source, g_source_remove);
   g_clear_handle_id (&self->grace_source, g_source_remove);
+  g_clear_handle_id (&self->drain_source, g_source_remove);
 
   G_OBJECT_CLASS (tessera_local_process_parent_class)->dispose (object);
 }
