@@ -1126,10 +1126,7 @@ advance (TesseraLlmStream *self)
 
   flush_delta (self);
 
-  if (first && self->reported > 0 && !self->done && self->event_error == NULL &&
-      !self->read_eof && !self->read_failed && !g_cancellable_is_cancelled (self->cancellable))
-    pause_after_first_delta (self);
-  else if (g_cancellable_is_cancelled (self->cancellable))
+  if (g_cancellable_is_cancelled (self->cancellable))
     complete_cancelled (self);
   else if (self->done || self->event_error != NULL)
     end_of_answer (self);
@@ -1140,6 +1137,8 @@ advance (TesseraLlmStream *self)
       else
         end_of_answer (self);
     }
+  else if (first && self->reported > 0)
+    pause_after_first_delta (self);
 }
 
 static void

@@ -137,8 +137,8 @@ value_changed_cb (TesseraChatPane *self,
   self->stick_to_end = distance_to_end (adjustment) < 80;
 }
 
-/* The conversation grew (or shrank): an answer renders a frame at a time,
- * well after the text that makes it came. */
+/* The conversation grew (or shrank): what follows an answer as it comes,
+ * since it renders a frame at a time, well after the text that makes it. */
 static void
 adjustment_changed_cb (TesseraChatPane *self,
                        GtkAdjustment   *adjustment)
@@ -304,7 +304,6 @@ text_delta_cb (TesseraChatPane    *self,
                const char         *text)
 {
   tessera_message_row_append_text (row_for (self, message), text);
-  follow_end (self, FALSE);
 }
 
 static void
@@ -313,7 +312,6 @@ action_begin_cb (TesseraChatPane    *self,
                  TesseraAction      *action)
 {
   tessera_message_row_add_action (row_for (self, message), action);
-  follow_end (self, FALSE);
 }
 
 static void

@@ -557,16 +557,18 @@ render_tick_cb (GtkWidget     *widget,
                 gpointer       user_data)
 {
   TesseraMarkdownView *self = TESSERA_MARKDOWN_VIEW (widget);
+  gboolean shows_some = self->blocks != NULL && self->blocks->len > 0;
   gsize shown;
+  gsize len;
   gsize waiting;
 
   /* The first words do not wait for their turn. */
-  if (self->blocks != NULL && self->blocks->len > 0 && !tessera_frame_pacer_is_turn (self->pacer, frame_clock))
+  if (shows_some && !tessera_frame_pacer_is_turn (self->pacer, frame_clock))
     return G_SOURCE_CONTINUE;
 
-  shown = self->blocks != NULL && self->blocks->len > 0 ?
-          g_array_index (self->blocks, BlockRange, self->blocks->len - 1).end : 0;
-  waiting = strlen (self->text) - MIN (shown, strlen (self->text));
+  shown = shows_some ? g_array_index (self->blocks, BlockRange, self->blocks->len - 1).end : 0;
+  len = strlen (self->text);
+  waiting = len - MIN (shown, len);
 
   if (render (self, RENDER_BUDGET_USEC, tessera_frame_pacer_begin (self->pacer, frame_clock, waiting)))
     return G_SOURCE_CONTINUE;
