@@ -1013,6 +1013,23 @@ read_yield_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Attaches @source, calling @callback with a reference to the stream, to
+ * the stream's context; returns it. */
+static GSource *
+attach_callback (TesseraLlmStream *self,
+                 GSource          *source,
+                 int               priority,
+                 GSourceFunc       callback,
+                 const char       *name)
+{
+  g_source_set_priority (source, priority);
+  g_source_set_callback (source, callback, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (source, name);
+  g_source_attach (source, g_task_get_context (self->task));
+
+  return source;
+}
+
 static gsize
 first_line_length (GString *text)
 {
@@ -1042,11 +1059,8 @@ first_pause_cb (gpointer user_data)
 static void
 pause_after_first_delta (TesseraLlmStream *self)
 {
-  self->flush_timeout = g_timeout_source_new (FIRST_DELTA_PAUSE_MSEC);
-  g_source_set_priority (self->flush_timeout, YIELD_PRIORITY);
-  g_source_set_callback (self->flush_timeout, first_pause_cb, g_object_ref (self), g_object_unref);
-  g_source_set_static_name (self->flush_timeout, "[tessera] llm stream first words");
-  g_source_attach (self->flush_timeout, g_task_get_context (self->task));
+  self->flush_timeout = attach_callback (self, g_timeout_source_new (FIRST_DELTA_PAUSE_MSEC), YIELD_PRIORITY,
+                                         first_pause_cb, "[tessera] llm stream first words");
 }
 
 static gboolean
@@ -1071,16 +1085,10 @@ step_aside (TesseraLlmStream *self,
             GSource         **timeout,
             GSourceFunc       callback)
 {
-  *idle = g_idle_source_new ();
-  g_source_set_priority (*idle, YIELD_PRIORITY);
-  *timeout = g_timeout_source_new (YIELD_MAX_MSEC);
-  g_source_set_priority (*timeout, G_PRIORITY_DEFAULT);
-  for (GSource **source = idle; source != NULL; source = source == idle ? timeout : NULL)
-    {
-      g_source_set_callback (*source, callback, g_object_ref (self), g_object_unref);
-      g_source_set_static_name (*source, "[tessera] llm stream yield");
-      g_source_attach (*source, g_task_get_context (self->task));
-    }
+  *idle = attach_callback (self, g_idle_source_new (), YIELD_PRIORITY, callback,
+                           "[tessera] llm stream yield");
+  *timeout = attach_callback (self, g_timeout_source_new (YIELD_MAX_MSEC), G_PRIORITY_DEFAULT, callback,
+                              "[tessera] llm stream yield");
 }
 
 static void
