@@ -11,8 +11,9 @@
  * refresh interval whatever the machine, and the text still comes in as
  * fast as frames can take it. When it comes faster than that for long,
  * what waits is not left to pile up: a frame takes at least the share of
- * it that the time since the last one is of CATCH_UP_USEC, so that what
- * is shown is never more than about that far behind.
+ * it that the time since the last one is of CATCH_UP_USEC, so that a
+ * backlog drains with about that time constant (once the stream ends,
+ * a tenth of it is left after a little over a second).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
