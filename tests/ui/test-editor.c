@@ -871,6 +871,58 @@ test_open_while_streaming (Fixture       *f,
                    ==, "styles.css");
 }
 
+/* A tab the reader picks while files are written stays selected: the
+ * tabs of files written after it open behind it. */
+/* As an answer writes @path: its tab streams, then it is on disk. */
+static void
+write_file_streamed (Fixture    *f,
+                     const char *path,
+                     const char *text,
+                     gboolean    finish)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
+  g_autoptr(GError) error = NULL;
+
+  if (!finish)
+    {
+      tessera_editor_panel_stream_begin (f->panel, path);
+      tessera_editor_panel_stream_append (f->panel, path, text, -1);
+      return;
+    }
+  tessera_project_write (f->project, path, bytes, NULL, &error);
+  g_assert_no_error (error);
+  tessera_editor_panel_stream_end (f->panel, path, TRUE);
+}
+
+/* A tab the reader picks while files are written stays selected: the
+ * tabs of files written after it open behind it. */
+static void
+test_tab_chosen_while_streaming (Fixture       *f,
+                                 gconstpointer  data)
+{
+  AdwTabView *tab_view;
+  AdwTabPage *chosen;
+
+  open_window (f);
+  tab_view = tessera_editor_panel_get_tab_view (f->panel);
+  tessera_editor_panel_open_file (f->panel, "styles.css");
+  chosen = adw_tab_view_get_selected_page (tab_view);
+
+  write_file_streamed (f, "src/one.js", "export const one = 1;\n", FALSE);
+  wait_frames (GTK_WIDGET (f->window), 10);
+  g_assert_true (adw_tab_view_get_selected_page (tab_view) != chosen);
+
+  /* As a click in the tab bar does. */
+  adw_tab_view_set_selected_page (tab_view, chosen);
+  write_file_streamed (f, "src/one.js", "export const one = 1;\n", TRUE);
+  write_file_streamed (f, "src/two.js", "export const two = 2;\n", FALSE);
+  write_file_streamed (f, "src/two.js", "export const two = 2;\n", TRUE);
+  wait_frames (GTK_WIDGET (f->window), 20);
+
+  g_assert_nonnull (tessera_editor_panel_get_document (f->panel, "src/two.js"));
+  g_assert_true (adw_tab_view_get_selected_page (tab_view) == chosen);
+}
+
 /* Screenshots */
 
 static gboolean
@@ -980,6 +1032,7 @@ main (int   argc,
   ADD ("streaming-same-text", test_streaming_same_text);
   ADD ("streaming-paced", test_streaming_paced);
   ADD ("open-while-streaming", test_open_while_streaming);
+  ADD ("tab-chosen-while-streaming", test_tab_chosen_while_streaming);
   ADD ("screenshots", test_screenshots);
 #undef ADD
 

@@ -40,6 +40,10 @@ struct _TesseraEditorPanel
   gsize              stream_budget;
   gboolean           stream_settling;
   TesseraFramePacer *stream_pacer;
+  /* The reader picked a tab while a model wrote: the tabs that open for
+   * it afterwards leave the selection alone, until it is done. */
+  gboolean           reader_chose_tab;
+  gboolean           stream_selecting;
 };
 
 typedef struct
@@ -337,6 +341,9 @@ static void
 selected_page_cb (TesseraEditorPanel *self)
 {
   gboolean has_page = selected_editor_page (self) != NULL;
+
+  if (!self->stream_selecting && self->stream_tick_id != 0)
+    self->reader_chose_tab = TRUE;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.save", has_page);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.close-tab", has_page);
@@ -731,6 +738,7 @@ begin_stream (TesseraEditorPanel *self,
 {
   AdwTabPage *page;
 
+  self->stream_selecting = TRUE;
   if (!(page = find_tab (self, path)))
     {
       /* An answer can write a hundred files; a tab for each made every
@@ -739,11 +747,16 @@ begin_stream (TesseraEditorPanel *self,
        * a few tabs, new files are only shown in the tree (closing older
        * streamed tabs to make room measured as slow as no limit). */
       if (adw_tab_view_get_n_pages (self->tab_view) >= MAX_STREAMED_TABS)
-        return NULL;
+        {
+          self->stream_selecting = FALSE;
+          return NULL;
+        }
       page = add_tab (self, path, FALSE);
     }
+  if (!self->reader_chose_tab)
+    adw_tab_view_set_selected_page (self->tab_view, page);
+  self->stream_selecting = FALSE;
 
-  adw_tab_view_set_selected_page (self->tab_view, page);
   g_set_object (&self->stream_page, page);
   tessera_document_stream_begin (page_document (page));
 
@@ -958,6 +971,7 @@ stream_tick_cb (GtkWidget     *widget,
             }
           self->stream_settling = FALSE;
           self->stream_tick_id = 0;
+          self->reader_chose_tab = FALSE;
           return G_SOURCE_REMOVE;
         }
       self->stream_settling = FALSE;
