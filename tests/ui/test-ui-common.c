@@ -62,15 +62,39 @@ count_frames_cb (GtkWidget     *widget,
   return slots->len < TESSERA_FRAME_SLOT_PERIOD ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
-/* Frames go round the slots; a pacer gives at least its starting size,
- * and more when much waits. */
+typedef struct
+{
+  TesseraFramePacer *pacer;
+  GArray            *sizes;
+} Pacing;
+
+/* Adds content each frame, the first two frames slowly. */
+static gboolean
+pace_frames_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  Pacing *pacing = user_data;
+  gsize bytes = tessera_frame_pacer_begin (pacing->pacer, clock, 0);
+
+  g_array_append_val (pacing->sizes, bytes);
+  if (pacing->sizes->len <= 2)
+    g_usleep (20 * 1000);
+
+  return pacing->sizes->len < 4 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Frames go round the slots; a pacer starts at its first size, halves
+ * it after a slow frame, but not below its least, and gives more when
+ * much waits. */
 static void
 test_pacer (void)
 {
   GtkWidget *window = gtk_window_new ();
   g_autoptr(GArray) slots = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr(TesseraFramePacer) pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_NEW_CONTENT, 2048, 256, 65536);
-  GdkFrameClock *clock;
+  g_autoptr(TesseraFramePacer) pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_NEW_CONTENT, 2048, 700, 65536);
+  g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (gsize));
+  Pacing pacing = { pacer, sizes };
 
   gtk_window_present (GTK_WINDOW (window));
   gtk_widget_add_tick_callback (window, count_frames_cb, slots, NULL);
@@ -87,14 +111,22 @@ test_pacer (void)
       g_assert_cmpuint (seen, ==, 1);
     }
 
-  clock = gtk_widget_get_frame_clock (window);
-  g_assert_cmpuint (tessera_frame_pacer_begin (pacer, clock, 0), ==, 2048);
+  gtk_widget_add_tick_callback (window, pace_frames_cb, &pacing, NULL);
+  while (sizes->len < 4)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_array_index (sizes, gsize, 0), ==, 2048);
+  g_assert_cmpuint (g_array_index (sizes, gsize, 1), ==, 1024);
+  g_assert_cmpuint (g_array_index (sizes, gsize, 2), ==, 700);
+  /* The third frame was quick, or not: never more than a quarter more. */
+  g_assert_cmpuint (g_array_index (sizes, gsize, 3), >=, 700);
+  g_assert_cmpuint (g_array_index (sizes, gsize, 3), <=, 875);
+
   /* A first frame after a pause takes a frame's share (1/30) of what
    * waits, when that is more. */
   tessera_frame_pacer_stop (pacer);
   g_clear_pointer (&pacer, tessera_frame_pacer_free);
   pacer = tessera_frame_pacer_new (TESSERA_FRAME_SLOT_NEW_CONTENT, 2048, 256, 65536);
-  g_assert_cmpuint (tessera_frame_pacer_begin (pacer, clock, 3000 * 1000), >=, 3000 * 1000 / 31);
+  g_assert_cmpuint (tessera_frame_pacer_begin (pacer, gtk_widget_get_frame_clock (window), 3000 * 1000), >=, 3000 * 1000 / 31);
 
   tessera_frame_pacer_stop (pacer);
   gtk_window_destroy (GTK_WINDOW (window));
