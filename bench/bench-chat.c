@@ -415,6 +415,14 @@ answer_rendered (Run *run)
 static void prof_frame (GdkFrameClock *clock,
                         gint64         since_send);
 
+static int
+profile_level (void)
+{
+  const char *level = g_getenv ("BENCH_PROFILE");
+
+  return level != NULL ? atoi (level) : 0;
+}
+
 static void
 after_paint_cb (GdkFrameClock *clock,
                 Run           *run)
@@ -428,7 +436,7 @@ after_paint_cb (GdkFrameClock *clock,
     return;
 
   run->n_frames++;
-  if (g_strcmp0 (g_getenv ("BENCH_PROFILE"), "2") == 0)
+  if (profile_level () >= 2)
     prof_frame (clock, now - run->send_time);
   if (run->last_frame != 0)
     run->longest_frame = MAX (run->longest_frame, now - run->last_frame);
@@ -531,26 +539,31 @@ thread_cpu_time (void)
 /* BENCH_PROFILE=2 also lists each frame longer than 12 ms by phase, with
  * the whole frame from its first phase (before-paint) to this
  * after-paint handler, and how much of that the main thread was on the
- * CPU. */
+ * CPU; BENCH_PROFILE=3 lists every frame. BENCH_WINDOWS=1 adds the whole
+ * frame and its update phase in monotonic seconds, to match perf samples
+ * against. */
 static gint64 frame_start_cpu;
 
 static void
 prof_frame (GdkFrameClock *clock,
             gint64         since_send)
 {
+  gint64 before = prof_get ("before-paint")->start;
+  gint64 update_start = prof_get ("update")->start;
   gint64 update = prof_get ("update")->last;
   gint64 layout = prof_get ("layout")->last;
   gint64 paint = prof_get ("paint")->last;
-  gint64 whole = g_get_monotonic_time () - prof_get ("before-paint")->start;
+  gint64 now = g_get_monotonic_time ();
   gint64 cpu = thread_cpu_time () - frame_start_cpu;
+  int slot = gdk_frame_clock_get_frame_counter (clock) % TESSERA_FRAME_SLOT_PERIOD;
 
-  if (whole > 12000)
-    g_print ("  frame at %6.1f ms (slot %d): update %4.1f, layout %4.1f, paint %4.1f, whole %4.1f (cpu %4.1f) ms [update %.6f]\n",
-             since_send / 1000.0, (int) (gdk_frame_clock_get_frame_counter (clock) % TESSERA_FRAME_SLOT_PERIOD),
-             update / 1000.0, layout / 1000.0, paint / 1000.0, whole / 1000.0, cpu / 1000.0,
-             prof_get ("update")->start / 1e6);
-  if (whole > 12000 && g_getenv ("BENCH_UPDATES"))
-    g_print ("upd %.6f %.6f %.1f\n", prof_get ("update")->start / 1e6, (prof_get ("update")->start + update) / 1e6, update / 1000.0);
+  if (now - before > 12000 || profile_level () >= 3)
+    g_print ("  frame at %6.1f ms (slot %d): update %4.1f, layout %4.1f, paint %4.1f, whole %4.1f (cpu %4.1f) ms\n",
+             since_send / 1000.0, slot, update / 1000.0, layout / 1000.0, paint / 1000.0,
+             (now - before) / 1000.0, cpu / 1000.0);
+  if (now - before > 12000 && g_getenv ("BENCH_WINDOWS"))
+    g_print ("slow-frame %d %.6f %.6f\nslow-update %d %.6f %.6f\n", slot, before / 1e6, now / 1e6,
+             slot, update_start / 1e6, (update_start + update) / 1e6);
   prof_get ("update")->last = prof_get ("layout")->last = prof_get ("paint")->last = 0;
 }
 
