@@ -47,6 +47,9 @@ struct _TesseraEditorPage
   GtkSpinner               *spinner;
   GtkScrolledWindow        *scroller;
   GtkSourceView            *view;
+  /* Made the first time a file cannot be edited: most pages never show
+   * it, and a page with a status page built in took half again as long
+   * to show first (bench-chat, a streamed file's tab). */
   AdwStatusPage            *status_page;
 };
 
@@ -222,6 +225,13 @@ update_state (TesseraEditorPage *self)
       g_autofree char *size = g_format_size (tessera_document_get_size (doc));
       g_autofree char *title = tessera_document_dup_title (doc);
       g_autofree char *description = NULL;
+
+      if (self->status_page == NULL)
+        {
+          self->status_page = ADW_STATUS_PAGE (adw_status_page_new ());
+          adw_status_page_set_icon_name (self->status_page, "dialog-information-symbolic");
+          gtk_stack_add_named (self->stack, GTK_WIDGET (self->status_page), "info");
+        }
 
       if (kind == TESSERA_DOCUMENT_KIND_TOO_LARGE)
         {
@@ -820,7 +830,6 @@ tessera_editor_page_class_init (TesseraEditorPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, spinner);
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, view);
-  gtk_widget_class_bind_template_child (widget_class, TesseraEditorPage, status_page);
   gtk_widget_class_bind_template_callback (widget_class, banner_primary_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, banner_secondary_clicked_cb);
 
