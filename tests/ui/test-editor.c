@@ -871,8 +871,6 @@ test_open_while_streaming (Fixture       *f,
                    ==, "styles.css");
 }
 
-/* A tab the reader picks while files are written stays selected: the
- * tabs of files written after it open behind it. */
 /* As an answer writes @path: its tab streams, then it is on disk. */
 static void
 write_file_streamed (Fixture    *f,
