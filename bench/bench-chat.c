@@ -56,6 +56,7 @@
 #define TARGET_STALL_MS 16.0
 #define TARGET_TURN_MS 1000.0
 #define TARGET_FIRST_MS 16.0
+#define AFTER_TURN_USEC (3 * G_USEC_PER_SEC)
 
 #define WAIT_UNTIL(condition)                                                   \
   G_STMT_START {                                                                \
@@ -364,6 +365,8 @@ typedef struct
   gint64           longest_gap;
   gint64           longest_gap_at;
   guint            n_long_gaps;
+  /* After the turn, while the panes catch up with a fast answer. */
+  gint64           longest_gap_after;
   gint64           last_frame;
   gint64           longest_frame;
   guint            n_frames;
@@ -377,22 +380,26 @@ tick_cb (gpointer user_data)
   Run *run = user_data;
   gint64 now = g_get_monotonic_time ();
 
-  if (run->running && run->last_tick != 0)
+  if (run->last_tick != 0 && (run->running || run->finished))
     {
       gint64 gap = now - run->last_tick;
 
-      if (gap > TARGET_STALL_MS * 1000)
+      /* BENCH_STALLS=1: each long gap in monotonic seconds, to match
+       * against `perf record -k CLOCK_MONOTONIC` samples. */
+      if (gap > TARGET_STALL_MS * 1000 && g_getenv ("BENCH_STALLS"))
+        g_print ("stall %.6f %.6f %.1f ms%s\n", run->last_tick / 1e6, now / 1e6, gap / 1000.0,
+                 run->running ? "" : " (after the turn)");
+      if (!run->running)
+        run->longest_gap_after = MAX (run->longest_gap_after, gap);
+      else
         {
-          run->n_long_gaps++;
-          /* BENCH_STALLS=1: each long gap in monotonic seconds, to match
-           * against `perf record -k CLOCK_MONOTONIC` samples. */
-          if (g_getenv ("BENCH_STALLS"))
-            g_print ("stall %.6f %.6f %.1f ms\n", run->last_tick / 1e6, now / 1e6, gap / 1000.0);
-        }
-      if (gap > run->longest_gap)
-        {
-          run->longest_gap = gap;
-          run->longest_gap_at = run->last_tick - run->send_time;
+          if (gap > TARGET_STALL_MS * 1000)
+            run->n_long_gaps++;
+          if (gap > run->longest_gap)
+            {
+              run->longest_gap = gap;
+              run->longest_gap_at = run->last_tick - run->send_time;
+            }
         }
     }
   run->last_tick = now;
@@ -683,6 +690,13 @@ one_run (TesseraApplication *app,
   WAIT_UNTIL (run->finished);
   /* The first token may be drawn in a frame after the end of a fast turn. */
   WAIT_UNTIL (run->drawn_time != 0);
+  /* The panes take a while longer to show a 1 MB answer streamed far
+   * faster than any model writes: are they still responsive meanwhile? */
+  {
+    gint64 until = g_get_monotonic_time () + AFTER_TURN_USEC;
+
+    WAIT_UNTIL (g_get_monotonic_time () > until);
+  }
 
   g_source_remove (tick_id);
   g_signal_handler_disconnect (clock, paint_id);
@@ -695,8 +709,7 @@ one_run (TesseraApplication *app,
   g_signal_handlers_disconnect_by_data (session, run);
   if (g_getenv ("BENCH_SHOT"))
     {
-      settle (G_USEC_PER_SEC);
-      /* BENCH_SHOT=FILE.png: the window a second after the turn. */
+      /* BENCH_SHOT=FILE.png: the window three seconds after the turn. */
       tessera_test_render_png (GTK_WIDGET (window), g_getenv ("BENCH_SHOT"));
     }
   gtk_window_destroy (GTK_WINDOW (window));
@@ -741,7 +754,7 @@ main (int   argc,
   guint n_files = 0;
   GThread *thread;
   guint16 relay_port;
-  double turn[64], stall[64], frame[64], first[64], delta_first[64], frames[64];
+  double turn[64], stall[64], stall_after[64], frame[64], first[64], delta_first[64], frames[64];
 
   n_runs = CLAMP (n_runs, 1, G_N_ELEMENTS (turn));
 
@@ -795,6 +808,7 @@ main (int   argc,
 
       turn[i] = (run.finish_time - run.send_time) / 1000.0;
       stall[i] = run.longest_gap / 1000.0;
+      stall_after[i] = run.longest_gap_after / 1000.0;
       frame[i] = run.longest_frame / 1000.0;
       frames[i] = run.n_frames;
       first[i] = first_byte != 0 ? (run.drawn_time - first_byte) / 1000.0 : -1;
@@ -803,10 +817,12 @@ main (int   argc,
                i + 1, turn[i], stall[i], frame[i], run.n_frames, first[i], delta_first[i], run.n_files,
                run.status == TESSERA_TURN_COMPLETE ? "" : "  (turn not complete)");
       g_print ("     %u stalls over %.0f ms; the longest began %.1f ms after send; "
-               "request out at %.1f ms, first byte at %.1f ms, first delta at %.1f ms\n",
+               "request out at %.1f ms, first byte at %.1f ms, first delta at %.1f ms; "
+               "longest stall in the %.0f s after the turn %.1f ms\n",
                run.n_long_gaps, TARGET_STALL_MS, run.longest_gap_at / 1000.0,
                (request_time - run.send_time) / 1000.0, (first_byte - run.send_time) / 1000.0,
-               (run.first_delta_time - run.send_time) / 1000.0);
+               (run.first_delta_time - run.send_time) / 1000.0,
+               AFTER_TURN_USEC / (double) G_USEC_PER_SEC, stall_after[i]);
     }
 
   {
@@ -819,6 +835,8 @@ main (int   argc,
              m_turn, TARGET_TURN_MS, m_turn < TARGET_TURN_MS ? "met" : "MISSED");
     g_print ("  longest main-loop stall:        %8.1f ms  target < %.0f ms: %s\n",
              m_stall, TARGET_STALL_MS, m_stall < TARGET_STALL_MS ? "met" : "MISSED");
+    g_print ("  the same, %.0f s after the turn:  %8.1f ms  (the panes catching up)\n",
+             AFTER_TURN_USEC / (double) G_USEC_PER_SEC, median (stall_after, n_runs));
     g_print ("  longest frame interval:         %8.1f ms  (%.0f frames)\n",
              median (frame, n_runs), median (frames, n_runs));
     g_print ("  first byte on socket to drawn:  %8.1f ms  target < %.0f ms: %s\n",
