@@ -111,6 +111,24 @@ server_thread_main (gpointer data)
 static GMutex relay_lock;
 static gboolean completion_requested;
 static gint64 first_byte_time;
+static gint64 first_token_time;
+
+/* Whether @buffer holds a Chat Completions event with text: the first
+ * token, not the response's headers or a delta with only the role. A
+ * token split across two reads counts in the second, a little late. */
+static gboolean
+holds_token (const char *buffer,
+             gsize       len)
+{
+  static const char key[] = "\"delta\":{\"content\":\"";
+  const char *end = buffer + len;
+
+  for (const char *p = buffer; (p = g_strstr_len (p, end - p, key)) != NULL; p++)
+    if (p + sizeof key - 1 < end && p[sizeof key - 1] != '"')
+      return TRUE;
+
+  return FALSE;
+}
 static gint64 request_time;
 
 typedef struct
@@ -150,9 +168,13 @@ pump_main (gpointer data)
 
       if (!pump->upstream)
         {
+          gint64 now = g_get_monotonic_time ();
+
           g_mutex_lock (&relay_lock);
           if (completion_requested && first_byte_time == 0)
-            first_byte_time = g_get_monotonic_time ();
+            first_byte_time = now;
+          if (completion_requested && first_token_time == 0 && holds_token (buffer, n))
+            first_token_time = now;
           g_mutex_unlock (&relay_lock);
         }
     }
@@ -680,6 +702,7 @@ one_run (TesseraApplication *app,
   g_mutex_lock (&relay_lock);
   completion_requested = FALSE;
   first_byte_time = 0;
+  first_token_time = 0;
   request_time = 0;
   g_mutex_unlock (&relay_lock);
 
@@ -754,7 +777,7 @@ main (int   argc,
   guint n_files = 0;
   GThread *thread;
   guint16 relay_port;
-  double turn[64], stall[64], stall_after[64], frame[64], first[64], delta_first[64], frames[64];
+  double turn[64], stall[64], stall_after[64], frame[64], first[64], token_first[64], delta_first[64], frames[64];
 
   n_runs = CLAMP (n_runs, 1, G_N_ELEMENTS (turn));
 
@@ -793,17 +816,19 @@ main (int   argc,
 
   g_print ("answer: %.2f MB, %u files, streamed by the fake server in its own thread\n",
            strlen (answer) / (1024.0 * 1024.0), n_files);
-  g_print ("%-4s %9s %9s %10s %7s %12s %12s %6s\n",
-           "run", "turn ms", "stall ms", "frame ms", "frames", "byte→draw", "delta→draw", "files");
+  g_print ("%-4s %9s %9s %10s %7s %12s %12s %12s %6s\n",
+           "run", "turn ms", "stall ms", "frame ms", "frames", "byte→draw", "token→draw", "delta→draw", "files");
 
   for (guint i = 0; i < n_runs; i++)
     {
       Run run = { 0 };
       gint64 first_byte;
+      gint64 first_token;
 
       one_run (app, &run);
       g_mutex_lock (&relay_lock);
       first_byte = first_byte_time;
+      first_token = first_token_time;
       g_mutex_unlock (&relay_lock);
 
       turn[i] = (run.finish_time - run.send_time) / 1000.0;
@@ -812,23 +837,24 @@ main (int   argc,
       frame[i] = run.longest_frame / 1000.0;
       frames[i] = run.n_frames;
       first[i] = first_byte != 0 ? (run.drawn_time - first_byte) / 1000.0 : -1;
+      token_first[i] = first_token != 0 ? (run.drawn_time - first_token) / 1000.0 : -1;
       delta_first[i] = (run.drawn_time - run.first_delta_time) / 1000.0;
-      g_print ("%-4u %9.1f %9.1f %10.1f %7u %12.1f %12.1f %6u%s\n",
-               i + 1, turn[i], stall[i], frame[i], run.n_frames, first[i], delta_first[i], run.n_files,
+      g_print ("%-4u %9.1f %9.1f %10.1f %7u %12.1f %12.1f %12.1f %6u%s\n",
+               i + 1, turn[i], stall[i], frame[i], run.n_frames, first[i], token_first[i], delta_first[i], run.n_files,
                run.status == TESSERA_TURN_COMPLETE ? "" : "  (turn not complete)");
       g_print ("     %u stalls over %.0f ms; the longest began %.1f ms after send; "
-               "request out at %.1f ms, first byte at %.1f ms, first delta at %.1f ms; "
+               "request out at %.1f ms, first byte at %.1f ms, first token at %.1f ms, first delta at %.1f ms; "
                "longest stall in the %.0f s after the turn %.1f ms\n",
                run.n_long_gaps, TARGET_STALL_MS, run.longest_gap_at / 1000.0,
                (request_time - run.send_time) / 1000.0, (first_byte - run.send_time) / 1000.0,
-               (run.first_delta_time - run.send_time) / 1000.0,
+               (first_token - run.send_time) / 1000.0, (run.first_delta_time - run.send_time) / 1000.0,
                AFTER_TURN_USEC / (double) G_USEC_PER_SEC, stall_after[i]);
     }
 
   {
     double m_turn = median (turn, n_runs);
     double m_stall = median (stall, n_runs);
-    double m_first = median (first, n_runs);
+    double m_token = median (token_first, n_runs);
 
     g_print ("\nmedians over %u runs:\n", n_runs);
     g_print ("  turn (send to finished):        %8.1f ms  target < %.0f ms: %s\n",
@@ -839,8 +865,10 @@ main (int   argc,
              AFTER_TURN_USEC / (double) G_USEC_PER_SEC, median (stall_after, n_runs));
     g_print ("  longest frame interval:         %8.1f ms  (%.0f frames)\n",
              median (frame, n_runs), median (frames, n_runs));
-    g_print ("  first byte on socket to drawn:  %8.1f ms  target < %.0f ms: %s\n",
-             m_first, TARGET_FIRST_MS, m_first >= 0 && m_first < TARGET_FIRST_MS ? "met" : "MISSED");
+    g_print ("  first token on socket to drawn: %8.1f ms  target < %.0f ms: %s\n",
+             m_token, TARGET_FIRST_MS, m_token >= 0 && m_token < TARGET_FIRST_MS ? "met" : "MISSED");
+    g_print ("  response's first byte to drawn: %8.1f ms  (also the server's wait from its headers to its first token)\n",
+             median (first, n_runs));
     g_print ("  first ::text-delta to drawn:    %8.1f ms\n", median (delta_first, n_runs));
   }
 
