@@ -736,23 +736,20 @@ static TesseraDocument *
 begin_stream (TesseraEditorPanel *self,
               const char         *path)
 {
-  AdwTabPage *page;
+  AdwTabPage *page = find_tab (self, path);
 
+  /* An answer can write a hundred files; a tab for each made every frame
+   * lay out a hundred tabs (the tab bar animating all the while), which
+   * cost more than the rest of the turn together. Past a few tabs, new
+   * files are only shown in the tree (closing older streamed tabs to make
+   * room measured as slow as no limit). */
+  if (page == NULL && adw_tab_view_get_n_pages (self->tab_view) >= MAX_STREAMED_TABS)
+    return NULL;
+
+  /* The selection that follows is the stream's, not the reader's. */
   self->stream_selecting = TRUE;
-  if (!(page = find_tab (self, path)))
-    {
-      /* An answer can write a hundred files; a tab for each made every
-       * frame lay out a hundred tabs (the tab bar animating all the
-       * while), which cost more than the rest of the turn together. Past
-       * a few tabs, new files are only shown in the tree (closing older
-       * streamed tabs to make room measured as slow as no limit). */
-      if (adw_tab_view_get_n_pages (self->tab_view) >= MAX_STREAMED_TABS)
-        {
-          self->stream_selecting = FALSE;
-          return NULL;
-        }
-      page = add_tab (self, path, FALSE);
-    }
+  if (page == NULL)
+    page = add_tab (self, path, FALSE);
   if (!self->reader_chose_tab)
     adw_tab_view_set_selected_page (self->tab_view, page);
   self->stream_selecting = FALSE;
@@ -1126,7 +1123,6 @@ tessera_editor_panel_stream_end (TesseraEditorPanel *self,
   if ((page = find_tab (self, path)))
     finish_stream (self, page_document (page));
 }
-
 
 /* Actions */
 
