@@ -921,6 +921,68 @@ test_tab_chosen_while_streaming (Fixture       *f,
   g_assert_true (adw_tab_view_get_selected_page (tab_view) == chosen);
 }
 
+/* Streams @path as an answer writes it, and waits until its tab (if it
+ * got one) shows the file on disk. */
+static TesseraDocument *
+write_file_and_wait (Fixture    *f,
+                     const char *path,
+                     const char *text)
+{
+  TesseraDocument *doc;
+
+  write_file_streamed (f, path, text, FALSE);
+  write_file_streamed (f, path, text, TRUE);
+  wait_frames (GTK_WIDGET (f->window), 10);
+  doc = tessera_editor_panel_get_document (f->panel, path);
+  if (doc != NULL)
+    WAIT_UNTIL (!tessera_document_get_streaming (doc) && !tessera_document_get_loading (doc));
+
+  return doc;
+}
+
+/* Past the tabs there is room for (eight), the tab of the file written
+ * last goes on to the next one; the others stay. A tab with the
+ * reader's edits in it is not taken. */
+static void
+test_streamed_tabs_past_limit (Fixture       *f,
+                               gconstpointer  data)
+{
+  AdwTabView *tab_view;
+  TesseraDocument *doc = NULL;
+  GtkTextIter end;
+
+  open_window (f);
+  tab_view = tessera_editor_panel_get_tab_view (f->panel);
+  for (guint i = 0; i < 9; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("src/part%u.js", i);
+      g_autofree char *content = g_strdup_printf ("export const part = %u;\n", i);
+
+      doc = write_file_and_wait (f, path, content);
+      g_assert_nonnull (doc);
+    }
+
+  /* The ninth file took the eighth's tab. */
+  g_assert_cmpint (adw_tab_view_get_n_pages (tab_view), ==, 8);
+  g_assert_null (tessera_editor_panel_get_document (f->panel, "src/part7.js"));
+  g_assert_nonnull (tessera_editor_panel_get_document (f->panel, "src/part6.js"));
+  g_assert_true (buffer_equals (doc, "export const part = 8;\n"));
+  g_assert_false (gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (doc)));
+  g_assert_true (tessera_editor_page_get_document (TESSERA_EDITOR_PAGE (adw_tab_page_get_child (adw_tab_view_get_selected_page (tab_view)))) == doc);
+
+  /* Highlighted as its own kind of file. */
+  g_assert_true (write_file_and_wait (f, "styles/extra.css", "body { color: red; }\n") == doc);
+  g_assert_cmpstr (tessera_document_get_path (doc), ==, "styles/extra.css");
+  g_assert_cmpstr (gtk_source_language_get_id (gtk_source_buffer_get_language (GTK_SOURCE_BUFFER (doc))), ==, "css");
+
+  /* The reader typed in it: the next file gets no tab. */
+  gtk_text_buffer_get_end_iter (GTK_TEXT_BUFFER (doc), &end);
+  gtk_text_buffer_insert (GTK_TEXT_BUFFER (doc), &end, "/* mine */\n", -1);
+  g_assert_null (write_file_and_wait (f, "src/part9.js", "export const part = 9;\n"));
+  g_assert_cmpstr (tessera_document_get_path (doc), ==, "styles/extra.css");
+  g_assert_cmpint (adw_tab_view_get_n_pages (tab_view), ==, 8);
+}
+
 /* Screenshots */
 
 static gboolean
@@ -1031,6 +1093,7 @@ main (int   argc,
   ADD ("streaming-paced", test_streaming_paced);
   ADD ("open-while-streaming", test_open_while_streaming);
   ADD ("tab-chosen-while-streaming", test_tab_chosen_while_streaming);
+  ADD ("streamed-tabs-past-limit", test_streamed_tabs_past_limit);
   ADD ("screenshots", test_screenshots);
 #undef ADD
 

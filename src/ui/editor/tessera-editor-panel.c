@@ -31,6 +31,9 @@ struct _TesseraEditorPanel
   /* The tab a model is writing into: deltas come a few bytes at a time,
    * far too often to search the tabs or scroll for each. */
   AdwTabPage      *stream_page;
+  /* The tab the last file a model wrote was written into: past
+   * MAX_STREAMED_TABS, the next file is written into it too. */
+  AdwTabPage      *live_page;
   /* What a model writes, not yet in its tab (StreamPiece, in the order
    * it came): tabs open, and text goes in, once a frame, as much as the
    * pacer allows. */
@@ -688,6 +691,8 @@ close_page_cb (TesseraEditorPanel *self,
 /* Streaming */
 
 #define MAX_STREAMED_TABS 8
+/* Set on the tabs that a model's writing opened. */
+#define OPENED_BY_STREAM "tessera-opened-by-stream"
 #define STREAM_INSERT_MAX 1024
 /* How far past its budget a piece goes to end at a line end. */
 #define LINE_SLACK 512
@@ -730,8 +735,31 @@ stream_reload_cb (GObject      *object,
     show_error (self, error);
 }
 
+/* The tab the next file a model writes can take over, past
+ * MAX_STREAMED_TABS: the one the file before was written into, if the
+ * stream opened it, it holds nothing of the reader's (no edits, not the
+ * tab they chose while files were written) and it shows what is on disk
+ * (its reload after the stream is done). */
+static AdwTabPage *
+reusable_live_page (TesseraEditorPanel *self)
+{
+  TesseraDocument *doc;
+
+  if (self->live_page == NULL || !g_object_get_data (G_OBJECT (self->live_page), OPENED_BY_STREAM))
+    return NULL;
+
+  doc = page_document (self->live_page);
+  if (tessera_document_get_streaming (doc) || tessera_document_get_loading (doc) ||
+      gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (doc)) ||
+      tessera_document_get_kind (doc) != TESSERA_DOCUMENT_KIND_TEXT ||
+      (self->reader_chose_tab && adw_tab_view_get_selected_page (self->tab_view) == self->live_page))
+    return NULL;
+
+  return self->live_page;
+}
+
 /* Opens @path's tab for a model to write into, selected and read-only.
- * Returns its document, or NULL past MAX_STREAMED_TABS. */
+ * Returns its document, or NULL if there is no tab for it. */
 static TesseraDocument *
 begin_stream (TesseraEditorPanel *self,
               const char         *path)
@@ -740,21 +768,34 @@ begin_stream (TesseraEditorPanel *self,
 
   /* An answer can write a hundred files; a tab for each made every frame
    * lay out a hundred tabs (the tab bar animating all the while), which
-   * cost more than the rest of the turn together. Past a few tabs, new
-   * files are only shown in the tree (closing older streamed tabs to make
-   * room measured as slow as no limit). */
+   * cost more than the rest of the turn together, and closing older tabs
+   * to make room measured as slow. Past a few tabs, the last one goes on
+   * to the next file, as an editor's preview tab does; when it cannot
+   * (see reusable_live_page()), the file is only shown in the tree. */
   if (page == NULL && adw_tab_view_get_n_pages (self->tab_view) >= MAX_STREAMED_TABS)
-    return NULL;
+    {
+      page = reusable_live_page (self);
+      if (page == NULL)
+        return NULL;
+      tessera_document_set_path (page_document (page), path);
+      /* Highlighted as the new file's name says (see
+       * tessera_document_stream_begin()). */
+      gtk_source_buffer_set_language (GTK_SOURCE_BUFFER (page_document (page)), NULL);
+    }
 
   /* The selection that follows is the stream's, not the reader's. */
   self->stream_selecting = TRUE;
   if (page == NULL)
-    page = add_tab (self, path, FALSE);
+    {
+      page = add_tab (self, path, FALSE);
+      g_object_set_data (G_OBJECT (page), OPENED_BY_STREAM, GINT_TO_POINTER (TRUE));
+    }
   if (!self->reader_chose_tab)
     adw_tab_view_set_selected_page (self->tab_view, page);
   self->stream_selecting = FALSE;
 
   g_set_object (&self->stream_page, page);
+  g_set_object (&self->live_page, page);
   tessera_document_stream_begin (page_document (page));
 
   return page_document (page);
@@ -825,6 +866,10 @@ stream_work (TesseraEditorPanel *self,
           g_set_object (&piece->document, begin_stream (self, piece->path));
           return TRUE;
         }
+
+      /* The text of a file with no tab to show it in takes no time. */
+      if (piece->document == NULL)
+        piece->done = piece->text->len;
 
       if (piece->done < piece->text->len)
         {
@@ -1000,6 +1045,8 @@ page_detached_cb (TesseraEditorPanel *self,
 
   if (page == self->stream_page)
     g_clear_object (&self->stream_page);
+  if (page == self->live_page)
+    g_clear_object (&self->live_page);
 
   /* Closed while being written: what was still to come has no view. */
   for (GList *l = self->stream_queue.head; l != NULL; l = l->next)
@@ -1025,23 +1072,6 @@ tessera_editor_panel_stream_begin (TesseraEditorPanel *self,
       stream_drain (self);
       begin_stream (self, path);
       return;
-    }
-
-  /* Past the tabs there is room for, a file is not queued at all (see
-   * begin_stream()). */
-  if (find_tab (self, path) == NULL)
-    {
-      guint tabs = adw_tab_view_get_n_pages (self->tab_view);
-
-      for (GList *l = self->stream_queue.head; l != NULL; l = l->next)
-        {
-          StreamPiece *queued = l->data;
-
-          if (queued->begin && find_tab (self, queued->path) == NULL)
-            tabs++;
-        }
-      if (tabs >= MAX_STREAMED_TABS)
-        return;
     }
 
   piece = stream_piece_new (path, NULL);
@@ -1286,6 +1316,7 @@ tessera_editor_panel_dispose (GObject *object)
   g_queue_clear_full (&self->stream_queue, (GDestroyNotify) stream_piece_free);
   g_clear_pointer (&self->stream_pacer, tessera_frame_pacer_free);
   g_clear_object (&self->stream_page);
+  g_clear_object (&self->live_page);
   self->tree = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_EDITOR_PANEL);
   self->tab_view = NULL;
