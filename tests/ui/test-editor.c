@@ -941,8 +941,8 @@ write_file_and_wait (Fixture    *f,
 }
 
 /* Past the tabs there is room for (eight), the tab of the file written
- * last goes on to the next one; the others stay. A tab with the
- * reader's edits in it is not taken. */
+ * last goes on to the next one, when it is ready; the others stay. A tab
+ * with the reader's edits in it is not taken. */
 static void
 test_streamed_tabs_past_limit (Fixture       *f,
                                gconstpointer  data)
@@ -975,11 +975,23 @@ test_streamed_tabs_past_limit (Fixture       *f,
   g_assert_cmpstr (tessera_document_get_path (doc), ==, "styles/extra.css");
   g_assert_cmpstr (gtk_source_language_get_id (gtk_source_buffer_get_language (GTK_SOURCE_BUFFER (doc))), ==, "css");
 
+  /* A file begun as the one before ends waits for the tab to show that
+   * one from disk first. */
+  write_file_streamed (f, "src/a.js", "export const a = 1;\n", FALSE);
+  WAIT_UNTIL (g_strcmp0 (tessera_document_get_path (doc), "src/a.js") == 0);
+  write_file_streamed (f, "src/a.js", "export const a = 1;\n", TRUE);
+  write_file_and_wait (f, "src/b.js", "export const b = 2;\n");
+  for (guint i = 0; i < 30 && g_strcmp0 (tessera_document_get_path (doc), "src/b.js") != 0; i++)
+    wait_frames (GTK_WIDGET (f->window), 1);
+  g_assert_cmpstr (tessera_document_get_path (doc), ==, "src/b.js");
+  WAIT_UNTIL (!tessera_document_get_streaming (doc) && !tessera_document_get_loading (doc));
+  g_assert_true (buffer_equals (doc, "export const b = 2;\n"));
+
   /* The reader typed in it: the next file gets no tab. */
   gtk_text_buffer_get_end_iter (GTK_TEXT_BUFFER (doc), &end);
   gtk_text_buffer_insert (GTK_TEXT_BUFFER (doc), &end, "/* mine */\n", -1);
   g_assert_null (write_file_and_wait (f, "src/part9.js", "export const part = 9;\n"));
-  g_assert_cmpstr (tessera_document_get_path (doc), ==, "styles/extra.css");
+  g_assert_cmpstr (tessera_document_get_path (doc), ==, "src/b.js");
   g_assert_cmpint (adw_tab_view_get_n_pages (tab_view), ==, 8);
 }
 

@@ -758,11 +758,14 @@ reusable_live_page (TesseraEditorPanel *self)
   return self->live_page;
 }
 
-/* Opens @path's tab for a model to write into, selected and read-only.
+/* Opens @path's tab for a model to write into, selected and read-only;
+ * past MAX_STREAMED_TABS, only if @newest (no file after it is on its
+ * way: a view that fell behind the model skips to what it writes now).
  * Returns its document, or NULL if there is no tab for it. */
 static TesseraDocument *
 begin_stream (TesseraEditorPanel *self,
-              const char         *path)
+              const char         *path,
+              gboolean            newest)
 {
   AdwTabPage *page = find_tab (self, path);
 
@@ -774,7 +777,7 @@ begin_stream (TesseraEditorPanel *self,
    * (see reusable_live_page()), the file is only shown in the tree. */
   if (page == NULL && adw_tab_view_get_n_pages (self->tab_view) >= MAX_STREAMED_TABS)
     {
-      page = reusable_live_page (self);
+      page = newest ? reusable_live_page (self) : NULL;
       if (page == NULL)
         return NULL;
       tessera_document_set_path (page_document (page), path);
@@ -848,10 +851,42 @@ stream_piece_advance (StreamPiece *piece,
   return n;
 }
 
+/* Whether a file after the one at the head of the queue is on its way. */
+static gboolean
+newer_file_queued (TesseraEditorPanel *self)
+{
+  for (GList *l = self->stream_queue.head->next; l != NULL; l = l->next)
+    {
+      StreamPiece *piece = l->data;
+
+      if (piece->begin)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Whether @path waits for the live tab, which is reloading the file
+ * written before from disk: a model often begins a file as soon as it
+ * ended the one before, and its tab is then free in a moment. While
+ * shown only: the text of an unmapped panel goes straight in. */
+static gboolean
+live_page_reloading (TesseraEditorPanel *self,
+                     const char         *path)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (self)) &&
+         self->live_page != NULL &&
+         tessera_document_get_loading (page_document (self->live_page)) &&
+         find_tab (self, path) == NULL &&
+         adw_tab_view_get_n_pages (self->tab_view) >= MAX_STREAMED_TABS;
+}
+
 /* Works through the queue: opens the first waiting tab, or moves up to
  * *@budget bytes of text into the tabs, and takes what it moved from
  * *@budget. A tab opening is the whole of a dispatch: making an editor
- * page costs as much as a frame. Returns FALSE once the queue is empty. */
+ * page costs as much as a frame; a file that gets no tab costs nothing.
+ * Returns FALSE once the queue is empty, or while it waits for the live
+ * tab (see live_page_reloading()). */
 static gboolean
 stream_work (TesseraEditorPanel *self,
              gsize              *budget)
@@ -862,9 +897,15 @@ stream_work (TesseraEditorPanel *self,
     {
       if (piece->begin)
         {
+          gboolean newest = !newer_file_queued (self);
+
+          if (newest && live_page_reloading (self, piece->path))
+            return FALSE;
+
           piece->begin = FALSE;
-          g_set_object (&piece->document, begin_stream (self, piece->path));
-          return TRUE;
+          g_set_object (&piece->document, begin_stream (self, piece->path, newest));
+          if (piece->document != NULL)
+            return TRUE;
         }
 
       /* The text of a file with no tab to show it in takes no time. */
@@ -1070,7 +1111,7 @@ tessera_editor_panel_stream_begin (TesseraEditorPanel *self,
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
     {
       stream_drain (self);
-      begin_stream (self, path);
+      begin_stream (self, path, TRUE);
       return;
     }
 
