@@ -63,6 +63,10 @@ typedef struct
   gboolean         ended;
 } StreamPiece;
 
+/* Set on the tabs that a model's writing opened, until the reader edits
+ * them. */
+#define OPENED_BY_STREAM "tessera-opened-by-stream"
+
 G_DEFINE_FINAL_TYPE (TesseraEditorPanel, tessera_editor_panel, GTK_TYPE_WIDGET)
 
 enum {
@@ -216,6 +220,15 @@ static void
 document_modified_cb (TesseraEditorPanel *self,
                       TesseraDocument    *document)
 {
+  AdwTabPage *page;
+
+  /* A tab the reader edited is theirs: a model's next file does not take
+   * it over (see reusable_live_page()), saved or not. */
+  if (gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (document)) &&
+      !tessera_document_get_streaming (document) &&
+      (page = find_tab_for_document (self, document)))
+    g_object_set_data (G_OBJECT (page), OPENED_BY_STREAM, NULL);
+
   update_tab (self, document);
 }
 
@@ -691,8 +704,6 @@ close_page_cb (TesseraEditorPanel *self,
 /* Streaming */
 
 #define MAX_STREAMED_TABS 8
-/* Set on the tabs that a model's writing opened. */
-#define OPENED_BY_STREAM "tessera-opened-by-stream"
 #define STREAM_INSERT_MAX 1024
 /* How far past its budget a piece goes to end at a line end. */
 #define LINE_SLACK 512
@@ -737,9 +748,9 @@ stream_reload_cb (GObject      *object,
 
 /* The tab the next file a model writes can take over, past
  * MAX_STREAMED_TABS: the one the file before was written into, if the
- * stream opened it, it holds nothing of the reader's (no edits, not the
- * tab they chose while files were written) and it shows what is on disk
- * (its reload after the stream is done). */
+ * stream opened it, it holds nothing of the reader's (never edited, not
+ * the tab they chose while files were written) and it shows what is on
+ * disk (its reload after the stream is done). */
 static AdwTabPage *
 reusable_live_page (TesseraEditorPanel *self)
 {
