@@ -942,7 +942,7 @@ write_file_and_wait (Fixture    *f,
 
 /* Past the tabs there is room for (eight), the tab of the file written
  * last goes on to the next one, when it is ready; the others stay. A tab
- * the reader edited is not taken. */
+ * the reader opened or edited is not taken. */
 static void
 test_streamed_tabs_past_limit (Fixture       *f,
                                gconstpointer  data)
@@ -987,14 +987,27 @@ test_streamed_tabs_past_limit (Fixture       *f,
   WAIT_UNTIL (!tessera_document_get_streaming (doc) && !tessera_document_get_loading (doc));
   g_assert_true (buffer_equals (doc, "export const b = 2;\n"));
 
+  /* The reader opened it (from the tree, or a card): the next file gets
+   * no tab. */
+  tessera_editor_panel_open_file (f->panel, "src/b.js");
+  g_assert_null (write_file_and_wait (f, "src/part9.js", "export const part = 9;\n"));
+  g_assert_cmpstr (tessera_document_get_path (doc), ==, "src/b.js");
+
+  /* With a tab closed, the next file opens a new one, the live tab. */
+  adw_tab_view_close_page (tab_view, adw_tab_view_get_page (tab_view, GTK_WIDGET (tessera_editor_panel_get_page (f->panel, "src/part0.js"))));
+  g_assert_cmpint (adw_tab_view_get_n_pages (tab_view), ==, 7);
+  doc = write_file_and_wait (f, "src/part10.js", "export const part = 10;\n");
+  g_assert_nonnull (doc);
+  g_assert_cmpint (adw_tab_view_get_n_pages (tab_view), ==, 8);
+
   /* The reader typed in it: the next file gets no tab, nor does one
    * after the edit was saved. */
   gtk_text_buffer_get_end_iter (GTK_TEXT_BUFFER (doc), &end);
   gtk_text_buffer_insert (GTK_TEXT_BUFFER (doc), &end, "/* mine */\n", -1);
-  g_assert_null (write_file_and_wait (f, "src/part9.js", "export const part = 9;\n"));
+  g_assert_null (write_file_and_wait (f, "src/part11.js", "export const part = 11;\n"));
   gtk_text_buffer_set_modified (GTK_TEXT_BUFFER (doc), FALSE);
-  g_assert_null (write_file_and_wait (f, "src/part10.js", "export const part = 10;\n"));
-  g_assert_cmpstr (tessera_document_get_path (doc), ==, "src/b.js");
+  g_assert_null (write_file_and_wait (f, "src/part12.js", "export const part = 12;\n"));
+  g_assert_cmpstr (tessera_document_get_path (doc), ==, "src/part10.js");
   g_assert_cmpint (adw_tab_view_get_n_pages (tab_view), ==, 8);
 }
 

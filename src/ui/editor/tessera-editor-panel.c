@@ -63,8 +63,8 @@ typedef struct
   gboolean         ended;
 } StreamPiece;
 
-/* Set on the tabs that a model's writing opened, until the reader edits
- * them. */
+/* Set on the tabs that a model's writing opened, until the reader opens
+ * or edits them. */
 #define OPENED_BY_STREAM "tessera-opened-by-stream"
 
 G_DEFINE_FINAL_TYPE (TesseraEditorPanel, tessera_editor_panel, GTK_TYPE_WIDGET)
@@ -295,6 +295,8 @@ tessera_editor_panel_open_file (TesseraEditorPanel *self,
 
   if (!(page = find_tab (self, path)))
     page = add_tab (self, path, TRUE);
+  /* Asked for by the reader, it is theirs (see reusable_live_page()). */
+  g_object_set_data (G_OBJECT (page), OPENED_BY_STREAM, NULL);
 
   adw_tab_view_set_selected_page (self->tab_view, page);
   gtk_widget_grab_focus (GTK_WIDGET (page_child (page)));
@@ -748,9 +750,10 @@ stream_reload_cb (GObject      *object,
 
 /* The tab the next file a model writes can take over, past
  * MAX_STREAMED_TABS: the one the file before was written into, if the
- * stream opened it, it holds nothing of the reader's (never edited, not
- * the tab they chose while files were written) and it shows what is on
- * disk (its reload after the stream is done). */
+ * stream opened it, it holds nothing of the reader's (never opened from
+ * the tree or a card, never edited, not the tab they chose while files
+ * were written) and it shows what is on disk (its reload after the
+ * stream is done). */
 static AdwTabPage *
 reusable_live_page (TesseraEditorPanel *self)
 {
