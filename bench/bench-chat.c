@@ -31,6 +31,8 @@
  *     ::text-delta, to separate the network and parsing share.
  *
  * Run under a display: xvfb-run -a dbus-run-session -- bench-chat [RUNS [KBYTES]]
+ * (BENCH_TTFT_MS=N holds the completion's first bytes N ms: the first
+ * token as it comes from a real model, after the window has settled.)
  */
 
 #define G_LOG_DOMAIN "bench-chat"
@@ -161,6 +163,21 @@ pump_main (gpointer data)
             request_time = g_get_monotonic_time ();
           completion_requested = TRUE;
           g_mutex_unlock (&relay_lock);
+        }
+
+      /* BENCH_TTFT_MS=N: the completion's first bytes wait N ms, as a
+       * model takes a while to its first token; the window is then in
+       * its steady waiting state when they come, not still drawing the
+       * frame that shows the sent message, as with an answer at once. */
+      if (!pump->upstream && g_getenv ("BENCH_TTFT_MS"))
+        {
+          gboolean first;
+
+          g_mutex_lock (&relay_lock);
+          first = completion_requested && first_byte_time == 0;
+          g_mutex_unlock (&relay_lock);
+          if (first)
+            g_usleep (atoi (g_getenv ("BENCH_TTFT_MS")) * 1000);
         }
 
       if (!g_output_stream_write_all (out, buffer, n, NULL, NULL, NULL))
