@@ -114,6 +114,9 @@ static GMutex relay_lock;
 static gboolean completion_requested;
 static gint64 first_byte_time;
 static gint64 first_token_time;
+static gint64 request_time;
+/* BENCH_TTFT_MS, in microseconds. */
+static gulong ttft_usec;
 
 /* Whether @buffer holds a Chat Completions event with text: the first
  * token, not the response's headers or a delta with only the role. A
@@ -131,7 +134,6 @@ holds_token (const char *buffer,
 
   return FALSE;
 }
-static gint64 request_time;
 
 typedef struct
 {
@@ -169,7 +171,7 @@ pump_main (gpointer data)
        * model takes a while to its first token; the window is then in
        * its steady waiting state when they come, not still drawing the
        * frame that shows the sent message, as with an answer at once. */
-      if (!pump->upstream && g_getenv ("BENCH_TTFT_MS"))
+      if (!pump->upstream && ttft_usec > 0)
         {
           gboolean first;
 
@@ -177,7 +179,7 @@ pump_main (gpointer data)
           first = completion_requested && first_byte_time == 0;
           g_mutex_unlock (&relay_lock);
           if (first)
-            g_usleep (atoi (g_getenv ("BENCH_TTFT_MS")) * 1000);
+            g_usleep (ttft_usec);
         }
 
       if (!g_output_stream_write_all (out, buffer, n, NULL, NULL, NULL))
@@ -820,6 +822,8 @@ main (int   argc,
   g_mutex_unlock (&st.lock);
 
   warm_up (st.port);
+  if (g_getenv ("BENCH_TTFT_MS"))
+    ttft_usec = strtoul (g_getenv ("BENCH_TTFT_MS"), NULL, 10) * 1000;
   relay_port = start_relay (st.port);
   url = g_strdup_printf ("http://127.0.0.1:%u/v1", relay_port);
   g_setenv ("OPENAI_BASE_URL", url, TRUE);

@@ -921,6 +921,13 @@ test_tab_chosen_while_streaming (Fixture       *f,
   g_assert_true (adw_tab_view_get_selected_page (tab_view) == chosen);
 }
 
+/* Waits until @doc shows its file as on disk: written, and reloaded. */
+static void
+wait_shows_disk (TesseraDocument *doc)
+{
+  WAIT_UNTIL (!tessera_document_get_streaming (doc) && !tessera_document_get_loading (doc));
+}
+
 /* Streams @path as an answer writes it, and waits until its tab (if it
  * got one) shows the file on disk. */
 static TesseraDocument *
@@ -935,7 +942,7 @@ write_file_and_wait (Fixture    *f,
   wait_frames (GTK_WIDGET (f->window), 10);
   doc = tessera_editor_panel_get_document (f->panel, path);
   if (doc != NULL)
-    WAIT_UNTIL (!tessera_document_get_streaming (doc) && !tessera_document_get_loading (doc));
+    wait_shows_disk (doc);
 
   return doc;
 }
@@ -984,7 +991,7 @@ test_streamed_tabs_past_limit (Fixture       *f,
   for (guint i = 0; i < 30 && g_strcmp0 (tessera_document_get_path (doc), "src/b.js") != 0; i++)
     wait_frames (GTK_WIDGET (f->window), 1);
   g_assert_cmpstr (tessera_document_get_path (doc), ==, "src/b.js");
-  WAIT_UNTIL (!tessera_document_get_streaming (doc) && !tessera_document_get_loading (doc));
+  wait_shows_disk (doc);
   g_assert_true (buffer_equals (doc, "export const b = 2;\n"));
 
   /* The reader opened it (from the tree, or a card): the next file gets

@@ -46,10 +46,11 @@ typedef struct
 /* While shown, new blocks are made in the frames of their slot (see
  * TesseraFrameSlot), for at most this long and of as much text as the
  * pacer allows: a fast answer brings many paragraphs between two frames,
- * and making and measuring all of them in one frame stalls the window. Making the widgets is the small part; GTK
- * then shapes each wrapping label several times (its minimum and natural
- * widths, its height at the width it gets) and draws it, in the same
- * frame, which the pacer measures. The rest follows in the next frames. */
+ * and making and measuring all of them in one frame stalls the window.
+ * Making the widgets is the small part; GTK then shapes each wrapping
+ * label several times (its minimum and natural widths, its height at the
+ * width it gets) and draws it, in the same frame, which the pacer
+ * measures. The rest follows in the next frames. */
 #define RENDER_BUDGET_USEC 1500
 
 G_DEFINE_FINAL_TYPE (TesseraMarkdownView, tessera_markdown_view, GTK_TYPE_WIDGET)
@@ -415,7 +416,6 @@ clear_rendering (TesseraMarkdownView *self)
   self->rendered_len = 0;
 }
 
-/* Byte offsets of the start of each line of @text (index 0 is line 1). */
 /* Where each line of @text starts, as offsets from @base. */
 static GArray *
 line_starts (const char *text,

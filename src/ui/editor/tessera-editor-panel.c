@@ -748,6 +748,13 @@ stream_reload_cb (GObject      *object,
     show_error (self, error);
 }
 
+/* Whether a file with no tab yet finds no room for one. */
+static gboolean
+tabs_full (TesseraEditorPanel *self)
+{
+  return adw_tab_view_get_n_pages (self->tab_view) >= MAX_STREAMED_TABS;
+}
+
 /* The tab the next file a model writes can take over, past
  * MAX_STREAMED_TABS: the one the file before was written into, if the
  * stream opened it, it holds nothing of the reader's (never opened from
@@ -789,7 +796,7 @@ begin_stream (TesseraEditorPanel *self,
    * to make room measured as slow. Past a few tabs, the last one goes on
    * to the next file, as an editor's preview tab does; when it cannot
    * (see reusable_live_page()), the file is only shown in the tree. */
-  if (page == NULL && adw_tab_view_get_n_pages (self->tab_view) >= MAX_STREAMED_TABS)
+  if (page == NULL && tabs_full (self))
     {
       page = newest ? reusable_live_page (self) : NULL;
       if (page == NULL)
@@ -891,8 +898,7 @@ live_page_reloading (TesseraEditorPanel *self,
   return gtk_widget_get_mapped (GTK_WIDGET (self)) &&
          self->live_page != NULL &&
          tessera_document_get_loading (page_document (self->live_page)) &&
-         find_tab (self, path) == NULL &&
-         adw_tab_view_get_n_pages (self->tab_view) >= MAX_STREAMED_TABS;
+         find_tab (self, path) == NULL && tabs_full (self);
 }
 
 /* Works through the queue: opens the first waiting tab, or moves up to
