@@ -669,14 +669,15 @@ request_model (const TesseraFakeLlmRequest *request)
   return "fake-large";
 }
 
+/* Answers @msg with @reply (taken; NULL: the default text). */
 static void
-handle_completion (TesseraFakeLlmServer        *self,
+answer_completion (TesseraFakeLlmServer        *self,
                    SoupServerMessage           *msg,
                    Wire                         wire,
-                   const TesseraFakeLlmRequest *request)
+                   const TesseraFakeLlmRequest *request,
+                   TesseraFakeLlmReply         *reply)
 {
   g_autofree TesseraFakeLlmReply *fallback = NULL;
-  TesseraFakeLlmReply *reply = g_queue_pop_head (&self->replies);
   const char *model = request_model (request);
   JsonObject *object = tessera_fake_llm_request_get_object (request);
   gboolean include_usage = FALSE;
@@ -894,6 +895,60 @@ handle_completion (TesseraFakeLlmServer        *self,
 out:
   if (reply != fallback)
     reply_free (reply);
+}
+
+/* A completion whose model thinks first: what it needs of the request
+ * is kept, as the tests may clear the server's record of requests. */
+typedef struct
+{
+  TesseraFakeLlmServer  *server;
+  SoupServerMessage     *msg;
+  Wire                   wire;
+  TesseraFakeLlmRequest *request;
+  TesseraFakeLlmReply   *reply;
+} Thinking;
+
+static gboolean
+thought_cb (gpointer user_data)
+{
+  Thinking *thinking = user_data;
+
+  soup_server_message_unpause (thinking->msg);
+  answer_completion (thinking->server, thinking->msg, thinking->wire, thinking->request, thinking->reply);
+  thinking->server->in_flight--;
+  request_free (thinking->request);
+  g_object_unref (thinking->msg);
+  g_free (thinking);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handle_completion (TesseraFakeLlmServer        *self,
+                   SoupServerMessage           *msg,
+                   Wire                         wire,
+                   const TesseraFakeLlmRequest *request)
+{
+  TesseraFakeLlmReply *reply = g_queue_pop_head (&self->replies);
+  Thinking *thinking;
+
+  if (reply == NULL || reply->think_ms == 0)
+    {
+      answer_completion (self, msg, wire, request, reply);
+      return;
+    }
+
+  thinking = g_new0 (Thinking, 1);
+  thinking->server = self;
+  thinking->msg = g_object_ref (msg);
+  thinking->wire = wire;
+  thinking->request = g_new0 (TesseraFakeLlmRequest, 1);
+  thinking->request->headers = soup_message_headers_ref (request->headers);
+  thinking->request->json = request->json != NULL ? json_node_ref (request->json) : NULL;
+  thinking->reply = reply;
+  self->in_flight++;
+  soup_server_message_pause (msg);
+  g_timeout_add (reply->think_ms, thought_cb, thinking);
 }
 
 static void

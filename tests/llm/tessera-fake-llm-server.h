@@ -74,6 +74,9 @@ typedef struct
   /* Reported usage; 0 and 0 report made-up counts from the text. */
   guint               input_tokens;
   guint               output_tokens;
+  /* Milliseconds before any of the response, as a model takes before
+   * its first token. */
+  guint               think_ms;
 } TesseraFakeLlmReply;
 
 /* One request the server received. */

@@ -194,6 +194,59 @@ check_follows_long_answer (TesseraFakeLlmServer *server,
 }
 
 static void
+count_frame_cb (GdkFrameClock *clock,
+                guint         *n_frames)
+{
+  (*n_frames)++;
+}
+
+/* While the model thinks, the window is at rest: no spinner or blinking
+ * caret draws at the frame rate (on the CPU a local model needs), so the
+ * frame with the first words is drawn as soon as they come, not at the
+ * next tick of a running clock. The caret comes back with the reader. */
+static void
+check_rests_while_model_thinks (TesseraFakeLlmServer *server,
+                                TesseraChatPane      *chat)
+{
+  TesseraFakeLlmReply reply = { .mode = TESSERA_FAKE_LLM_ANSWER, .text = "Thought it over.", .think_ms = 4000 };
+  TesseraSession *session = tessera_chat_pane_get_session (chat);
+  GtkTextView *prompt = tessera_chat_pane_get_prompt_view (chat);
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (chat));
+  guint n_frames = 0;
+  gulong handler;
+
+  tessera_fake_llm_server_push (server, &reply);
+  gtk_widget_grab_focus (GTK_WIDGET (prompt));
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (prompt)));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (prompt), "Think first", -1);
+  gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
+  TESSERA_WAIT_UNTIL (tessera_session_get_busy (session));
+  g_assert_false (gtk_text_view_get_cursor_visible (prompt));
+
+  /* Past the frames that show the sent message, a second of waiting. */
+  tessera_test_settle ();
+  tessera_test_settle ();
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (count_frame_cb), &n_frames);
+  for (guint i = 0; i < 10; i++)
+    tessera_test_settle ();
+  g_signal_handler_disconnect (clock, handler);
+  g_test_message ("%u frames in a second of the model thinking", n_frames);
+  tessera_test_save_png (gtk_widget_get_ancestor (GTK_WIDGET (chat), GTK_TYPE_WINDOW), "chat-thinking.png");
+  g_assert_true (tessera_session_get_busy (session));
+  /* The writing indicator steps 2.5 times a second; a spinner or a
+   * blinking caret would make it 60. */
+  g_assert_cmpuint (n_frames, <=, 10);
+
+  TESSERA_WAIT_UNTIL (!tessera_session_get_busy (session));
+  TESSERA_WAIT_UNTIL (shows_label (GTK_WIDGET (chat), "Thought it over."));
+
+  /* Back in the prompt, the caret shows again. */
+  gtk_root_set_focus (gtk_widget_get_root (GTK_WIDGET (chat)), NULL);
+  gtk_widget_grab_focus (GTK_WIDGET (prompt));
+  g_assert_true (gtk_text_view_get_cursor_visible (prompt));
+}
+
+static void
 test_prompt_to_preview (void)
 {
   g_autoptr(TesseraFakeLlmServer) server = tessera_fake_llm_server_new ();
@@ -262,6 +315,8 @@ test_prompt_to_preview (void)
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
   tessera_test_save_png (GTK_WIDGET (window), "chat-turn-dark.png");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  check_rests_while_model_thinks (server, chat);
 
   /* Regenerate (on the answer's row) sends the prompt again; the edit it
    * brings reaches the preview without a reload by hand. */

@@ -395,6 +395,16 @@ tessera_chat_pane_fix (TesseraChatPane *self,
   update_state (self);
 }
 
+/* After a send the caret rests, hidden, until the reader comes back to
+ * the prompt: GTK's caret blinks by redrawing at the frame rate for ten
+ * seconds after the last key, just while the model thinks (see
+ * TesseraWritingIndicator). */
+static void
+wake_caret (TesseraChatPane *self)
+{
+  gtk_text_view_set_cursor_visible (self->prompt_view, TRUE);
+}
+
 static void
 send_clicked_cb (TesseraChatPane *self)
 {
@@ -409,6 +419,7 @@ send_clicked_cb (TesseraChatPane *self)
     return;
 
   gtk_text_buffer_set_text (buffer, "", 0);
+  gtk_text_view_set_cursor_visible (self->prompt_view, FALSE);
   tessera_chat_pane_send (self, text);
 }
 
@@ -438,6 +449,8 @@ prompt_key_pressed_cb (TesseraChatPane       *self,
       stop_clicked_cb (self);
       return GDK_EVENT_STOP;
     }
+
+  wake_caret (self);
 
   return GDK_EVENT_PROPAGATE;
 }
@@ -659,6 +672,8 @@ static void
 tessera_chat_pane_init (TesseraChatPane *self)
 {
   GtkEventController *keys;
+  GtkEventController *focus;
+  GtkGesture *click;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   load_css_once ();
@@ -675,6 +690,13 @@ tessera_chat_pane_init (TesseraChatPane *self)
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
   g_signal_connect_swapped (keys, "key-pressed", G_CALLBACK (prompt_key_pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self->prompt_view), keys);
+  click = gtk_gesture_click_new ();
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (click, "pressed", G_CALLBACK (wake_caret), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->prompt_view), GTK_EVENT_CONTROLLER (click));
+  focus = gtk_event_controller_focus_new ();
+  g_signal_connect_swapped (focus, "enter", G_CALLBACK (wake_caret), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->prompt_view), focus);
   g_signal_connect_object (gtk_text_view_get_buffer (self->prompt_view), "changed",
                            G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
 

@@ -13,6 +13,7 @@
 #include "tessera-message-row.h"
 #include "tessera-tooltip.h"
 #include "tessera-markdown-view.h"
+#include "tessera-writing-indicator.h"
 
 struct _TesseraMessageRow
 {
@@ -35,7 +36,7 @@ struct _TesseraMessageRow
   GtkWidget *problem_label;
   GtkWidget *problem_button;
   GtkWidget *footer;
-  GtkWidget *spinner;
+  GtkWidget *writing;
   GtkWidget *usage;
   GtkWidget *copy_button;
   GtkWidget *regenerate_button;
@@ -217,8 +218,7 @@ tessera_message_row_set_streaming (TesseraMessageRow *self,
 {
   g_return_if_fail (TESSERA_IS_MESSAGE_ROW (self));
 
-  gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), streaming);
-  gtk_widget_set_visible (self->spinner, streaming);
+  gtk_widget_set_visible (self->writing, streaming);
   gtk_widget_set_visible (self->copy_button, !streaming && !self->from_user);
   gtk_widget_set_visible (self->regenerate_button, !streaming && !self->from_user);
 }
@@ -395,10 +395,9 @@ tessera_message_row_init (TesseraMessageRow *self)
   gtk_box_append (GTK_BOX (self->bubble), self->problem);
 
   self->footer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  self->spinner = gtk_spinner_new ();
-  gtk_widget_set_visible (self->spinner, FALSE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->spinner),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Writing"), -1);
+  self->writing = tessera_writing_indicator_new ();
+  gtk_widget_set_valign (self->writing, GTK_ALIGN_CENTER);
+  gtk_widget_set_visible (self->writing, FALSE);
   self->usage = gtk_label_new (NULL);
   gtk_widget_add_css_class (self->usage, "caption");
   gtk_widget_add_css_class (self->usage, "dim-label");
@@ -426,7 +425,7 @@ tessera_message_row_init (TesseraMessageRow *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Undo These Changes"), -1);
   gtk_widget_set_visible (self->undo_button, FALSE);
   g_signal_connect_swapped (self->undo_button, "clicked", G_CALLBACK (undo_clicked_cb), self);
-  gtk_box_append (GTK_BOX (self->footer), self->spinner);
+  gtk_box_append (GTK_BOX (self->footer), self->writing);
   gtk_box_append (GTK_BOX (self->footer), self->usage);
   gtk_box_append (GTK_BOX (self->footer), self->undo_button);
   gtk_box_append (GTK_BOX (self->footer), self->regenerate_button);
