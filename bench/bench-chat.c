@@ -59,6 +59,9 @@
 #define TARGET_TURN_MS 1000.0
 #define TARGET_FIRST_MS 16.0
 #define AFTER_TURN_USEC (3 * G_USEC_PER_SEC)
+/* With BENCH_TTFT_MS, frames drawn while the model "thinks" are counted
+ * from this long after the send, past the frames that show it. */
+#define WAIT_FROM_USEC (100 * 1000)
 
 #define WAIT_UNTIL(condition)                                                   \
   G_STMT_START {                                                                \
@@ -411,6 +414,9 @@ typedef struct
   gint64           last_frame;
   gint64           longest_frame;
   guint            n_frames;
+  /* Drawn while the model thinks: from WAIT_FROM_USEC after the send
+   * (its own frames) to the first words. */
+  guint            n_frames_waiting;
   guint            n_files;
   gint64           first_delta_to_end;
 } Run;
@@ -484,6 +490,8 @@ after_paint_cb (GdkFrameClock *clock,
     return;
 
   run->n_frames++;
+  if (run->first_delta_time == 0 && now - run->send_time > WAIT_FROM_USEC)
+    run->n_frames_waiting++;
   if (profile_level () >= 2)
     prof_frame (clock, now - run->send_time);
   if (run->last_frame != 0)
@@ -797,6 +805,7 @@ main (int   argc,
   GThread *thread;
   guint16 relay_port;
   double turn[64], stall[64], stall_after[64], frame[64], first[64], token_first[64], delta_first[64], frames[64];
+  double waiting_fps[64];
 
   n_runs = CLAMP (n_runs, 1, G_N_ELEMENTS (turn));
 
@@ -860,6 +869,10 @@ main (int   argc,
       first[i] = first_byte != 0 ? (run.drawn_time - first_byte) / 1000.0 : -1;
       token_first[i] = first_token != 0 ? (run.drawn_time - first_token) / 1000.0 : -1;
       delta_first[i] = (run.drawn_time - run.first_delta_time) / 1000.0;
+      waiting_fps[i] = run.first_delta_time - run.send_time > 2 * WAIT_FROM_USEC
+                         ? run.n_frames_waiting * (double) G_USEC_PER_SEC /
+                             (run.first_delta_time - run.send_time - WAIT_FROM_USEC)
+                         : -1;
       g_print ("%-4u %9.1f %9.1f %10.1f %7u %12.1f %12.1f %12.1f %6u%s\n",
                i + 1, turn[i], stall[i], frame[i], run.n_frames, first[i], token_first[i], delta_first[i], run.n_files,
                run.status == TESSERA_TURN_COMPLETE ? "" : "  (turn not complete)");
@@ -870,6 +883,8 @@ main (int   argc,
                (request_time - run.send_time) / 1000.0, (first_byte - run.send_time) / 1000.0,
                (first_token - run.send_time) / 1000.0, (run.first_delta_time - run.send_time) / 1000.0,
                AFTER_TURN_USEC / (double) G_USEC_PER_SEC, stall_after[i]);
+      if (waiting_fps[i] >= 0)
+        g_print ("     %.1f frames a second while the model thought\n", waiting_fps[i]);
     }
 
   {
@@ -891,6 +906,8 @@ main (int   argc,
     g_print ("  response's first byte to drawn: %8.1f ms  (also the server's wait from its headers to its first token)\n",
              median (first, n_runs));
     g_print ("  first ::text-delta to drawn:    %8.1f ms\n", median (delta_first, n_runs));
+    if (median (waiting_fps, n_runs) >= 0)
+      g_print ("  frames while the model thought: %8.1f a second\n", median (waiting_fps, n_runs));
   }
 
   /* The server and relay threads end with the process: the fake server's
