@@ -398,7 +398,20 @@ tessera_chat_pane_fix (TesseraChatPane *self,
 /* After a send the caret rests, hidden, until the reader comes back to
  * the prompt: GTK's caret blinks by redrawing at the frame rate for ten
  * seconds after the last key, just while the model thinks (see
- * TesseraWritingIndicator). */
+ * TesseraWritingIndicator). GTK 4.8 stops the blinking only when the
+ * caret is hidden in a focused view (and aborts on a hidden caret that
+ * still blinks): the prompt takes the focus back first, where a sent
+ * message leaves the reader anyway. */
+static void
+rest_caret (TesseraChatPane *self)
+{
+  GtkWidget *prompt = GTK_WIDGET (self->prompt_view);
+
+  gtk_widget_grab_focus (prompt);
+  if (gtk_widget_has_focus (prompt))
+    gtk_text_view_set_cursor_visible (self->prompt_view, FALSE);
+}
+
 static void
 wake_caret (TesseraChatPane *self)
 {
@@ -419,7 +432,7 @@ send_clicked_cb (TesseraChatPane *self)
     return;
 
   gtk_text_buffer_set_text (buffer, "", 0);
-  gtk_text_view_set_cursor_visible (self->prompt_view, FALSE);
+  rest_caret (self);
   tessera_chat_pane_send (self, text);
 }
 
