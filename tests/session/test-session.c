@@ -515,6 +515,45 @@ test_cancel_restores (Fixture       *fixture,
   g_assert_cmpint (tessera_chat_message_get_status (message_at (fixture, 1)), ==, TESSERA_TURN_CANCELLED);
 }
 
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  tessera_session_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Stopped while the model still thinks: nothing arrived, nothing is
+ * applied, and the next turn goes through. */
+static void
+test_cancel_while_thinking (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *index = NULL;
+  TesseraFakeLlmReply reply = {
+    .mode = TESSERA_FAKE_LLM_ANSWER,
+    .text = "<tessera-write path=\"index.html\">thought</tessera-write>\n",
+    .think_ms = 500,
+  };
+
+  write_file (fixture, "index.html", "original\n");
+  tessera_fake_llm_server_push (fixture->server, &reply);
+  g_timeout_add (100, cancel_cb, fixture->session);
+  g_assert_cmpint (send (fixture, "Think it over", &error), ==, TESSERA_TURN_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_cmpstr (fixture->text->str, ==, "");
+  index = read_file (fixture, "index.html");
+  g_assert_cmpstr (index, ==, "original\n");
+
+  /* The server's think ends on a closed request; the next turn is answered. */
+  tessera_fake_llm_server_drain (fixture->server);
+  tessera_fake_llm_server_push_text (fixture->server, "Ready now.");
+  g_assert_cmpint (send (fixture, "Again", &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fixture->text->str, ==, "Ready now.");
+}
+
 static void
 test_followup_after_failed_edit (Fixture       *fixture,
                                  gconstpointer  data)
@@ -944,6 +983,7 @@ main (int   argc,
   ADD ("/session/refused-path", test_refused_path);
   ADD ("/session/size-limit", test_size_limit);
   ADD ("/session/cancel-restores", test_cancel_restores);
+  ADD ("/session/cancel-while-thinking", test_cancel_while_thinking);
   ADD ("/session/followup-after-failed-edit", test_followup_after_failed_edit);
   ADD ("/session/followups-are-bounded", test_followups_are_bounded);
   ADD ("/session/drop-and-continue", test_drop_and_continue);
