@@ -365,36 +365,6 @@ send_finished_cb (GObject      *object,
   update_state (self);
 }
 
-void
-tessera_chat_pane_send (TesseraChatPane *self,
-                        const char      *prompt)
-{
-  g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
-  g_return_if_fail (prompt != NULL);
-
-  if (self->session == NULL || tessera_session_get_busy (self->session))
-    return;
-
-  tessera_session_send_async (self->session, prompt, self->cancellable, send_finished_cb, g_object_ref (self));
-  update_state (self);
-}
-
-void
-tessera_chat_pane_fix (TesseraChatPane *self,
-                       const char      *message,
-                       const char      *source,
-                       guint            line)
-{
-  g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
-
-  if (self->session == NULL || tessera_session_get_busy (self->session))
-    return;
-
-  tessera_session_fix_async (self->session, message, source, line, self->cancellable,
-                             send_finished_cb, g_object_ref (self));
-  update_state (self);
-}
-
 /* After a send the caret rests, hidden, until the reader comes back to
  * the prompt: GTK's caret blinks by redrawing at the frame rate for ten
  * seconds after the last key, just while the model thinks (see
@@ -418,6 +388,37 @@ wake_caret (TesseraChatPane *self)
   gtk_text_view_set_cursor_visible (self->prompt_view, TRUE);
 }
 
+void
+tessera_chat_pane_send (TesseraChatPane *self,
+                        const char      *prompt)
+{
+  g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
+  g_return_if_fail (prompt != NULL);
+
+  if (self->session == NULL || tessera_session_get_busy (self->session))
+    return;
+
+  rest_caret (self);
+  tessera_session_send_async (self->session, prompt, self->cancellable, send_finished_cb, g_object_ref (self));
+  update_state (self);
+}
+
+void
+tessera_chat_pane_fix (TesseraChatPane *self,
+                       const char      *message,
+                       const char      *source,
+                       guint            line)
+{
+  g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
+
+  if (self->session == NULL || tessera_session_get_busy (self->session))
+    return;
+
+  tessera_session_fix_async (self->session, message, source, line, self->cancellable,
+                             send_finished_cb, g_object_ref (self));
+  update_state (self);
+}
+
 static void
 send_clicked_cb (TesseraChatPane *self)
 {
@@ -432,7 +433,6 @@ send_clicked_cb (TesseraChatPane *self)
     return;
 
   gtk_text_buffer_set_text (buffer, "", 0);
-  rest_caret (self);
   tessera_chat_pane_send (self, text);
 }
 
