@@ -239,8 +239,11 @@ check_rests_while_model_thinks (TesseraFakeLlmServer *server,
 
   TESSERA_WAIT_UNTIL (!tessera_session_get_busy (session));
   TESSERA_WAIT_UNTIL (shows_label (GTK_WIDGET (chat), "Thought it over."));
+  /* The answer is in: the caret is back. */
+  g_assert_true (gtk_text_view_get_cursor_visible (prompt));
 
-  /* Back in the prompt, the caret shows again. */
+  /* And it comes back with the reader, too. */
+  gtk_text_view_set_cursor_visible (prompt, FALSE);
   gtk_root_set_focus (gtk_widget_get_root (GTK_WIDGET (chat)), NULL);
   gtk_widget_grab_focus (GTK_WIDGET (prompt));
   g_assert_true (gtk_text_view_get_cursor_visible (prompt));

@@ -323,6 +323,29 @@ usage_cb (TesseraChatPane    *self,
   tessera_message_row_set_usage (row_for (self, message), input_tokens, output_tokens);
 }
 
+/* After a send the caret rests, hidden, until the answer is in or the
+ * reader comes back to the prompt: GTK's caret blinks by redrawing at
+ * the frame rate for ten seconds after the last key, just while the
+ * model thinks (see TesseraWritingIndicator). GTK 4.8 stops the
+ * blinking only when the caret is hidden in a focused view (and aborts
+ * on a hidden caret that still blinks): the prompt takes the focus back
+ * first, where a sent message leaves the reader anyway. */
+static void
+rest_caret (TesseraChatPane *self)
+{
+  GtkWidget *prompt = GTK_WIDGET (self->prompt_view);
+
+  gtk_widget_grab_focus (prompt);
+  if (gtk_widget_has_focus (prompt))
+    gtk_text_view_set_cursor_visible (self->prompt_view, FALSE);
+}
+
+static void
+wake_caret (TesseraChatPane *self)
+{
+  gtk_text_view_set_cursor_visible (self->prompt_view, TRUE);
+}
+
 static void
 turn_finished_cb (TesseraChatPane    *self,
                   TesseraChatMessage *message,
@@ -346,6 +369,7 @@ turn_finished_cb (TesseraChatPane    *self,
         }
     }
 
+  wake_caret (self);
   update_state (self);
 }
 
@@ -363,29 +387,6 @@ send_finished_cb (GObject      *object,
     g_debug ("Turn ended: %s", error->message);
 
   update_state (self);
-}
-
-/* After a send the caret rests, hidden, until the reader comes back to
- * the prompt: GTK's caret blinks by redrawing at the frame rate for ten
- * seconds after the last key, just while the model thinks (see
- * TesseraWritingIndicator). GTK 4.8 stops the blinking only when the
- * caret is hidden in a focused view (and aborts on a hidden caret that
- * still blinks): the prompt takes the focus back first, where a sent
- * message leaves the reader anyway. */
-static void
-rest_caret (TesseraChatPane *self)
-{
-  GtkWidget *prompt = GTK_WIDGET (self->prompt_view);
-
-  gtk_widget_grab_focus (prompt);
-  if (gtk_widget_has_focus (prompt))
-    gtk_text_view_set_cursor_visible (self->prompt_view, FALSE);
-}
-
-static void
-wake_caret (TesseraChatPane *self)
-{
-  gtk_text_view_set_cursor_visible (self->prompt_view, TRUE);
 }
 
 void
