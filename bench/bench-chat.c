@@ -484,12 +484,16 @@ answer_rendered (Run *run)
 static void prof_frame (GdkFrameClock *clock,
                         gint64         since_send);
 
+/* BENCH_PROFILE, read once: it is asked for every frame. */
 static int
 profile_level (void)
 {
-  const char *level = g_getenv ("BENCH_PROFILE");
+  static int level = -1;
 
-  return level != NULL ? atoi (level) : 0;
+  if (level < 0)
+    level = g_getenv ("BENCH_PROFILE") != NULL ? atoi (g_getenv ("BENCH_PROFILE")) : 0;
+
+  return level;
 }
 
 static void

@@ -871,22 +871,25 @@ test_open_while_streaming (Fixture       *f,
                    ==, "styles.css");
 }
 
-/* As an answer writes @path: its tab streams, then it is on disk. */
+/* As an answer begins to write @path: its tab streams @text. */
 static void
-write_file_streamed (Fixture    *f,
-                     const char *path,
-                     const char *text,
-                     gboolean    finish)
+stream_file (Fixture    *f,
+             const char *path,
+             const char *text)
+{
+  tessera_editor_panel_stream_begin (f->panel, path);
+  tessera_editor_panel_stream_append (f->panel, path, text, -1);
+}
+
+/* As the answer ends @path: it is on disk, its stream done. */
+static void
+end_stream_file (Fixture    *f,
+                 const char *path,
+                 const char *text)
 {
   g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
   g_autoptr(GError) error = NULL;
 
-  if (!finish)
-    {
-      tessera_editor_panel_stream_begin (f->panel, path);
-      tessera_editor_panel_stream_append (f->panel, path, text, -1);
-      return;
-    }
   tessera_project_write (f->project, path, bytes, NULL, &error);
   g_assert_no_error (error);
   tessera_editor_panel_stream_end (f->panel, path, TRUE);
@@ -906,15 +909,15 @@ test_tab_chosen_while_streaming (Fixture       *f,
   tessera_editor_panel_open_file (f->panel, "styles.css");
   chosen = adw_tab_view_get_selected_page (tab_view);
 
-  write_file_streamed (f, "src/one.js", "export const one = 1;\n", FALSE);
+  stream_file (f, "src/one.js", "export const one = 1;\n");
   wait_frames (GTK_WIDGET (f->window), 10);
   g_assert_true (adw_tab_view_get_selected_page (tab_view) != chosen);
 
   /* As a click in the tab bar does. */
   adw_tab_view_set_selected_page (tab_view, chosen);
-  write_file_streamed (f, "src/one.js", "export const one = 1;\n", TRUE);
-  write_file_streamed (f, "src/two.js", "export const two = 2;\n", FALSE);
-  write_file_streamed (f, "src/two.js", "export const two = 2;\n", TRUE);
+  end_stream_file (f, "src/one.js", "export const one = 1;\n");
+  stream_file (f, "src/two.js", "export const two = 2;\n");
+  end_stream_file (f, "src/two.js", "export const two = 2;\n");
   wait_frames (GTK_WIDGET (f->window), 20);
 
   g_assert_nonnull (tessera_editor_panel_get_document (f->panel, "src/two.js"));
@@ -937,8 +940,8 @@ write_file_and_wait (Fixture    *f,
 {
   TesseraDocument *doc;
 
-  write_file_streamed (f, path, text, FALSE);
-  write_file_streamed (f, path, text, TRUE);
+  stream_file (f, path, text);
+  end_stream_file (f, path, text);
   wait_frames (GTK_WIDGET (f->window), 10);
   doc = tessera_editor_panel_get_document (f->panel, path);
   if (doc != NULL)
@@ -984,9 +987,9 @@ test_streamed_tabs_past_limit (Fixture       *f,
 
   /* A file begun as the one before ends waits for the tab to show that
    * one from disk first. */
-  write_file_streamed (f, "src/a.js", "export const a = 1;\n", FALSE);
+  stream_file (f, "src/a.js", "export const a = 1;\n");
   WAIT_UNTIL (g_strcmp0 (tessera_document_get_path (doc), "src/a.js") == 0);
-  write_file_streamed (f, "src/a.js", "export const a = 1;\n", TRUE);
+  end_stream_file (f, "src/a.js", "export const a = 1;\n");
   write_file_and_wait (f, "src/b.js", "export const b = 2;\n");
   for (guint i = 0; i < 30 && g_strcmp0 (tessera_document_get_path (doc), "src/b.js") != 0; i++)
     wait_frames (GTK_WIDGET (f->window), 1);
