@@ -15,6 +15,7 @@
 #include "tessera-action-card.h"
 #include "tessera-chat-pane.h"
 #include "tessera-fake-llm-server.h"
+#include "tessera-markdown-view.h"
 #include "tessera-message-row.h"
 #include "tessera-preview-pane.h"
 #include "tessera-test-ui.h"
@@ -306,6 +307,8 @@ test_prompt_to_preview (void)
   g_assert_nonnull (strstr (contents, "My Todo List"));
   TESSERA_WAIT_UNTIL (shows_label (GTK_WIDGET (window), "style.css"));
   TESSERA_WAIT_UNTIL (preview_shows (web_view, "My Todo List"));
+  /* The model's summary, under the cards. */
+  TESSERA_WAIT_UNTIL (shows_label (GTK_WIDGET (chat), "Created a to-do page with its stylesheet."));
 
   /* The file opens from its card in the chat; this is what the user sees
    * after a first turn (the metainfo's screenshots come from here). */
@@ -440,6 +443,75 @@ test_many_cards (void)
   g_object_unref (row);
 }
 
+/* The visible Markdown view under @widget that shows @text, if any. */
+static gboolean
+shows_markdown (GtkWidget  *widget,
+                const char *text)
+{
+  if (!gtk_widget_get_visible (widget))
+    return FALSE;
+
+  if (TESSERA_IS_MARKDOWN_VIEW (widget))
+    {
+      g_autofree char *shown = NULL;
+
+      g_object_get (widget, "text", &shown, NULL);
+      if (g_strcmp0 (shown, text) == 0)
+        return TRUE;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (shows_markdown (child, text))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static TesseraAction *
+summary_new (const char *text)
+{
+  TesseraAction *summary = tessera_action_new (TESSERA_ACTION_SUMMARY);
+
+  tessera_action_append_content (summary, text, strlen (text));
+
+  return summary;
+}
+
+/* The model's summary shows under the cards once it is written, and at
+ * once in a saved conversation that comes back; it is not a card. */
+static void
+test_summary (void)
+{
+  static const char text[] = "Added a dark theme (`theme.css`) and a toggle.";
+  GtkWidget *row = g_object_ref_sink (tessera_message_row_new (FALSE));
+  GtkWidget *restored = g_object_ref_sink (tessera_message_row_new (FALSE));
+  g_autoptr(TesseraAction) write = tessera_action_new (TESSERA_ACTION_WRITE);
+  g_autoptr(TesseraAction) summary = summary_new ("\n Added a dark theme ");
+  g_autoptr(TesseraAction) saved = summary_new (text);
+
+  tessera_action_set_path (write, "theme.css");
+  tessera_message_row_add_action (TESSERA_MESSAGE_ROW (row), write);
+  tessera_message_row_add_action (TESSERA_MESSAGE_ROW (row), summary);
+  g_assert_false (shows_markdown (row, "Added a dark theme"));
+
+  tessera_action_append_content (summary, text + strlen ("Added a dark theme "),
+                                 strlen (text) - strlen ("Added a dark theme "));
+  tessera_action_set_status (summary, TESSERA_ACTION_APPLIED, NULL);
+  g_assert_true (shows_markdown (row, text));
+  g_assert_cmpuint (tessera_message_row_get_n_actions (TESSERA_MESSAGE_ROW (row)), ==, 1);
+  g_assert_cmpuint (count_cards (row), ==, 1);
+
+  tessera_action_set_status (saved, TESSERA_ACTION_APPLIED, NULL);
+  tessera_message_row_add_action (TESSERA_MESSAGE_ROW (restored), saved);
+  g_assert_true (shows_markdown (restored, text));
+  g_assert_cmpuint (count_cards (restored), ==, 0);
+
+  g_object_unref (restored);
+  g_object_unref (row);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -450,6 +522,7 @@ main (int   argc,
 
   g_test_add_func ("/chat/prompt-to-preview", test_prompt_to_preview);
   g_test_add_func ("/chat/many-cards", test_many_cards);
+  g_test_add_func ("/chat/summary", test_summary);
 
   return g_test_run ();
 }

@@ -28,10 +28,13 @@ struct _TesseraMessageRow
    * a third of the window's work. Failures always get theirs. */
   GPtrArray *hidden_actions;
   GtkWidget *more_button;
+  /* The model's closing words on what it changed, shown once written. */
+  TesseraAction *summary_action;
 
   GtkWidget *bubble;
   GtkWidget *markdown;
   GtkWidget *actions;
+  GtkWidget *summary;
   GtkWidget *problem;
   GtkWidget *problem_label;
   GtkWidget *problem_button;
@@ -171,6 +174,35 @@ more_clicked_cb (TesseraMessageRow *self)
   update_more_button (self);
 }
 
+/* Shows the summary once the model has written it all. */
+static void
+summary_status_cb (TesseraMessageRow *self)
+{
+  const char *content;
+  g_autofree char *text = NULL;
+
+  if (tessera_action_get_status (self->summary_action) == TESSERA_ACTION_PENDING)
+    return;
+
+  content = tessera_action_get_content (self->summary_action, NULL);
+  text = g_strstrip (g_strdup (content != NULL ? content : ""));
+  tessera_markdown_view_set_text (TESSERA_MARKDOWN_VIEW (self->summary), text);
+  gtk_widget_set_visible (self->summary, text[0] != '\0');
+}
+
+/* An answer has one summary; should the model write another, the later
+ * one is shown. */
+static void
+set_summary_action (TesseraMessageRow *self,
+                    TesseraAction     *action)
+{
+  if (self->summary_action != NULL)
+    g_signal_handlers_disconnect_by_func (self->summary_action, summary_status_cb, self);
+  g_set_object (&self->summary_action, action);
+  g_signal_connect_swapped (action, "notify::status", G_CALLBACK (summary_status_cb), self);
+  summary_status_cb (self);
+}
+
 void
 tessera_message_row_add_action (TesseraMessageRow *self,
                                  TesseraAction      *action)
@@ -179,7 +211,10 @@ tessera_message_row_add_action (TesseraMessageRow *self,
 
   /* The summary is text for the reader, not a card. */
   if (tessera_action_get_kind (action) == TESSERA_ACTION_SUMMARY)
-    return;
+    {
+      set_summary_action (self, action);
+      return;
+    }
 
   self->n_actions++;
   gtk_widget_set_visible (self->actions, TRUE);
@@ -315,6 +350,9 @@ tessera_message_row_dispose (GObject *object)
   for (guint i = 0; i < self->hidden_actions->len; i++)
     g_signal_handlers_disconnect_by_func (g_ptr_array_index (self->hidden_actions, i), hidden_status_cb, self);
   g_ptr_array_set_size (self->hidden_actions, 0);
+  if (self->summary_action != NULL)
+    g_signal_handlers_disconnect_by_func (self->summary_action, summary_status_cb, self);
+  g_clear_object (&self->summary_action);
 
   G_OBJECT_CLASS (tessera_message_row_parent_class)->dispose (object);
 }
@@ -376,6 +414,10 @@ tessera_message_row_init (TesseraMessageRow *self)
   self->actions = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_widget_set_visible (self->actions, FALSE);
   gtk_box_append (GTK_BOX (self->bubble), self->actions);
+
+  self->summary = tessera_markdown_view_new ();
+  gtk_widget_set_visible (self->summary, FALSE);
+  gtk_box_append (GTK_BOX (self->bubble), self->summary);
 
   self->problem = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
   problem_icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
