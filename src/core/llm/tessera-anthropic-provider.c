@@ -120,6 +120,10 @@ add_message (JsonBuilder *builder,
               json_builder_end_object (builder);
             }
 
+          /* The API refuses an empty text block (a message of images
+           * alone). */
+          if (tessera_llm_message_get_text (message)[0] == '\0')
+            continue;
           json_builder_begin_object (builder);
           json_builder_set_member_name (builder, "type");
           json_builder_add_string_value (builder, "text");

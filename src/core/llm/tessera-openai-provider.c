@@ -44,12 +44,16 @@ add_content (JsonBuilder       *builder,
     }
 
   json_builder_begin_array (builder);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "text");
-  json_builder_set_member_name (builder, "text");
-  json_builder_add_string_value (builder, tessera_llm_message_get_text (message));
-  json_builder_end_object (builder);
+  /* A message of images alone has no text part: an empty one is refused. */
+  if (tessera_llm_message_get_text (message)[0] != '\0')
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, "text");
+      json_builder_set_member_name (builder, "text");
+      json_builder_add_string_value (builder, tessera_llm_message_get_text (message));
+      json_builder_end_object (builder);
+    }
   for (guint i = 0; images[i] != NULL; i++)
     {
       json_builder_begin_object (builder);
