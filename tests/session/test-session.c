@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "tessera-fake-llm-server.h"
@@ -968,6 +969,380 @@ test_regenerate_and_clear (Fixture       *fixture,
   g_assert_null (strstr (json, "Write a"));
 }
 
+/* Images */
+
+/* Real 1×1 PNGs, one red and one blue. */
+static const guint8 red_png[] = {
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+  0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+  0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+  0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x56, 0xc7, 0x2f, 0x0d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+  0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+};
+static const guint8 blue_png[] = {
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+  0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+  0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x60, 0x60, 0xf8, 0xff,
+  0x1f, 0x00, 0x03, 0x02, 0x01, 0xff, 0x39, 0x29, 0x19, 0xbe, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+  0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+};
+
+static TesseraImage *
+png_image (const guint8 *data,
+           gsize         len)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new_static (data, len);
+  g_autoptr(GError) error = NULL;
+  TesseraImage *image = tessera_image_new (bytes, "image/png", &error);
+
+  g_assert_no_error (error);
+  return image;
+}
+
+static TesseraTurnStatus
+send_with_image (Fixture       *fixture,
+                 const char    *prompt,
+                 TesseraImage  *image,
+                 GError       **error)
+{
+  g_autoptr(GPtrArray) images = g_ptr_array_new ();
+  GAsyncResult *result = NULL;
+
+  g_ptr_array_add (images, image);
+  tessera_session_send_with_images_async (fixture->session, prompt, images, NULL, store_result, &result);
+  g_assert_true (tessera_session_get_busy (fixture->session));
+  return finish (fixture, &result, error);
+}
+
+/* The user message of the request whose text starts with @text, or NULL. */
+static JsonObject *
+find_user_message (const TesseraFakeLlmRequest *request,
+                   const char                  *text)
+{
+  JsonArray *messages = json_object_get_array_member (tessera_fake_llm_request_get_object (request), "messages");
+
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonObject *message = json_array_get_object_element (messages, i);
+      JsonNode *content = json_object_get_member (message, "content");
+      const char *first;
+
+      if (g_strcmp0 (json_object_get_string_member (message, "role"), "user") != 0)
+        continue;
+      if (JSON_NODE_HOLDS_VALUE (content))
+        first = json_node_get_string (content);
+      else
+        first = json_object_get_string_member (json_array_get_object_element (json_node_get_array (content), 0), "text");
+      if (g_str_has_prefix (first, text))
+        return message;
+    }
+  return NULL;
+}
+
+/* The text of a message of the request, and the URLs of its images. */
+static GPtrArray *
+message_parts (JsonObject  *message,
+               const char **text)
+{
+  JsonNode *content = json_object_get_member (message, "content");
+  GPtrArray *urls = g_ptr_array_new ();
+  JsonArray *parts;
+
+  if (JSON_NODE_HOLDS_VALUE (content))
+    {
+      *text = json_node_get_string (content);
+      return urls;
+    }
+
+  parts = json_node_get_array (content);
+  *text = NULL;
+  for (guint i = 0; i < json_array_get_length (parts); i++)
+    {
+      JsonObject *part = json_array_get_object_element (parts, i);
+      const char *type = json_object_get_string_member (part, "type");
+
+      if (g_str_equal (type, "text"))
+        *text = json_object_get_string_member (part, "text");
+      else if (g_str_equal (type, "image_url"))
+        g_ptr_array_add (urls, (gpointer)json_object_get_string_member (json_object_get_object_member (part, "image_url"), "url"));
+      else
+        g_assert_not_reached ();
+    }
+  return urls;
+}
+
+static void
+assert_sent_with (const TesseraFakeLlmRequest *request,
+                  const char                  *text,
+                  TesseraImage                *image)
+{
+  JsonObject *message = find_user_message (request, text);
+  g_autofree char *url = image ? tessera_image_dup_data_url (image) : NULL;
+  g_autoptr(GPtrArray) urls = NULL;
+  const char *sent;
+
+  g_assert_nonnull (message);
+  urls = message_parts (message, &sent);
+  if (image == NULL)
+    g_assert_cmpuint (urls->len, ==, 0);
+  else
+    {
+      g_assert_cmpstr (sent, ==, text);
+      g_assert_cmpuint (urls->len, ==, 1);
+      g_assert_true (g_str_has_prefix (g_ptr_array_index (urls, 0), "data:image/png;base64,"));
+      g_assert_cmpstr (g_ptr_array_index (urls, 0), ==, url);
+    }
+}
+
+static void
+assert_message_image (TesseraChatMessage *message,
+                      TesseraImage       *image)
+{
+  GPtrArray *images = tessera_chat_message_get_images (message);
+  TesseraImage *got;
+
+  g_assert_nonnull (images);
+  g_assert_cmpuint (images->len, ==, 1);
+  got = g_ptr_array_index (images, 0);
+  g_assert_cmpstr (tessera_image_get_name (got), ==, tessera_image_get_name (image));
+  g_assert_cmpstr (tessera_image_get_mime_type (got), ==, "image/png");
+  g_assert_true (g_bytes_equal (tessera_image_get_bytes (got), tessera_image_get_bytes (image)));
+}
+
+static void
+reload (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_assert_finalize_object (fixture->session);
+  fixture->session = new_session (fixture);
+  tessera_session_load_async (fixture->session, NULL, store_result, &result);
+  g_assert_true (tessera_session_load_finish (fixture->session, wait_for (&result), &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_image_sent (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TesseraImage) image = png_image (red_png, sizeof red_png);
+  g_autofree char *path = g_strconcat (".tessera/chat/attachments/", tessera_image_get_name (image), NULL);
+  g_autoptr(GFile) file = g_file_resolve_relative_path (fixture->root, path);
+  g_autoptr(GBytes) saved = NULL;
+  g_autofree char *json = NULL;
+  const TesseraFakeLlmRequest *request;
+  JsonArray *messages;
+
+  tessera_fake_llm_server_push_text (fixture->server, "A red page, then.");
+  g_assert_cmpint (send_with_image (fixture, "Make it look like this", image, &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_no_error (error);
+
+  /* The prompt went as text and image, last. */
+  request = tessera_fake_llm_server_get_last_request (fixture->server);
+  messages = json_object_get_array_member (tessera_fake_llm_request_get_object (request), "messages");
+  g_assert_true (find_user_message (request, "Make it look like this") ==
+                 json_array_get_object_element (messages, json_array_get_length (messages) - 1));
+  assert_sent_with (request, "Make it look like this", image);
+
+  /* The UI sees it with the message. */
+  g_assert_cmpuint (n_messages (fixture), ==, 2);
+  assert_message_image (message_at (fixture, 0), image);
+  g_assert_null (tessera_chat_message_get_images (message_at (fixture, 1)));
+
+  /* Kept once, under its name, beside the conversation that names it. */
+  saved = g_file_load_bytes (file, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (saved, tessera_image_get_bytes (image)));
+  json = read_file (fixture, ".tessera/chat/conversation.json");
+  g_assert_nonnull (strstr (json, tessera_image_get_name (image)));
+  g_assert_nonnull (strstr (json, "\"image/png\""));
+}
+
+static void
+test_image_reloaded (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TesseraImage) image = png_image (red_png, sizeof red_png);
+  const TesseraFakeLlmRequest *request;
+
+  tessera_fake_llm_server_push_text (fixture->server, "A red page, then.");
+  g_assert_cmpint (send_with_image (fixture, "Make it look like this", image, &error), ==, TESSERA_TURN_COMPLETE);
+
+  reload (fixture);
+  g_assert_cmpuint (n_messages (fixture), ==, 2);
+  assert_message_image (message_at (fixture, 0), image);
+
+  /* The earlier message still shows the model what it was about. */
+  tessera_fake_llm_server_push_text (fixture->server, "Bigger.");
+  g_assert_cmpint (send (fixture, "Now make it bigger", &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_no_error (error);
+  request = tessera_fake_llm_server_get_last_request (fixture->server);
+  assert_sent_with (request, "Make it look like this", image);
+  g_assert_cmpstr (last_user_text (request), ==, "Now make it bigger");
+  g_assert_null (tessera_chat_message_get_images (message_at (fixture, 2)));
+}
+
+static void
+test_image_budget (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TesseraImage) red = png_image (red_png, sizeof red_png);
+  g_autoptr(TesseraImage) blue = png_image (blue_png, sizeof blue_png);
+  const TesseraFakeLlmRequest *request;
+  JsonObject *older;
+  g_autoptr(GPtrArray) urls = NULL;
+  const char *text;
+  guint first, context;
+
+  tessera_fake_llm_server_push_text (fixture->server, "A red page, then.");
+  g_assert_cmpint (send_with_image (fixture, "Make it look like this", red, &error), ==, TESSERA_TURN_COMPLETE);
+  first = tessera_chat_message_get_estimated_tokens (message_at (fixture, 1));
+
+  /* Room for the new image, not for the older one too (the answer keeps
+   * a quarter of a small context). */
+  context = (first + TESSERA_IMAGE_TOKENS / 2) * 4 / 3;
+  tessera_session_set_context_tokens (fixture->session, context);
+  tessera_fake_llm_server_push_text (fixture->server, "Blue it is.");
+  g_assert_cmpint (send_with_image (fixture, "Rather like this", blue, &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_no_error (error);
+
+  request = tessera_fake_llm_server_get_last_request (fixture->server);
+  assert_sent_with (request, "Rather like this", blue);
+  /* The older message stays, its image replaced by a word about it. */
+  older = find_user_message (request, "Make it look like this");
+  g_assert_nonnull (older);
+  urls = message_parts (older, &text);
+  g_assert_cmpuint (urls->len, ==, 0);
+  g_assert_cmpstr (text, ==, "Make it look like this\n(an image was attached here)");
+  g_assert_cmpuint (tessera_chat_message_get_estimated_tokens (message_at (fixture, 3))
+                    + json_object_get_int_member (tessera_fake_llm_request_get_object (request), "max_tokens"),
+                    <=, context);
+
+  /* An image the model cannot take at all: the turn says so. */
+  tessera_session_set_context_tokens (fixture->session, TESSERA_IMAGE_TOKENS);
+  g_assert_cmpint (send_with_image (fixture, "And this", blue, &error), ==, TESSERA_TURN_FAILED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_assert_nonnull (strstr (error->message, "The message and its images are too large for this model"));
+  g_assert_true (tessera_fake_llm_server_get_last_request (fixture->server) == request);
+}
+
+static void
+test_image_regenerate (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(TesseraImage) image = png_image (red_png, sizeof red_png);
+  const TesseraFakeLlmRequest *request;
+  JsonArray *messages;
+
+  tessera_fake_llm_server_push_text (fixture->server, "A red page, then.");
+  g_assert_cmpint (send_with_image (fixture, "Make it look like this", image, &error), ==, TESSERA_TURN_COMPLETE);
+
+  tessera_fake_llm_server_push_text (fixture->server, "Another red page.");
+  tessera_session_regenerate_async (fixture->session, NULL, store_result, &result);
+  g_assert_cmpint (tessera_session_send_finish (fixture->session, wait_for (&result), &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_no_error (error);
+
+  /* The prompt went again with its image, as the last message. */
+  request = tessera_fake_llm_server_get_last_request (fixture->server);
+  messages = json_object_get_array_member (tessera_fake_llm_request_get_object (request), "messages");
+  {
+    g_autoptr(GPtrArray) urls = NULL;
+    g_autofree char *url = tessera_image_dup_data_url (image);
+    const char *text;
+
+    urls = message_parts (json_array_get_object_element (messages, json_array_get_length (messages) - 1), &text);
+    g_assert_cmpstr (text, ==, "Make it look like this");
+    g_assert_cmpuint (urls->len, ==, 1);
+    g_assert_cmpstr (g_ptr_array_index (urls, 0), ==, url);
+  }
+  g_assert_cmpuint (n_messages (fixture), ==, 4);
+  assert_message_image (message_at (fixture, 2), image);
+}
+
+static void
+put_attachment (Fixture    *fixture,
+                const char *name,
+                const void *data,
+                gsize       len)
+{
+  g_autofree char *path = g_build_filename (g_file_peek_path (fixture->root), ".tessera", "chat", "attachments", name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, data, len, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_image_bad_attachments (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  static const char gif[] = "GIF89a\x01\0\x01\0";
+  g_autoptr(TesseraImage) red = png_image (red_png, sizeof red_png);
+  g_autoptr(TesseraImage) blue = png_image (blue_png, sizeof blue_png);
+  g_autoptr(GBytes) gif_bytes = g_bytes_new_static (gif, sizeof gif - 1);
+  g_autoptr(TesseraImage) other = tessera_image_new (gif_bytes, "image/gif", NULL);
+  g_autofree char *attachments = g_build_filename (g_file_peek_path (fixture->root), ".tessera", "chat", "attachments", NULL);
+  g_autofree char *outside = g_build_filename (fixture->tmp, "outside.png", NULL);
+  g_autofree char *link = g_build_filename (attachments, tessera_image_get_name (blue), NULL);
+  g_autofree char *missing = g_strnfill (64, 'a');
+  g_autofree char *json = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The red image, as Tessera saved it. */
+  g_assert_cmpint (g_mkdir_with_parents (attachments, 0700), ==, 0);
+  put_attachment (fixture, tessera_image_get_name (red), red_png, sizeof red_png);
+  /* The blue one outside, behind a symlink of the right name. */
+  g_file_set_contents (outside, (const char *)blue_png, sizeof blue_png, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (symlink (outside, link), ==, 0);
+  /* Another GIF under the name of this one. */
+  put_attachment (fixture, tessera_image_get_name (other), "GIF89a\x02\0\x02\0", 10);
+
+  json = g_strdup_printf ("{\"version\": 1, \"messages\": ["
+                          " {\"role\": \"user\", \"text\": \"Like these\", \"images\": ["
+                          "   {\"name\": \"../../etc/passwd\", \"type\": \"image/png\"},"
+                          "   {\"name\": \"../../../outside.png\", \"type\": \"image/png\"},"
+                          "   {\"name\": \"%s.png\", \"type\": \"image/png\"},"
+                          "   {\"name\": \"%s\", \"type\": \"image/png\"},"
+                          "   {\"name\": \"%s\", \"type\": \"image/gif\"},"
+                          "   {\"name\": \"%s\", \"type\": \"image/jpeg\"},"
+                          "   {\"name\": \"%s\", \"type\": \"image/png\"},"
+                          "   {\"type\": \"image/png\"},"
+                          "   42"
+                          " ]},"
+                          " {\"role\": \"assistant\", \"text\": \"Done.\", \"status\": \"complete\"},"
+                          " {\"role\": \"user\", \"text\": \"And this\", \"images\": \"%s\"}"
+                          "]}",
+                          /* No file by that name. */
+                          missing,
+                          /* The symlink. */
+                          tessera_image_get_name (blue),
+                          /* Not the image its name says. */
+                          tessera_image_get_name (other),
+                          /* Not the type its name says. */
+                          tessera_image_get_name (red),
+                          /* The one that is fine. */
+                          tessera_image_get_name (red),
+                          tessera_image_get_name (red));
+  write_file (fixture, ".tessera/chat/conversation.json", json);
+
+  reload (fixture);
+
+  /* Every message is kept, not set aside as corrupt; only the good image
+   * came back. */
+  g_assert_cmpuint (n_messages (fixture), ==, 3);
+  g_assert_cmpstr (tessera_chat_message_get_text (message_at (fixture, 0)), ==, "Like these");
+  assert_message_image (message_at (fixture, 0), red);
+  g_assert_cmpstr (tessera_chat_message_get_text (message_at (fixture, 2)), ==, "And this");
+  g_assert_null (tessera_chat_message_get_images (message_at (fixture, 2)));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -997,6 +1372,11 @@ main (int   argc,
   ADD ("/session/no-sandbox", test_no_sandbox);
   ADD ("/session/busy", test_busy);
   ADD ("/session/regenerate-and-clear", test_regenerate_and_clear);
+  ADD ("/session/image/sent", test_image_sent);
+  ADD ("/session/image/reloaded", test_image_reloaded);
+  ADD ("/session/image/budget", test_image_budget);
+  ADD ("/session/image/regenerate", test_image_regenerate);
+  ADD ("/session/image/bad-attachments", test_image_bad_attachments);
 
   return g_test_run ();
 }

@@ -18,6 +18,7 @@ struct _TesseraChatMessage
   TesseraChatRole    role;
   GString           *text;
   GDateTime         *time;
+  GPtrArray         *images;
   GPtrArray         *actions;
   TesseraTurnStatus  status;
   guint              input_tokens;
@@ -50,6 +51,7 @@ tessera_chat_message_finalize (GObject *object)
 
   g_string_free (self->text, TRUE);
   g_clear_pointer (&self->time, g_date_time_unref);
+  g_clear_pointer (&self->images, g_ptr_array_unref);
   g_ptr_array_unref (self->actions);
 
   G_OBJECT_CLASS (tessera_chat_message_parent_class)->finalize (object);
@@ -190,6 +192,27 @@ tessera_chat_message_set_time (TesseraChatMessage *self,
   g_date_time_ref (time);
   g_date_time_unref (self->time);
   self->time = time;
+}
+
+GPtrArray *
+tessera_chat_message_get_images (TesseraChatMessage *self)
+{
+  g_return_val_if_fail (TESSERA_IS_CHAT_MESSAGE (self), NULL);
+  return self->images;
+}
+
+void
+tessera_chat_message_add_image (TesseraChatMessage *self,
+                                TesseraImage       *image)
+{
+  g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+  g_return_if_fail (TESSERA_IS_IMAGE (image));
+  /* Only the user attaches images; the conversation keeps them for no one else. */
+  g_return_if_fail (self->role == TESSERA_CHAT_ROLE_USER);
+
+  if (self->images == NULL)
+    self->images = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->images, g_object_ref (image));
 }
 
 GPtrArray *

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "tessera-action.h"
+#include "tessera-image.h"
 
 G_BEGIN_DECLS
 
@@ -60,6 +61,11 @@ void                tessera_chat_message_set_automatic   (TesseraChatMessage *se
 GDateTime          *tessera_chat_message_get_time        (TesseraChatMessage *self);
 void                tessera_chat_message_set_time        (TesseraChatMessage *self,
                                                           GDateTime          *time);
+/* The images attached to a user message, in order (TesseraImage), or
+ * NULL when it has none. */
+GPtrArray          *tessera_chat_message_get_images      (TesseraChatMessage *self);
+void                tessera_chat_message_add_image       (TesseraChatMessage *self,
+                                                          TesseraImage       *image);
 /* The actions of an assistant message, in order (TesseraAction). */
 GPtrArray          *tessera_chat_message_get_actions     (TesseraChatMessage *self);
 void                tessera_chat_message_add_action      (TesseraChatMessage *self,

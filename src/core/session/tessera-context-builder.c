@@ -3,9 +3,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The budget is the model's context minus the room kept for the answer.
- * The system prompt, the project's file list and the new message always
- * go; then the newest history (up to a third of what is left), the most
- * relevant files' contents, and older history with whatever remains.
+ * The system prompt, the project's file list and the new message with its
+ * images always go; then the newest history (up to a third of what is
+ * left), the most relevant files' contents, older history with whatever
+ * remains, and last the images of earlier messages, newest first: each
+ * weighs as much as pages of text, and an old screenshot says less than
+ * the words and code around it.
  */
 
 #define G_LOG_DOMAIN "tessera-context-builder"
@@ -24,11 +27,16 @@
 /* Per-message and per-file framing, in tokens. */
 #define MESSAGE_OVERHEAD 8
 #define FILE_OVERHEAD 12
+/* Stands for each image of an earlier message that was left out, so that
+ * the model still makes sense of "like this". */
+#define IMAGE_NOTE "\n(an image was attached here)"
 
 typedef struct
 {
-  gboolean  from_user;
-  char     *text;
+  gboolean   from_user;
+  char      *text;
+  /* TesseraImage, or NULL. */
+  GPtrArray *images;
 } HistoryItem;
 
 typedef struct
@@ -48,6 +56,7 @@ struct _TesseraContextBuilder
   guint           context_tokens;
   char           *system_prompt;
   char           *prompt;
+  GPtrArray      *prompt_images;
   GArray         *history;
   GHashTable     *relevant;
 
@@ -109,6 +118,28 @@ static void
 history_item_clear (HistoryItem *item)
 {
   g_free (item->text);
+  g_clear_pointer (&item->images, g_ptr_array_unref);
+}
+
+/* The builder's own array: the worker thread reads it while the caller's
+ * may change. */
+static GPtrArray *
+copy_images (GPtrArray *images)
+{
+  GPtrArray *copy;
+
+  if (images == NULL || images->len == 0)
+    return NULL;
+  copy = g_ptr_array_new_full (images->len, g_object_unref);
+  for (guint i = 0; i < images->len; i++)
+    g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (images, i)));
+  return copy;
+}
+
+static guint
+n_images (GPtrArray *images)
+{
+  return images != NULL ? images->len : 0;
 }
 
 static void
@@ -128,6 +159,7 @@ tessera_context_builder_finalize (GObject *object)
   g_free (self->model);
   g_free (self->system_prompt);
   g_free (self->prompt);
+  g_clear_pointer (&self->prompt_images, g_ptr_array_unref);
   g_array_unref (self->history);
   g_hash_table_unref (self->relevant);
 
@@ -176,24 +208,30 @@ tessera_context_builder_set_system_prompt (TesseraContextBuilder *self,
 void
 tessera_context_builder_add_history (TesseraContextBuilder *self,
                                      gboolean               from_user,
-                                     const char            *text)
+                                     const char            *text,
+                                     GPtrArray             *images)
 {
   HistoryItem item;
 
   g_return_if_fail (TESSERA_IS_CONTEXT_BUILDER (self));
+  g_return_if_fail (from_user || images == NULL || images->len == 0);
 
   item.from_user = from_user;
   item.text = g_strdup (text ? text : "");
+  item.images = copy_images (images);
   g_array_append_val (self->history, item);
 }
 
 void
 tessera_context_builder_set_prompt (TesseraContextBuilder *self,
-                                    const char            *text)
+                                    const char            *text,
+                                    GPtrArray             *images)
 {
   g_return_if_fail (TESSERA_IS_CONTEXT_BUILDER (self));
   g_free (self->prompt);
   self->prompt = g_strdup (text);
+  g_clear_pointer (&self->prompt_images, g_ptr_array_unref);
+  self->prompt_images = copy_images (images);
 }
 
 void
@@ -355,6 +393,38 @@ compare_paths (gconstpointer a,
   return strcmp (fa->path, fb->path);
 }
 
+/* Reserves room for the notes of images that may be left out later. */
+static guint
+history_cost (const HistoryItem *item)
+{
+  return tessera_estimate_tokens (strlen (item->text) + n_images (item->images) * strlen (IMAGE_NOTE))
+         + MESSAGE_OVERHEAD;
+}
+
+/* A user message with the first @n_sent of its @images (NULL for none);
+ * returns its estimate. */
+static guint
+add_user_message (TesseraLlmRequest *request,
+                  const char        *text,
+                  GPtrArray         *images,
+                  guint              n_sent)
+{
+  g_autoptr(GString) full = g_string_new (text);
+  g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint k = 0; k < n_images (images); k++)
+    {
+      if (k < n_sent)
+        g_ptr_array_add (urls, tessera_image_dup_data_url (g_ptr_array_index (images, k)));
+      else
+        g_string_append (full, IMAGE_NOTE);
+    }
+  g_ptr_array_add (urls, NULL);
+  tessera_llm_request_add_message_with_images (request, full->str, (const char * const *)urls->pdata);
+
+  return tessera_estimate_tokens (full->len) + MESSAGE_OVERHEAD + n_sent * TESSERA_IMAGE_TOKENS;
+}
+
 static void
 build_thread (GTask        *task,
               gpointer      source_object,
@@ -369,6 +439,7 @@ build_thread (GTask        *task,
   g_autoptr(GString) system = g_string_new (NULL);
   g_autoptr(TesseraLlmRequest) request = NULL;
   g_autofree gboolean *keep = NULL;
+  g_autofree guint *n_sent = NULL;
   guint max_output, budget, fixed, remaining, history_budget, used;
   guint n_kept = 0;
   gint i;
@@ -404,12 +475,18 @@ build_thread (GTask        *task,
 
   fixed = tessera_estimate_tokens (system->len) + MESSAGE_OVERHEAD
           + tessera_estimate_tokens (self->prompt ? strlen (self->prompt) : 0) + MESSAGE_OVERHEAD
+          + n_images (self->prompt_images) * TESSERA_IMAGE_TOKENS
           + 64 /* the contents heading */;
   if (fixed > budget)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                               _("The message is too long for this model: it needs about %u tokens, and the model reads at most %u."),
-                               fixed, budget);
+      if (self->prompt_images != NULL)
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                                 _("The message and its images are too large for this model: they need about %u tokens, and the model reads at most %u."),
+                                 fixed, budget);
+      else
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                                 _("The message is too long for this model: it needs about %u tokens, and the model reads at most %u."),
+                                 fixed, budget);
       return;
     }
   remaining = budget - fixed;
@@ -421,7 +498,7 @@ build_thread (GTask        *task,
   for (i = (gint)self->history->len - 1; i >= 0; i--)
     {
       const HistoryItem *item = &g_array_index (self->history, HistoryItem, i);
-      guint cost = tessera_estimate_tokens (strlen (item->text)) + MESSAGE_OVERHEAD;
+      guint cost = history_cost (item);
 
       if (used + cost > history_budget)
         break;
@@ -483,7 +560,7 @@ build_thread (GTask        *task,
   for (; i >= 0; i--)
     {
       const HistoryItem *item = &g_array_index (self->history, HistoryItem, i);
-      guint cost = tessera_estimate_tokens (strlen (item->text)) + MESSAGE_OVERHEAD;
+      guint cost = history_cost (item);
 
       if (cost > remaining)
         break;
@@ -504,6 +581,21 @@ build_thread (GTask        *task,
       }
   self->n_dropped = self->history->len - n_kept;
 
+  /* Images of earlier messages with what is left, newest first. */
+  n_sent = g_new0 (guint, self->history->len + 1);
+  for (i = (gint)self->history->len - 1; i >= 0 && remaining >= TESSERA_IMAGE_TOKENS; i--)
+    {
+      const HistoryItem *item = &g_array_index (self->history, HistoryItem, i);
+
+      if (!keep[i])
+        continue;
+      while (n_sent[i] < n_images (item->images) && remaining >= TESSERA_IMAGE_TOKENS)
+        {
+          n_sent[i]++;
+          remaining -= TESSERA_IMAGE_TOKENS;
+        }
+    }
+
   if (self->n_included > 0)
     {
       g_string_append (system, "\nCurrent contents of the files (others are too large to show). The <file> tags are for reading only: change files with tessera-write or tessera-edit.\n");
@@ -521,13 +613,16 @@ build_thread (GTask        *task,
 
       if (!keep[k])
         continue;
-      tessera_llm_request_add_message (request,
-                                       item->from_user ? TESSERA_LLM_ROLE_USER : TESSERA_LLM_ROLE_ASSISTANT,
-                                       item->text);
-      self->estimated += tessera_estimate_tokens (strlen (item->text)) + MESSAGE_OVERHEAD;
+      if (item->from_user)
+        self->estimated += add_user_message (request, item->text, item->images, n_sent[k]);
+      else
+        {
+          tessera_llm_request_add_message (request, TESSERA_LLM_ROLE_ASSISTANT, item->text);
+          self->estimated += tessera_estimate_tokens (strlen (item->text)) + MESSAGE_OVERHEAD;
+        }
     }
-  tessera_llm_request_add_message (request, TESSERA_LLM_ROLE_USER, self->prompt ? self->prompt : "");
-  self->estimated += tessera_estimate_tokens (self->prompt ? strlen (self->prompt) : 0) + MESSAGE_OVERHEAD;
+  self->estimated += add_user_message (request, self->prompt ? self->prompt : "",
+                                       self->prompt_images, n_images (self->prompt_images));
 
   if (g_task_return_error_if_cancelled (task))
     return;

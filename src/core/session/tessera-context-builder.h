@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "tessera-image.h"
 #include "tessera-llm-request.h"
 #include "tessera-project.h"
 
@@ -29,14 +30,18 @@ TesseraContextBuilder *tessera_context_builder_new             (TesseraProject  
                                                                 guint                   context_tokens);
 void                   tessera_context_builder_set_system_prompt (TesseraContextBuilder *self,
                                                                 const char             *text);
-/* Earlier messages, oldest first: dropped oldest first when they do not
- * fit. */
+/* Earlier messages, oldest first, with the images (TesseraImage; NULL
+ * for none) of the user's: dropped oldest first when they do not fit,
+ * their images before any text. */
 void                   tessera_context_builder_add_history     (TesseraContextBuilder  *self,
                                                                 gboolean                from_user,
-                                                                const char             *text);
-/* The message of this turn: always sent whole. */
+                                                                const char             *text,
+                                                                GPtrArray              *images);
+/* The message of this turn and its images (NULL for none): always sent
+ * whole. */
 void                   tessera_context_builder_set_prompt      (TesseraContextBuilder  *self,
-                                                                const char             *text);
+                                                                const char             *text,
+                                                                GPtrArray              *images);
 /* Files to prefer: recently edited, or named by a "Fix with AI" error. */
 void                   tessera_context_builder_add_relevant    (TesseraContextBuilder  *self,
                                                                 const char             *path,
@@ -45,8 +50,8 @@ void                   tessera_context_builder_add_relevant    (TesseraContextBu
 /* Lists and reads the project in a worker thread and builds the request:
  * system prompt, project tree and the most relevant files' contents,
  * history, prompt, never estimated above the context minus the answer's
- * max-tokens. Fails with G_IO_ERROR_NO_SPACE when the prompt alone does
- * not fit. */
+ * max-tokens (each image counts TESSERA_IMAGE_TOKENS). Fails with
+ * G_IO_ERROR_NO_SPACE when the prompt and its images alone do not fit. */
 void                   tessera_context_builder_build_async     (TesseraContextBuilder  *self,
                                                                 GCancellable           *cancellable,
                                                                 GAsyncReadyCallback     callback,

@@ -5,13 +5,16 @@
  * The file is rewritten whole after every message: conversations are
  * small next to the project, and a whole-file atomic replace (write to a
  * temporary file, then rename) can never leave half a conversation behind
- * after a crash.
+ * after a crash. Images are kept beside it, each in a file of its own
+ * named by its SHA-256 and written once, before the conversation that
+ * names it.
  */
 
 #define G_LOG_DOMAIN "tessera-conversation"
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
@@ -25,6 +28,7 @@ struct _TesseraConversation
   GObject     parent_instance;
 
   GFile      *file;
+  GFile      *attachments;
   GListStore *messages;
   GPtrArray  *flush_waiters;
   guint       saving : 1;
@@ -54,6 +58,7 @@ tessera_conversation_finalize (GObject *object)
   TesseraConversation *self = (TesseraConversation *)object;
 
   g_clear_object (&self->file);
+  g_clear_object (&self->attachments);
   g_ptr_array_unref (self->flush_waiters);
 
   G_OBJECT_CLASS (tessera_conversation_parent_class)->finalize (object);
@@ -76,14 +81,17 @@ tessera_conversation_init (TesseraConversation *self)
 }
 
 TesseraConversation *
-tessera_conversation_new (GFile *file)
+tessera_conversation_new (GFile *file,
+                          GFile *attachments)
 {
   TesseraConversation *self;
 
   g_return_val_if_fail (G_IS_FILE (file), NULL);
+  g_return_val_if_fail (G_IS_FILE (attachments), NULL);
 
   self = g_object_new (TESSERA_TYPE_CONVERSATION, NULL);
   self->file = g_object_ref (file);
+  self->attachments = g_object_ref (attachments);
   return self;
 }
 
@@ -232,6 +240,7 @@ tessera_conversation_serialize (TesseraConversation *self)
     {
       g_autoptr(TesseraChatMessage) message = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
       g_autofree char *time = g_date_time_format_iso8601 (tessera_chat_message_get_time (message));
+      GPtrArray *images = tessera_chat_message_get_images (message);
       GPtrArray *actions = tessera_chat_message_get_actions (message);
 
       json_builder_begin_object (builder);
@@ -245,6 +254,23 @@ tessera_conversation_serialize (TesseraConversation *self)
         {
           json_builder_set_member_name (builder, "automatic");
           json_builder_add_boolean_value (builder, TRUE);
+        }
+      if (images != NULL)
+        {
+          json_builder_set_member_name (builder, "images");
+          json_builder_begin_array (builder);
+          for (guint j = 0; j < images->len; j++)
+            {
+              TesseraImage *image = g_ptr_array_index (images, j);
+
+              json_builder_begin_object (builder);
+              json_builder_set_member_name (builder, "name");
+              json_builder_add_string_value (builder, tessera_image_get_name (image));
+              json_builder_set_member_name (builder, "type");
+              json_builder_add_string_value (builder, tessera_image_get_mime_type (image));
+              json_builder_end_object (builder);
+            }
+          json_builder_end_array (builder);
         }
       if (tessera_chat_message_get_role (message) == TESSERA_CHAT_ROLE_ASSISTANT)
         {
@@ -343,10 +369,108 @@ parse_action (JsonObject *object)
   return g_steal_pointer (&action);
 }
 
+/* The SHA-256 in hex and an extension, as tessera_image_get_name() makes
+ * them: never a path, never "..". */
+static gboolean
+is_attachment_name (const char *name)
+{
+  return name != NULL &&
+         strspn (name, "0123456789abcdef") == 64 && name[64] == '.' && name[65] != '\0' &&
+         strspn (name + 65, "abcdefghijklmnopqrstuvwxyz") == strlen (name + 65);
+}
+
+/* The file's entry names the image, but the user may have edited it: only
+ * a plain file of @attachments is read, never through a symlink, and only
+ * if its content hashes to its name, so that nothing else can pass for
+ * an attachment. */
+static TesseraImage *
+load_image (GFile         *attachments,
+            const char    *name,
+            const char    *type,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(TesseraImage) image = NULL;
+
+  if (!is_attachment_name (name))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
+                   "“%s” is not the name of an attachment", name ? name : "");
+      return NULL;
+    }
+
+  file = g_file_get_child (attachments, name);
+  if (!(info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                  G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, cancellable, error)))
+    return NULL;
+  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR ||
+      g_file_info_get_size (info) > TESSERA_IMAGE_MAX_BYTES)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s is not an image file", name);
+      return NULL;
+    }
+  if (!(bytes = g_file_load_bytes (file, cancellable, NULL, error)) ||
+      !(image = tessera_image_new (bytes, type, error)))
+    return NULL;
+  if (strcmp (tessera_image_get_name (image), name) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s does not hold the image of that name", name);
+      return NULL;
+    }
+
+  return g_steal_pointer (&image);
+}
+
+/* An image that cannot be read back is left out, quietly: the message
+ * stays, and the file as a whole is not corrupt for it. */
+static void
+load_images (TesseraChatMessage *message,
+             JsonNode           *node,
+             GFile              *attachments,
+             GCancellable       *cancellable)
+{
+  JsonArray *array;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_debug ("The images of a message are not a list; left out");
+      return;
+    }
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      g_autoptr(TesseraImage) image = NULL;
+      g_autoptr(GError) error = NULL;
+      JsonObject *object;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        {
+          g_debug ("An attached image is not an object; left out");
+          continue;
+        }
+      object = json_node_get_object (element);
+      image = load_image (attachments,
+                          json_object_get_string_member_with_default (object, "name", NULL),
+                          json_object_get_string_member_with_default (object, "type", NULL),
+                          cancellable, &error);
+      if (image == NULL)
+        g_debug ("An attached image was left out: %s", error->message);
+      else
+        tessera_chat_message_add_image (message, image);
+    }
+}
+
 static GPtrArray *
-parse_conversation (const char  *data,
-                    gsize        len,
-                    GError     **error)
+parse_conversation (const char    *data,
+                    gsize          len,
+                    GFile         *attachments,
+                    GCancellable  *cancellable,
+                    GError       **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_object_unref);
@@ -394,6 +518,8 @@ parse_conversation (const char  *data,
             tessera_chat_message_set_time (message, time);
         }
       tessera_chat_message_set_automatic (message, json_object_get_boolean_member_with_default (m, "automatic", FALSE));
+      if (r == TESSERA_CHAT_ROLE_USER && json_object_has_member (m, "images"))
+        load_images (message, json_object_get_member (m, "images"), attachments, cancellable);
       if (r == TESSERA_CHAT_ROLE_ASSISTANT)
         {
           TesseraTurnStatus status =
@@ -453,6 +579,7 @@ load_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
+  TesseraConversation *self = source_object;
   GFile *file = task_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *data = NULL;
@@ -469,7 +596,7 @@ load_thread (GTask        *task,
         }
       result->messages = g_ptr_array_new_with_free_func (g_object_unref);
     }
-  else if (!(result->messages = parse_conversation (data, len, NULL)))
+  else if (!(result->messages = parse_conversation (data, len, self->attachments, cancellable, NULL)))
     {
       /* Never destroy what cannot be read: set it aside for the user. */
       g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
@@ -540,6 +667,46 @@ tessera_conversation_load_finish (TesseraConversation  *self,
 
 /* Saving */
 
+typedef struct
+{
+  GBytes    *json;
+  /* Every image of the conversation (TesseraImage). */
+  GPtrArray *images;
+} SaveJob;
+
+static void
+save_job_free (SaveJob *job)
+{
+  g_bytes_unref (job->json);
+  g_ptr_array_unref (job->images);
+  g_free (job);
+}
+
+static gboolean
+save_image (GFile         *attachments,
+            TesseraImage  *image,
+            GError       **error)
+{
+  g_autoptr(GFile) file = g_file_get_child (attachments, tessera_image_get_name (image));
+  GBytes *bytes = tessera_image_get_bytes (image);
+
+  /* Named by its content: a file already there is this image. */
+  if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) != G_FILE_TYPE_UNKNOWN)
+    return TRUE;
+
+  if (!g_file_make_directory_with_parents (attachments, NULL, error))
+    {
+      if (!g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+        return FALSE;
+      g_clear_error (error);
+    }
+  return g_file_replace_contents (file,
+                                  g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                  NULL, FALSE,
+                                  G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                                  NULL, NULL, error);
+}
+
 static void
 save_thread (GTask        *task,
              gpointer      source_object,
@@ -547,9 +714,19 @@ save_thread (GTask        *task,
              GCancellable *cancellable)
 {
   TesseraConversation *self = source_object;
-  GBytes *bytes = task_data;
+  SaveJob *job = task_data;
+  GBytes *bytes = job->json;
   g_autoptr(GFile) parent = g_file_get_parent (self->file);
   g_autoptr(GError) error = NULL;
+
+  /* The images first, so that the file never names one that is not on
+   * disk; one that cannot be written is lost, not the conversation. */
+  for (guint i = 0; i < job->images->len; i++)
+    if (!save_image (self->attachments, g_ptr_array_index (job->images, i), &error))
+      {
+        g_warning ("Could not save an attached image: %s", error->message);
+        g_clear_error (&error);
+      }
 
   if (!g_file_make_directory_with_parents (parent, NULL, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
@@ -601,6 +778,8 @@ static void
 save_now (TesseraConversation *self)
 {
   g_autoptr(GTask) task = NULL;
+  SaveJob *job;
+  guint n;
 
   if (self->saving)
     {
@@ -610,9 +789,23 @@ save_now (TesseraConversation *self)
 
   self->dirty = FALSE;
   self->saving = TRUE;
+
+  job = g_new0 (SaveJob, 1);
+  job->json = tessera_conversation_serialize (self);
+  job->images = g_ptr_array_new_with_free_func (g_object_unref);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TesseraChatMessage) message = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
+      GPtrArray *images = tessera_chat_message_get_images (message);
+
+      for (guint j = 0; images != NULL && j < images->len; j++)
+        g_ptr_array_add (job->images, g_object_ref (g_ptr_array_index (images, j)));
+    }
+
   task = g_task_new (self, NULL, save_done, NULL);
   g_task_set_source_tag (task, save_now);
-  g_task_set_task_data (task, tessera_conversation_serialize (self), (GDestroyNotify)g_bytes_unref);
+  g_task_set_task_data (task, job, (GDestroyNotify)save_job_free);
   g_task_run_in_thread (task, save_thread);
 }
 

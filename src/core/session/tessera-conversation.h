@@ -16,8 +16,11 @@ G_BEGIN_DECLS
 #define TESSERA_TYPE_CONVERSATION (tessera_conversation_get_type ())
 G_DECLARE_FINAL_TYPE (TesseraConversation, tessera_conversation, TESSERA, CONVERSATION, GObject)
 
-/* @file is where the conversation lives (.tessera/chat/conversation.json). */
-TesseraConversation *tessera_conversation_new          (GFile                *file);
+/* @file is where the conversation lives (.tessera/chat/conversation.json),
+ * @attachments the folder its images are kept in, each once, under
+ * tessera_image_get_name() (.tessera/attachments). */
+TesseraConversation *tessera_conversation_new          (GFile                *file,
+                                                        GFile                *attachments);
 GFile               *tessera_conversation_get_file     (TesseraConversation  *self);
 /* The messages (TesseraChatMessage), oldest first. */
 GListModel          *tessera_conversation_get_messages (TesseraConversation  *self);
@@ -27,7 +30,8 @@ TesseraChatMessage  *tessera_conversation_get_message  (TesseraConversation  *se
 
 /* Reads the file. A missing file is an empty conversation. A corrupt one
  * is kept as conversation.json.corrupt-DATE and the conversation starts
- * empty with a notice message saying so (not an error). */
+ * empty with a notice message saying so (not an error). An image that
+ * cannot be read back is left out of its message. */
 void                 tessera_conversation_load_async   (TesseraConversation  *self,
                                                         GCancellable         *cancellable,
                                                         GAsyncReadyCallback   callback,

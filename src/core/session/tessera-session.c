@@ -87,6 +87,8 @@ struct _Turn
 
   GPtrArray             *relevant;
   char                  *prompt;
+  /* The round's prompt's images (TesseraImage), or NULL. */
+  GPtrArray             *images;
   TesseraChatMessage    *assistant;
   GPtrArray             *assistants;
   TesseraProtocolParser *parser;
@@ -110,7 +112,7 @@ struct _Turn
   guint                  max_tokens : 1;
 };
 
-static void start_round    (Turn *turn, const char *prompt, gboolean automatic);
+static void start_round    (Turn *turn, const char *prompt, GPtrArray *images, gboolean automatic);
 static void pump           (Turn *turn);
 static void finish_turn    (Turn *turn, TesseraTurnStatus status, GError *error);
 
@@ -132,6 +134,7 @@ turn_free (Turn *turn)
   g_clear_object (&turn->cancellable);
   g_ptr_array_unref (turn->relevant);
   g_free (turn->prompt);
+  g_clear_pointer (&turn->images, g_ptr_array_unref);
   g_clear_object (&turn->assistant);
   g_ptr_array_unref (turn->assistants);
   if (turn->parser != NULL)
@@ -315,6 +318,7 @@ tessera_session_constructed (GObject *object)
   TesseraSession *self = (TesseraSession *)object;
   g_autoptr(GFile) chat = NULL;
   g_autoptr(GFile) file = NULL;
+  g_autoptr(GFile) attachments = NULL;
 
   G_OBJECT_CLASS (tessera_session_parent_class)->constructed (object);
 
@@ -322,7 +326,8 @@ tessera_session_constructed (GObject *object)
 
   chat = g_file_get_child (tessera_project_get_root (self->project), TESSERA_PROJECT_STATE_DIR "/chat");
   file = g_file_get_child (chat, "conversation.json");
-  self->conversation = tessera_conversation_new (file);
+  attachments = g_file_get_child (chat, "attachments");
+  self->conversation = tessera_conversation_new (file, attachments);
 
   load_max_file_size (self);
 }
@@ -1493,7 +1498,7 @@ round_done (Turn *turn)
 
       turn->followups++;
       tessera_chat_message_set_status (turn->assistant, TESSERA_TURN_PARTIAL);
-      start_round (turn, prompt, TRUE);
+      start_round (turn, prompt, NULL, TRUE);
       return;
     }
 
@@ -1657,17 +1662,18 @@ build_context (Turn *turn)
       TesseraChatRole role = tessera_chat_message_get_role (message);
 
       if (role == TESSERA_CHAT_ROLE_USER)
-        tessera_context_builder_add_history (builder, TRUE, tessera_chat_message_get_text (message));
+        tessera_context_builder_add_history (builder, TRUE, tessera_chat_message_get_text (message),
+                                             tessera_chat_message_get_images (message));
       else if (role == TESSERA_CHAT_ROLE_ASSISTANT)
         {
           g_autofree char *history = tessera_chat_message_to_history (message);
 
           /* A failed turn may have no answer; some APIs reject empty ones. */
           if (history[0] != '\0')
-            tessera_context_builder_add_history (builder, FALSE, history);
+            tessera_context_builder_add_history (builder, FALSE, history, NULL);
         }
     }
-  tessera_context_builder_set_prompt (builder, turn->prompt);
+  tessera_context_builder_set_prompt (builder, turn->prompt, turn->images);
   for (guint i = 0; i < self->recent->len; i++)
     tessera_context_builder_add_relevant (builder, g_ptr_array_index (self->recent, i), RECENT_WEIGHT);
   for (guint i = 0; i < turn->relevant->len; i++)
@@ -1703,6 +1709,7 @@ models_listed (GObject      *object,
 static void
 start_round (Turn       *turn,
              const char *prompt,
+             GPtrArray  *images,
              gboolean    automatic)
 {
   TesseraSession *self = turn->self;
@@ -1716,6 +1723,12 @@ start_round (Turn       *turn,
   turn->prompt = g_strdup (prompt);
 
   tessera_chat_message_set_automatic (user, automatic);
+  for (guint i = 0; images != NULL && i < images->len; i++)
+    tessera_chat_message_add_image (user, g_ptr_array_index (images, i));
+  /* The message's own array: it outlives the caller's. */
+  g_clear_pointer (&turn->images, g_ptr_array_unref);
+  if (tessera_chat_message_get_images (user) != NULL)
+    turn->images = g_ptr_array_ref (tessera_chat_message_get_images (user));
   add_message (self, user);
 
   /* Like the providers' own SDKs: without a chosen model, the first one
@@ -1736,6 +1749,7 @@ on_user_cancelled (GCancellable *cancellable,
 static void
 begin_turn (TesseraSession      *self,
             const char          *prompt,
+            GPtrArray           *images,
             gboolean             automatic,
             const char          *relevant_path,
             gpointer             source_tag,
@@ -1793,7 +1807,7 @@ begin_turn (TesseraSession      *self,
   set_can_continue (self, FALSE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 
-  start_round (turn, prompt, automatic);
+  start_round (turn, prompt, images, automatic);
 }
 
 void
@@ -1803,10 +1817,22 @@ tessera_session_send_async (TesseraSession      *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
+  tessera_session_send_with_images_async (self, prompt, NULL, cancellable, callback, user_data);
+}
+
+void
+tessera_session_send_with_images_async (TesseraSession      *self,
+                                        const char          *prompt,
+                                        GPtrArray           *images,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
   g_return_if_fail (TESSERA_IS_SESSION (self));
   g_return_if_fail (prompt != NULL);
 
-  begin_turn (self, prompt, FALSE, NULL, tessera_session_send_async, cancellable, callback, user_data);
+  begin_turn (self, prompt, images, FALSE, NULL, tessera_session_send_with_images_async,
+              cancellable, callback, user_data);
 }
 
 TesseraTurnStatus
@@ -1878,7 +1904,7 @@ tessera_session_continue_async (TesseraSession      *self,
     }
 
   /* An automatic message: the user only pressed "Continue". */
-  begin_turn (self, prompt->str, TRUE, NULL, tessera_session_continue_async, cancellable, callback, user_data);
+  begin_turn (self, prompt->str, NULL, TRUE, NULL, tessera_session_continue_async, cancellable, callback, user_data);
 }
 
 /* "http://127.0.0.1:8000/src/app.js?v=2" or "src/app.js" -> "src/app.js". */
@@ -1930,7 +1956,7 @@ tessera_session_fix_async (TesseraSession      *self,
   g_string_append_c (prompt, ' ');
   g_string_append (prompt, _("Find the cause and fix it."));
 
-  begin_turn (self, prompt->str, FALSE, path, tessera_session_fix_async, cancellable, callback, user_data);
+  begin_turn (self, prompt->str, NULL, FALSE, path, tessera_session_fix_async, cancellable, callback, user_data);
 }
 
 void
@@ -1940,6 +1966,7 @@ tessera_session_regenerate_async (TesseraSession      *self,
                                   gpointer             user_data)
 {
   g_autofree char *prompt = NULL;
+  GPtrArray *images = NULL;
   guint n;
 
   g_return_if_fail (TESSERA_IS_SESSION (self));
@@ -1951,7 +1978,11 @@ tessera_session_regenerate_async (TesseraSession      *self,
 
       if (tessera_chat_message_get_role (message) == TESSERA_CHAT_ROLE_USER &&
           !tessera_chat_message_get_automatic (message))
-        prompt = g_strdup (tessera_chat_message_get_text (message));
+        {
+          prompt = g_strdup (tessera_chat_message_get_text (message));
+          /* Still held by the message when the new one takes them. */
+          images = tessera_chat_message_get_images (message);
+        }
     }
 
   if (prompt == NULL)
@@ -1964,7 +1995,7 @@ tessera_session_regenerate_async (TesseraSession      *self,
       return;
     }
 
-  begin_turn (self, prompt, FALSE, NULL, tessera_session_regenerate_async, cancellable, callback, user_data);
+  begin_turn (self, prompt, images, FALSE, NULL, tessera_session_regenerate_async, cancellable, callback, user_data);
 }
 
 gboolean

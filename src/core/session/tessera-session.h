@@ -80,6 +80,17 @@ void                tessera_session_send_async         (TesseraSession       *se
                                                         GCancellable         *cancellable,
                                                         GAsyncReadyCallback   callback,
                                                         gpointer              user_data);
+/* As tessera_session_send_async(), with @images (TesseraImage; NULL or
+ * empty for none) attached to the prompt: kept with its message in the
+ * conversation, and sent with it to the model in later turns too, as the
+ * context's budget allows. Finish with tessera_session_send_finish(). */
+void                tessera_session_send_with_images_async
+                                                       (TesseraSession       *self,
+                                                        const char           *prompt,
+                                                        GPtrArray            *images,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
 TesseraTurnStatus   tessera_session_send_finish        (TesseraSession       *self,
                                                         GAsyncResult         *result,
                                                         GError              **error);
