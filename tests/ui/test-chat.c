@@ -250,6 +250,181 @@ check_rests_while_model_thinks (TesseraFakeLlmServer *server,
   g_assert_true (gtk_text_view_get_cursor_visible (prompt));
 }
 
+static GtkWidget *
+find_by_tooltip (GtkWidget  *widget,
+                 const char *tooltip)
+{
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_by_tooltip (child, tooltip);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Mapped pictures of attached images under @widget. */
+static guint
+count_pictures (GtkWidget *widget)
+{
+  guint n = gtk_widget_has_css_class (widget, "tessera-attached-image") && gtk_widget_get_mapped (widget) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    n += count_pictures (child);
+
+  return n;
+}
+
+/* TRUE when a mapped label under @widget contains @text. */
+static gboolean
+shows_label_containing (GtkWidget  *widget,
+                        const char *text)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL &&
+      gtk_widget_get_mapped (widget))
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (shows_label_containing (child, text))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static GdkPixbuf *
+solid_pixbuf (int     width,
+              int     height,
+              guint32 rgba)
+{
+  GdkPixbuf *pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, width, height);
+
+  gdk_pixbuf_fill (pixbuf, rgba);
+
+  return pixbuf;
+}
+
+/* The picture a data URL carries. */
+static GdkPixbuf *
+decode_data_url (const char *url)
+{
+  const char *comma = strchr (url, ',');
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autofree guchar *data = NULL;
+  gsize length = 0;
+
+  g_assert_nonnull (comma);
+  data = g_base64_decode (comma + 1, &length);
+  g_assert_true (gdk_pixbuf_loader_write (loader, data, length, NULL));
+  g_assert_true (gdk_pixbuf_loader_close (loader, NULL));
+
+  return g_object_ref (gdk_pixbuf_loader_get_pixbuf (loader));
+}
+
+/* Images go with a message: a file attached (a screenshot too large for
+ * the providers, scaled down) and a picture pasted into the prompt show
+ * as chips, go to the model with the prompt, and show in the sent
+ * message. A file that is not an image is refused, saying why. */
+static void
+check_attach_images (TesseraFakeLlmServer *server,
+                     TesseraChatPane      *chat,
+                     const char           *dir)
+{
+  g_autofree char *png_path = g_build_filename (dir, "screenshot.png", NULL);
+  g_autofree char *text_path = g_build_filename (dir, "notes.txt", NULL);
+  g_autoptr(GFile) png = g_file_new_for_path (png_path);
+  g_autoptr(GFile) notes = g_file_new_for_path (text_path);
+  g_autoptr(GdkPixbuf) large = solid_pixbuf (2400, 1200, 0x3366ccff);
+  g_autoptr(GdkPixbuf) small = solid_pixbuf (64, 48, 0xcc3333ff);
+  g_autoptr(GdkTexture) pasted = gdk_texture_new_for_pixbuf (small);
+  g_autoptr(GdkPixbuf) first = NULL;
+  g_autoptr(GdkPixbuf) second = NULL;
+  TesseraSession *session = tessera_chat_pane_get_session (chat);
+  GtkTextView *prompt = tessera_chat_pane_get_prompt_view (chat);
+  GtkWidget *send_button;
+  GtkWidget *row;
+  JsonArray *messages;
+  JsonArray *content;
+
+  g_assert_true (gdk_pixbuf_save (large, png_path, "png", NULL, NULL));
+  g_assert_true (g_file_set_contents (text_path, "Not a picture.", -1, NULL));
+
+  /* Before this, the conversation shows no pictures. */
+  g_assert_cmpuint (count_pictures (GTK_WIDGET (chat)), ==, 0);
+
+  tessera_chat_pane_attach_file (chat, notes);
+  TESSERA_WAIT_UNTIL (shows_label_containing (GTK_WIDGET (chat), "“notes.txt” is not an image"));
+
+  tessera_chat_pane_attach_file (chat, png);
+  gdk_clipboard_set_texture (gtk_widget_get_clipboard (GTK_WIDGET (prompt)), pasted);
+  g_signal_emit_by_name (prompt, "paste-clipboard");
+  TESSERA_WAIT_UNTIL (count_pictures (GTK_WIDGET (chat)) == 2);
+  /* The problem with the text file went with the next image. */
+  g_assert_false (shows_label_containing (GTK_WIDGET (chat), "“notes.txt” is not an image"));
+  /* The paste attached the picture and typed nothing. */
+  g_assert_cmpint (gtk_text_buffer_get_char_count (gtk_text_view_get_buffer (prompt)), ==, 0);
+
+  /* The same picture again is not attached twice. Sending waits for
+   * the images being read. */
+  send_button = find_by_tooltip (GTK_WIDGET (chat), "Send (Enter)");
+  g_assert_nonnull (send_button);
+  g_assert_true (gtk_widget_get_sensitive (send_button));
+  tessera_chat_pane_attach_file (chat, png);
+  g_assert_false (gtk_widget_get_sensitive (send_button));
+  TESSERA_WAIT_UNTIL (gtk_widget_get_sensitive (send_button));
+  g_assert_cmpuint (count_pictures (GTK_WIDGET (chat)), ==, 2);
+  for (guint i = 0; i < 3; i++)
+    tessera_test_settle ();
+  tessera_test_save_png (gtk_widget_get_ancestor (GTK_WIDGET (chat), GTK_TYPE_WINDOW), "chat-images.png");
+
+  tessera_fake_llm_server_push_text (server, "A blue band and a red square: noted.");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (prompt), "Make it look like these", -1);
+  gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
+  TESSERA_WAIT_UNTIL (tessera_session_get_busy (session));
+  TESSERA_WAIT_UNTIL (!tessera_session_get_busy (session));
+  TESSERA_WAIT_UNTIL (shows_label (GTK_WIDGET (chat), "A blue band and a red square: noted."));
+
+  /* The prompt went with both pictures, the screenshot scaled down to
+   * what the providers take. */
+  messages = json_object_get_array_member (tessera_fake_llm_request_get_object (
+                                             tessera_fake_llm_server_get_last_request (server)), "messages");
+  content = json_object_get_array_member (json_array_get_object_element (messages, json_array_get_length (messages) - 1),
+                                          "content");
+  g_assert_cmpuint (json_array_get_length (content), ==, 3);
+  first = decode_data_url (json_object_get_string_member (json_object_get_object_member (
+                                                            json_array_get_object_element (content, 1), "image_url"), "url"));
+  second = decode_data_url (json_object_get_string_member (json_object_get_object_member (
+                                                             json_array_get_object_element (content, 2), "image_url"), "url"));
+  /* In the order they were read: the small one may come first. */
+  if (gdk_pixbuf_get_width (first) < gdk_pixbuf_get_width (second))
+    {
+      GdkPixbuf *swap = first;
+
+      first = second;
+      second = swap;
+    }
+  g_assert_cmpint (gdk_pixbuf_get_width (first), ==, 1568);
+  g_assert_cmpint (gdk_pixbuf_get_height (first), ==, 784);
+  g_assert_cmpint (gdk_pixbuf_get_width (second), ==, 64);
+
+  /* Shown in the sent message, and no longer above the prompt. */
+  row = tessera_test_find_last (GTK_WIDGET (chat), TESSERA_TYPE_MESSAGE_ROW);
+  while (row != NULL && !tessera_message_row_get_from_user (TESSERA_MESSAGE_ROW (row)))
+    row = gtk_widget_get_prev_sibling (row);
+  g_assert_nonnull (row);
+  TESSERA_WAIT_UNTIL (count_pictures (row) == 2);
+  g_assert_cmpuint (count_pictures (GTK_WIDGET (chat)), ==, 2);
+  for (guint i = 0; i < 3; i++)
+    tessera_test_settle ();
+  tessera_test_save_png (gtk_widget_get_ancestor (GTK_WIDGET (chat), GTK_TYPE_WINDOW), "chat-images-sent.png");
+}
+
 static void
 test_prompt_to_preview (void)
 {
@@ -338,6 +513,7 @@ test_prompt_to_preview (void)
   TESSERA_WAIT_UNTIL (preview_shows (web_view, "My Todo List 2"));
 
   check_follows_long_answer (server, chat);
+  check_attach_images (server, chat, tmp);
 
   /* Stop puts the files back as they were before the turn. */
   g_clear_pointer (&contents, g_free);

@@ -11,7 +11,13 @@
 
 #include "tessera-chat-pane.h"
 #include "tessera-frame-pacer.h"
+#include "tessera-image-loading.h"
 #include "tessera-message-row.h"
+
+/* A message carries at most this many images: enough for a few
+ * screenshots of an app, well under what providers accept. */
+#define MAX_IMAGES 8
+#define CHIP_SIZE 48
 
 struct _TesseraChatPane
 {
@@ -27,6 +33,11 @@ struct _TesseraChatPane
   gboolean        stick_to_end;
   /* The answer of the latest turn that changed files (borrowed). */
   TesseraMessageRow *undo_row;
+  /* Images to go with the next message (TesseraImage), in the order of
+   * their chips, and how many are still being read. */
+  GPtrArray      *images;
+  guint           n_images_loading;
+  GtkNativeDialog *chooser;
 
   GtkStack       *stack;
   AdwStatusPage  *empty_page;
@@ -34,6 +45,8 @@ struct _TesseraChatPane
   GtkScrolledWindow *scroller;
   GtkBox         *messages_box;
   GtkTextView    *prompt_view;
+  GtkBox         *attachments_box;
+  GtkLabel       *attach_problem_label;
   GtkStack       *send_stack;
   GtkButton      *send_button;
   GtkButton      *stop_button;
@@ -161,7 +174,10 @@ update_state (TesseraChatPane *self)
 
   gtk_stack_set_visible_child (self->send_stack,
                                GTK_WIDGET (busy ? self->stop_button : self->send_button));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), self->session != NULL && text[0] != '\0');
+  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button),
+                            self->session != NULL && self->n_images_loading == 0 &&
+                            (text[0] != '\0' || self->images->len > 0));
+  gtk_widget_set_visible (GTK_WIDGET (self->attachments_box), self->images->len > 0);
   gtk_stack_set_visible_child_name (self->stack,
                                     gtk_widget_get_first_child (GTK_WIDGET (self->messages_box))
                                       ? "messages" : "empty");
@@ -252,11 +268,15 @@ add_row (TesseraChatPane    *self,
   TesseraChatRole role = tessera_chat_message_get_role (message);
   GtkWidget *row = tessera_message_row_new (role == TESSERA_CHAT_ROLE_USER);
   GPtrArray *actions = tessera_chat_message_get_actions (message);
+  GPtrArray *images;
 
   if (role == TESSERA_CHAT_ROLE_NOTICE)
     gtk_widget_add_css_class (row, "notice");
 
   tessera_message_row_set_text (TESSERA_MESSAGE_ROW (row), tessera_chat_message_get_text (message));
+  images = tessera_chat_message_get_images (message);
+  for (guint i = 0; images != NULL && i < images->len; i++)
+    tessera_message_row_add_image (TESSERA_MESSAGE_ROW (row), g_ptr_array_index (images, i));
   for (guint i = 0; actions != NULL && i < actions->len; i++)
     tessera_message_row_add_action (TESSERA_MESSAGE_ROW (row), g_ptr_array_index (actions, i));
   tessera_message_row_set_usage (TESSERA_MESSAGE_ROW (row),
@@ -389,18 +409,255 @@ send_finished_cb (GObject      *object,
   update_state (self);
 }
 
+static void
+set_attach_problem (TesseraChatPane *self,
+                    const char      *problem)
+{
+  gtk_label_set_text (self->attach_problem_label, problem ? problem : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->attach_problem_label), problem != NULL);
+}
+
+static void
+remove_image_clicked_cb (GtkWidget       *button,
+                         TesseraChatPane *self)
+{
+  GtkWidget *chip = gtk_widget_get_parent (button);
+
+  g_ptr_array_remove (self->images, g_object_get_data (G_OBJECT (chip), "image"));
+  gtk_box_remove (self->attachments_box, chip);
+  set_attach_problem (self, NULL);
+  update_state (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->prompt_view));
+}
+
+static gboolean
+has_image (TesseraChatPane *self,
+           TesseraImage    *image)
+{
+  for (guint i = 0; i < self->images->len; i++)
+    {
+      if (g_str_equal (tessera_image_get_name (g_ptr_array_index (self->images, i)),
+                       tessera_image_get_name (image)))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* A chip above the prompt: the picture, and a button that takes it out. */
+static void
+add_image (TesseraChatPane *self,
+           TesseraImage    *image)
+{
+  GtkWidget *chip = gtk_overlay_new ();
+  GtkWidget *remove = gtk_button_new_from_icon_name ("window-close-symbolic");
+
+  gtk_overlay_set_child (GTK_OVERLAY (chip), tessera_image_thumbnail_new (image, CHIP_SIZE));
+  gtk_widget_set_halign (remove, GTK_ALIGN_END);
+  gtk_widget_set_valign (remove, GTK_ALIGN_START);
+  gtk_widget_add_css_class (remove, "circular");
+  gtk_widget_add_css_class (remove, "osd");
+  gtk_widget_add_css_class (remove, "tessera-remove-image");
+  gtk_widget_set_tooltip_text (remove, _("Remove Image"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Remove Image"), -1);
+  g_signal_connect (remove, "clicked", G_CALLBACK (remove_image_clicked_cb), self);
+  gtk_overlay_add_overlay (GTK_OVERLAY (chip), remove);
+  g_object_set_data_full (G_OBJECT (chip), "image", g_object_ref (image), g_object_unref);
+
+  g_ptr_array_add (self->images, g_object_ref (image));
+  gtk_box_append (self->attachments_box, chip);
+}
+
+static void
+image_loaded_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(TesseraChatPane) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TesseraImage) image = tessera_image_load_finish (result, &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  self->n_images_loading--;
+  if (image == NULL)
+    set_attach_problem (self, error->message);
+  else if (has_image (self, image))
+    ;
+  else if (self->images->len >= MAX_IMAGES)
+    {
+      g_autofree char *problem = g_strdup_printf (ngettext ("A message can take at most %u image.",
+                                                            "A message can take at most %u images.",
+                                                            MAX_IMAGES),
+                                                  MAX_IMAGES);
+
+      set_attach_problem (self, problem);
+    }
+  else
+    add_image (self, image);
+
+  update_state (self);
+}
+
+/* Reads @file, off the main thread, into an image for the next message
+ * (as "Attach Images" does, and dropping files on the chat). */
+void
+tessera_chat_pane_attach_file (TesseraChatPane *self,
+                               GFile           *file)
+{
+  g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  set_attach_problem (self, NULL);
+  self->n_images_loading++;
+  tessera_image_load_file_async (file, self->cancellable, image_loaded_cb, g_object_ref (self));
+  update_state (self);
+}
+
+static void
+attach_texture (TesseraChatPane *self,
+                GdkTexture      *texture)
+{
+  set_attach_problem (self, NULL);
+  self->n_images_loading++;
+  tessera_image_load_texture_async (texture, self->cancellable, image_loaded_cb, g_object_ref (self));
+  update_state (self);
+}
+
+static void
+chooser_response_cb (GtkNativeDialog *chooser,
+                     int              response,
+                     TesseraChatPane *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (chooser));
+
+      for (guint i = 0; i < g_list_model_get_n_items (files); i++)
+        {
+          g_autoptr(GFile) file = g_list_model_get_item (files, i);
+
+          tessera_chat_pane_attach_file (self, file);
+        }
+    }
+
+  g_clear_object (&self->chooser);
+}
+
+static void
+attach_clicked_cb (TesseraChatPane *self)
+{
+  GtkFileFilter *filter;
+
+  if (self->chooser != NULL)
+    return;
+
+  self->chooser = GTK_NATIVE_DIALOG (gtk_file_chooser_native_new (_("Attach Images"),
+                                                                  GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                                                  GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                                  _("_Attach"), _("_Cancel")));
+  gtk_native_dialog_set_modal (self->chooser, TRUE);
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (self->chooser), TRUE);
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Images"));
+  gtk_file_filter_add_pixbuf_formats (filter);
+  gtk_file_filter_add_mime_type (filter, "image/webp");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+  g_object_unref (filter);
+  g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
+  gtk_native_dialog_show (self->chooser);
+}
+
+static void
+pasted_texture_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(TesseraChatPane) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (object), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (texture == NULL)
+    set_attach_problem (self, _("The image on the clipboard could not be read."));
+  else
+    attach_texture (self, texture);
+}
+
+/* Ctrl+V with a picture on the clipboard (a screenshot, an image copied
+ * from a page) attaches it; text pastes as text. */
+static void
+prompt_paste_cb (TesseraChatPane *self,
+                 GtkTextView     *view)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (view));
+  GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
+  const char * const *mime_types = gdk_content_formats_get_mime_types (formats, NULL);
+  gboolean image = gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE);
+
+  if (gdk_content_formats_contain_gtype (formats, G_TYPE_STRING))
+    return;
+  for (guint i = 0; mime_types != NULL && mime_types[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (mime_types[i], "text/plain"))
+        return;
+      image |= g_str_has_prefix (mime_types[i], "image/");
+    }
+  if (!image)
+    return;
+
+  g_signal_stop_emission_by_name (view, "paste-clipboard");
+  gdk_clipboard_read_texture_async (clipboard, self->cancellable, pasted_texture_cb, g_object_ref (self));
+}
+
+/* Image files from a file manager, or a picture from another app. */
+static gboolean
+drop_cb (TesseraChatPane *self,
+         const GValue    *value,
+         double           x,
+         double           y)
+{
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      for (GSList *l = gdk_file_list_get_files (g_value_get_boxed (value)); l != NULL; l = l->next)
+        tessera_chat_pane_attach_file (self, l->data);
+      return TRUE;
+    }
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
+    {
+      attach_texture (self, g_value_get_object (value));
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
 void
 tessera_chat_pane_send (TesseraChatPane *self,
                         const char      *prompt)
 {
+  g_autoptr(GPtrArray) images = NULL;
+
   g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
   g_return_if_fail (prompt != NULL);
 
-  if (self->session == NULL || tessera_session_get_busy (self->session))
+  if (self->session == NULL || tessera_session_get_busy (self->session) || self->n_images_loading > 0)
     return;
 
+  /* The attached images go with it. */
+  images = g_steal_pointer (&self->images);
+  self->images = g_ptr_array_new_with_free_func (g_object_unref);
+  while (gtk_widget_get_first_child (GTK_WIDGET (self->attachments_box)) != NULL)
+    gtk_box_remove (self->attachments_box, gtk_widget_get_first_child (GTK_WIDGET (self->attachments_box)));
+  set_attach_problem (self, NULL);
+
   rest_caret (self);
-  tessera_session_send_async (self->session, prompt, self->cancellable, send_finished_cb, g_object_ref (self));
+  tessera_session_send_with_images_async (self->session, prompt, images, self->cancellable,
+                                          send_finished_cb, g_object_ref (self));
   update_state (self);
 }
 
@@ -430,7 +687,8 @@ send_clicked_cb (TesseraChatPane *self)
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   text = g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
 
-  if (text[0] == '\0' || self->session == NULL || tessera_session_get_busy (self->session))
+  if ((text[0] == '\0' && self->images->len == 0) || self->n_images_loading > 0 ||
+      self->session == NULL || tessera_session_get_busy (self->session))
     return;
 
   gtk_text_buffer_set_text (buffer, "", 0);
@@ -548,6 +806,9 @@ tessera_chat_pane_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_object (&self->session);
   g_clear_pointer (&self->rows, g_hash_table_unref);
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (self->chooser);
+  g_clear_object (&self->chooser);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_CHAT_PANE);
   /* The template's root box has no id, so it is ours to unparent. */
@@ -563,6 +824,7 @@ tessera_chat_pane_finalize (GObject *object)
   TesseraChatPane *self = TESSERA_CHAT_PANE (object);
 
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->images, g_ptr_array_unref);
 
   G_OBJECT_CLASS (tessera_chat_pane_parent_class)->finalize (object);
 }
@@ -654,12 +916,15 @@ tessera_chat_pane_class_init (TesseraChatPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, scroller);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, messages_box);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, prompt_view);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, attachments_box);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, attach_problem_label);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, send_stack);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, send_button);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, stop_button);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, status_label);
   gtk_widget_class_bind_template_callback (widget_class, send_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, stop_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, attach_clicked_cb);
 
   gtk_widget_class_install_action (widget_class, "chat.send", NULL, send_action);
   gtk_widget_class_install_action (widget_class, "chat.stop", NULL, stop_action);
@@ -688,12 +953,14 @@ tessera_chat_pane_init (TesseraChatPane *self)
   GtkEventController *keys;
   GtkEventController *focus;
   GtkGesture *click;
+  GtkDropTarget *drop;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   load_css_once ();
 
   self->cancellable = g_cancellable_new ();
   self->rows = g_hash_table_new (NULL, NULL);
+  self->images = g_ptr_array_new_with_free_func (g_object_unref);
   self->stick_to_end = TRUE;
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
                            G_CALLBACK (value_changed_cb), self, G_CONNECT_SWAPPED);
@@ -713,6 +980,12 @@ tessera_chat_pane_init (TesseraChatPane *self)
   gtk_widget_add_controller (GTK_WIDGET (self->prompt_view), focus);
   g_signal_connect_object (gtk_text_view_get_buffer (self->prompt_view), "changed",
                            G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
+  g_signal_connect_swapped (self->prompt_view, "paste-clipboard", G_CALLBACK (prompt_paste_cb), self);
+
+  drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  gtk_drop_target_set_gtypes (drop, (GType[]) { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE }, 2);
+  g_signal_connect_swapped (drop, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
   for (guint i = 0; i < G_N_ELEMENTS (example_prompts); i++)
     {

@@ -18,7 +18,10 @@ GtkWidget      *tessera_chat_pane_new         (void);
 TesseraSession *tessera_chat_pane_get_session (TesseraChatPane *self);
 void            tessera_chat_pane_set_session (TesseraChatPane *self,
                                                TesseraSession  *session);
-/* Sends @prompt as the next turn, as if typed. */
+/* Reads @file into an image that goes with the next message. */
+void            tessera_chat_pane_attach_file (TesseraChatPane *self,
+                                               GFile           *file);
+/* Sends @prompt as the next turn, as if typed, with the images attached. */
 void            tessera_chat_pane_send        (TesseraChatPane *self,
                                                const char      *prompt);
 /* "Fix with AI": a turn about an error and where it happened. */

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "tessera-action-card.h"
+#include "tessera-image-loading.h"
 #include "tessera-message-row.h"
 #include "tessera-tooltip.h"
 #include "tessera-markdown-view.h"
@@ -32,6 +33,8 @@ struct _TesseraMessageRow
   TesseraAction *summary_action;
 
   GtkWidget *bubble;
+  GtkWidget *images;
+  guint      n_images;
   GtkWidget *markdown;
   GtkWidget *actions;
   GtkWidget *summary;
@@ -239,6 +242,23 @@ tessera_message_row_add_action (TesseraMessageRow *self,
   update_more_button (self);
 }
 
+/* Three thumbnails a line fit the narrowest chat. */
+#define IMAGES_PER_LINE 3
+#define IMAGE_SIZE 64
+
+void
+tessera_message_row_add_image (TesseraMessageRow *self,
+                               TesseraImage      *image)
+{
+  g_return_if_fail (TESSERA_IS_MESSAGE_ROW (self));
+  g_return_if_fail (TESSERA_IS_IMAGE (image));
+
+  gtk_grid_attach (GTK_GRID (self->images), tessera_image_thumbnail_new (image, IMAGE_SIZE),
+                   self->n_images % IMAGES_PER_LINE, self->n_images / IMAGES_PER_LINE, 1, 1);
+  self->n_images++;
+  gtk_widget_set_visible (self->images, TRUE);
+}
+
 guint
 tessera_message_row_get_n_actions (TesseraMessageRow *self)
 {
@@ -406,6 +426,13 @@ tessera_message_row_init (TesseraMessageRow *self)
 
   self->bubble = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   gtk_widget_set_parent (self->bubble, GTK_WIDGET (self));
+
+  self->images = gtk_grid_new ();
+  gtk_grid_set_column_spacing (GTK_GRID (self->images), 6);
+  gtk_grid_set_row_spacing (GTK_GRID (self->images), 6);
+  gtk_widget_set_halign (self->images, GTK_ALIGN_END);
+  gtk_widget_set_visible (self->images, FALSE);
+  gtk_box_append (GTK_BOX (self->bubble), self->images);
 
   self->markdown = tessera_markdown_view_new ();
   gtk_widget_set_visible (self->markdown, FALSE);

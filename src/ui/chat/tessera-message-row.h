@@ -8,6 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "tessera-action.h"
+#include "tessera-image.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,9 @@ void        tessera_message_row_append_text  (TesseraMessageRow *self,
 void        tessera_message_row_add_action   (TesseraMessageRow *self,
                                                TesseraAction      *action);
 guint       tessera_message_row_get_n_actions (TesseraMessageRow *self);
+/* An image the user attached to their message. */
+void        tessera_message_row_add_image    (TesseraMessageRow *self,
+                                               TesseraImage       *image);
 void        tessera_message_row_set_streaming (TesseraMessageRow *self,
                                                gboolean            streaming);
 /* Token counts of the turn; 0 hides them. */
