@@ -33,10 +33,6 @@ struct _TesseraChatPane
   gboolean        stick_to_end;
   /* The answer of the latest turn that changed files (borrowed). */
   TesseraMessageRow *undo_row;
-  /* Images to go with the next message (TesseraImage), in the order of
-   * their chips, and how many are still being read. */
-  GPtrArray      *images;
-  guint           n_images_loading;
   GtkNativeDialog *chooser;
 
   GtkStack       *stack;
@@ -160,6 +156,8 @@ adjustment_changed_cb (TesseraChatPane *self,
     follow_end (self, FALSE);
 }
 
+static guint count_chips (TesseraChatPane *self, gboolean only_loading);
+
 static void
 update_state (TesseraChatPane *self)
 {
@@ -175,9 +173,9 @@ update_state (TesseraChatPane *self)
   gtk_stack_set_visible_child (self->send_stack,
                                GTK_WIDGET (busy ? self->stop_button : self->send_button));
   gtk_widget_set_sensitive (GTK_WIDGET (self->send_button),
-                            self->session != NULL && self->n_images_loading == 0 &&
-                            (text[0] != '\0' || self->images->len > 0));
-  gtk_widget_set_visible (GTK_WIDGET (self->attachments_box), self->images->len > 0);
+                            self->session != NULL && count_chips (self, TRUE) == 0 &&
+                            (text[0] != '\0' || count_chips (self, FALSE) > 0));
+  gtk_widget_set_visible (GTK_WIDGET (self->attachments_box), count_chips (self, FALSE) > 0);
   gtk_stack_set_visible_child_name (self->stack,
                                     gtk_widget_get_first_child (GTK_WIDGET (self->messages_box))
                                       ? "messages" : "empty");
@@ -417,42 +415,83 @@ set_attach_problem (TesseraChatPane *self,
   gtk_widget_set_visible (GTK_WIDGET (self->attach_problem_label), problem != NULL);
 }
 
-static void
-remove_image_clicked_cb (GtkWidget       *button,
-                         TesseraChatPane *self)
+/* The chips above the prompt hold the images for the next message, in
+ * the order they were attached: each its TesseraImage ("image") once it
+ * is read, a placeholder until then. */
+static guint
+count_chips (TesseraChatPane *self,
+             gboolean         only_loading)
 {
-  GtkWidget *chip = gtk_widget_get_parent (button);
+  guint n = 0;
 
-  g_ptr_array_remove (self->images, g_object_get_data (G_OBJECT (chip), "image"));
-  gtk_box_remove (self->attachments_box, chip);
-  set_attach_problem (self, NULL);
-  update_state (self);
-  gtk_widget_grab_focus (GTK_WIDGET (self->prompt_view));
+  for (GtkWidget *chip = gtk_widget_get_first_child (GTK_WIDGET (self->attachments_box));
+       chip != NULL; chip = gtk_widget_get_next_sibling (chip))
+    {
+      if (!only_loading || g_object_get_data (G_OBJECT (chip), "image") == NULL)
+        n++;
+    }
+
+  return n;
 }
 
 static gboolean
-has_image (TesseraChatPane *self,
-           TesseraImage    *image)
+is_attached (TesseraChatPane *self,
+             TesseraImage    *image)
 {
-  for (guint i = 0; i < self->images->len; i++)
+  for (GtkWidget *chip = gtk_widget_get_first_child (GTK_WIDGET (self->attachments_box));
+       chip != NULL; chip = gtk_widget_get_next_sibling (chip))
     {
-      if (g_str_equal (tessera_image_get_name (g_ptr_array_index (self->images, i)),
-                       tessera_image_get_name (image)))
+      TesseraImage *other = g_object_get_data (G_OBJECT (chip), "image");
+
+      if (other != NULL && g_str_equal (tessera_image_get_name (other), tessera_image_get_name (image)))
         return TRUE;
     }
 
   return FALSE;
 }
 
-/* A chip above the prompt: the picture, and a button that takes it out. */
+/* Takes the images out of their chips, for a message. */
+static GPtrArray *
+take_images (TesseraChatPane *self)
+{
+  GPtrArray *images = g_ptr_array_new_with_free_func (g_object_unref);
+  GtkWidget *chip;
+
+  while ((chip = gtk_widget_get_first_child (GTK_WIDGET (self->attachments_box))) != NULL)
+    {
+      TesseraImage *image = g_object_get_data (G_OBJECT (chip), "image");
+
+      if (image != NULL)
+        g_ptr_array_add (images, g_object_ref (image));
+      gtk_box_remove (self->attachments_box, chip);
+    }
+
+  return images;
+}
+
 static void
-add_image (TesseraChatPane *self,
-           TesseraImage    *image)
+remove_image_clicked_cb (GtkWidget       *button,
+                         TesseraChatPane *self)
+{
+  gtk_box_remove (self->attachments_box, gtk_widget_get_parent (button));
+  set_attach_problem (self, NULL);
+  update_state (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->prompt_view));
+}
+
+/* A chip for an image being read, with a button that takes it out. */
+static GtkWidget *
+add_chip (TesseraChatPane *self)
 {
   GtkWidget *chip = gtk_overlay_new ();
+  GtkWidget *placeholder = gtk_image_new_from_icon_name ("image-loading-symbolic");
   GtkWidget *remove = gtk_button_new_from_icon_name ("window-close-symbolic");
 
-  gtk_overlay_set_child (GTK_OVERLAY (chip), tessera_image_thumbnail_new (image, CHIP_SIZE));
+  gtk_widget_set_size_request (placeholder, CHIP_SIZE, CHIP_SIZE);
+  gtk_widget_add_css_class (placeholder, "tessera-image-placeholder");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (placeholder), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Reading the image…"), -1);
+  gtk_overlay_set_child (GTK_OVERLAY (chip), placeholder);
   gtk_widget_set_halign (remove, GTK_ALIGN_END);
   gtk_widget_set_valign (remove, GTK_ALIGN_START);
   gtk_widget_add_css_class (remove, "circular");
@@ -462,10 +501,10 @@ add_image (TesseraChatPane *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Remove Image"), -1);
   g_signal_connect (remove, "clicked", G_CALLBACK (remove_image_clicked_cb), self);
   gtk_overlay_add_overlay (GTK_OVERLAY (chip), remove);
-  g_object_set_data_full (G_OBJECT (chip), "image", g_object_ref (image), g_object_unref);
 
-  g_ptr_array_add (self->images, g_object_ref (image));
   gtk_box_append (self->attachments_box, chip);
+
+  return chip;
 }
 
 static void
@@ -473,19 +512,38 @@ image_loaded_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(TesseraChatPane) self = user_data;
+  g_autoptr(GtkWidget) chip = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(TesseraImage) image = tessera_image_load_finish (result, &error);
+  TesseraChatPane *self;
 
-  if (g_cancellable_is_cancelled (self->cancellable))
+  /* Taken out meanwhile, or the chat is gone. */
+  if (gtk_widget_get_parent (chip) == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  self->n_images_loading--;
-  if (image == NULL)
-    set_attach_problem (self, error->message);
-  else if (has_image (self, image))
-    ;
-  else if (self->images->len >= MAX_IMAGES)
+  self = TESSERA_CHAT_PANE (gtk_widget_get_ancestor (chip, TESSERA_TYPE_CHAT_PANE));
+  if (image == NULL || is_attached (self, image))
+    {
+      if (image == NULL)
+        set_attach_problem (self, error->message);
+      gtk_box_remove (self->attachments_box, chip);
+    }
+  else
+    {
+      g_object_set_data_full (G_OBJECT (chip), "image", g_object_ref (image), g_object_unref);
+      gtk_overlay_set_child (GTK_OVERLAY (chip), tessera_image_thumbnail_new (image, CHIP_SIZE));
+    }
+
+  update_state (self);
+}
+
+/* A chip for the next image, unless the message has all it can take. */
+static GtkWidget *
+start_attaching (TesseraChatPane *self)
+{
+  GtkWidget *chip;
+
+  if (count_chips (self, FALSE) >= MAX_IMAGES)
     {
       g_autofree char *problem = g_strdup_printf (ngettext ("A message can take at most %u image.",
                                                             "A message can take at most %u images.",
@@ -493,11 +551,14 @@ image_loaded_cb (GObject      *object,
                                                   MAX_IMAGES);
 
       set_attach_problem (self, problem);
+      return NULL;
     }
-  else
-    add_image (self, image);
 
+  set_attach_problem (self, NULL);
+  chip = add_chip (self);
   update_state (self);
+
+  return g_object_ref (chip);
 }
 
 /* Reads @file, off the main thread, into an image for the next message
@@ -506,23 +567,23 @@ void
 tessera_chat_pane_attach_file (TesseraChatPane *self,
                                GFile           *file)
 {
+  GtkWidget *chip;
+
   g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
   g_return_if_fail (G_IS_FILE (file));
 
-  set_attach_problem (self, NULL);
-  self->n_images_loading++;
-  tessera_image_load_file_async (file, self->cancellable, image_loaded_cb, g_object_ref (self));
-  update_state (self);
+  if ((chip = start_attaching (self)) != NULL)
+    tessera_image_load_file_async (file, self->cancellable, image_loaded_cb, chip);
 }
 
 static void
 attach_texture (TesseraChatPane *self,
                 GdkTexture      *texture)
 {
-  set_attach_problem (self, NULL);
-  self->n_images_loading++;
-  tessera_image_load_texture_async (texture, self->cancellable, image_loaded_cb, g_object_ref (self));
-  update_state (self);
+  GtkWidget *chip;
+
+  if ((chip = start_attaching (self)) != NULL)
+    tessera_image_load_texture_async (texture, self->cancellable, image_loaded_cb, chip);
 }
 
 static void
@@ -645,14 +706,11 @@ tessera_chat_pane_send (TesseraChatPane *self,
   g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
   g_return_if_fail (prompt != NULL);
 
-  if (self->session == NULL || tessera_session_get_busy (self->session) || self->n_images_loading > 0)
+  if (self->session == NULL || tessera_session_get_busy (self->session) || count_chips (self, TRUE) > 0)
     return;
 
   /* The attached images go with it. */
-  images = g_steal_pointer (&self->images);
-  self->images = g_ptr_array_new_with_free_func (g_object_unref);
-  while (gtk_widget_get_first_child (GTK_WIDGET (self->attachments_box)) != NULL)
-    gtk_box_remove (self->attachments_box, gtk_widget_get_first_child (GTK_WIDGET (self->attachments_box)));
+  images = take_images (self);
   set_attach_problem (self, NULL);
 
   rest_caret (self);
@@ -687,7 +745,7 @@ send_clicked_cb (TesseraChatPane *self)
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   text = g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
 
-  if ((text[0] == '\0' && self->images->len == 0) || self->n_images_loading > 0 ||
+  if ((text[0] == '\0' && count_chips (self, FALSE) == 0) || count_chips (self, TRUE) > 0 ||
       self->session == NULL || tessera_session_get_busy (self->session))
     return;
 
@@ -824,7 +882,6 @@ tessera_chat_pane_finalize (GObject *object)
   TesseraChatPane *self = TESSERA_CHAT_PANE (object);
 
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->images, g_ptr_array_unref);
 
   G_OBJECT_CLASS (tessera_chat_pane_parent_class)->finalize (object);
 }
@@ -960,7 +1017,6 @@ tessera_chat_pane_init (TesseraChatPane *self)
 
   self->cancellable = g_cancellable_new ();
   self->rows = g_hash_table_new (NULL, NULL);
-  self->images = g_ptr_array_new_with_free_func (g_object_unref);
   self->stick_to_end = TRUE;
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
                            G_CALLBACK (value_changed_cb), self, G_CONNECT_SWAPPED);
