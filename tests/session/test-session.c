@@ -1158,6 +1158,20 @@ test_image_sent (Fixture       *fixture,
   json = read_file (fixture, ".tessera/chat/conversation.json");
   g_assert_nonnull (strstr (json, tessera_image_get_name (image)));
   g_assert_nonnull (strstr (json, "\"image/png\""));
+
+  /* Clearing the conversation deletes its images, and nothing else. */
+  {
+    g_autoptr(GFile) other = g_file_resolve_relative_path (fixture->root, ".tessera/chat/attachments/notes.txt");
+    g_autoptr(GAsyncResult) result = NULL;
+
+    g_assert_true (g_file_replace_contents (other, "mine", 4, NULL, FALSE, 0, NULL, NULL, NULL));
+    g_assert_true (tessera_session_clear_conversation (fixture->session));
+    tessera_conversation_flush_async (tessera_session_get_conversation (fixture->session), NULL, store_result, &result);
+    g_assert_true (tessera_conversation_flush_finish (tessera_session_get_conversation (fixture->session),
+                                                      wait_for (&result), NULL));
+    g_assert_false (g_file_query_exists (file, NULL));
+    g_assert_true (g_file_query_exists (other, NULL));
+  }
 }
 
 static void

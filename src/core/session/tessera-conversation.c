@@ -707,6 +707,42 @@ save_image (GFile         *attachments,
                                   NULL, NULL, error);
 }
 
+/* After the file is written: the images it no longer names (the
+ * conversation was cleared) are deleted, as the person would expect of
+ * what they took back. Only files named as attachments are touched. */
+static void
+remove_unused_images (GFile     *attachments,
+                      GPtrArray *images)
+{
+  g_autoptr(GFileEnumerator) children = NULL;
+  g_autoptr(GHashTable) used = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  GFileInfo *info;
+
+  children = g_file_enumerate_children (attachments, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, &error);
+  if (children == NULL)
+    return;
+
+  for (guint i = 0; i < images->len; i++)
+    g_hash_table_add (used, (gpointer) tessera_image_get_name (g_ptr_array_index (images, i)));
+
+  while (g_file_enumerator_iterate (children, &info, NULL, NULL, &error) && info != NULL)
+    {
+      const char *name = g_file_info_get_name (info);
+      g_autoptr(GFile) child = NULL;
+
+      if (!is_attachment_name (name) || g_hash_table_contains (used, name))
+        continue;
+      child = g_file_get_child (attachments, name);
+      if (!g_file_delete (child, NULL, &error))
+        {
+          g_debug ("Could not delete an unused image: %s", error->message);
+          g_clear_error (&error);
+        }
+    }
+}
+
 static void
 save_thread (GTask        *task,
              gpointer      source_object,
@@ -745,6 +781,7 @@ save_thread (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  remove_unused_images (self->attachments, job->images);
 
   g_task_return_boolean (task, TRUE);
 }
