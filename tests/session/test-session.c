@@ -1244,6 +1244,50 @@ test_image_budget (Fixture       *fixture,
   g_assert_true (tessera_fake_llm_server_get_last_request (fixture->server) == request);
 }
 
+/* Earlier images go again with each turn, but only the newest four,
+ * however large the context: each costs as much every time. */
+static void
+test_image_earlier_capped (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TesseraImage) red = png_image (red_png, sizeof red_png);
+  const TesseraFakeLlmRequest *request;
+  JsonArray *messages;
+  guint n_sent = 0;
+
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *prompt = g_strdup_printf ("Like this, part %u", i);
+
+      tessera_fake_llm_server_push_text (fixture->server, "Noted.");
+      g_assert_cmpint (send_with_image (fixture, prompt, red, &error), ==, TESSERA_TURN_COMPLETE);
+      g_assert_no_error (error);
+    }
+
+  request = tessera_fake_llm_server_get_last_request (fixture->server);
+  messages = json_object_get_array_member (tessera_fake_llm_request_get_object (request), "messages");
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonObject *message = json_array_get_object_element (messages, i);
+      const char *text;
+      g_autoptr(GPtrArray) urls = NULL;
+
+      if (g_strcmp0 (json_object_get_string_member (message, "role"), "user") != 0)
+        continue;
+      urls = message_parts (message, &text);
+      n_sent += urls->len;
+      /* The oldest went as words. */
+      if (g_str_has_prefix (text, "Like this, part 0"))
+        {
+          g_assert_cmpuint (urls->len, ==, 0);
+          g_assert_cmpstr (text, ==, "Like this, part 0\n(an image was attached here)");
+        }
+    }
+  /* Four earlier images, and this turn's own. */
+  g_assert_cmpuint (n_sent, ==, 5);
+}
+
 static void
 test_image_regenerate (Fixture       *fixture,
                        gconstpointer  data)
@@ -1389,6 +1433,7 @@ main (int   argc,
   ADD ("/session/image/sent", test_image_sent);
   ADD ("/session/image/reloaded", test_image_reloaded);
   ADD ("/session/image/budget", test_image_budget);
+  ADD ("/session/image/earlier-capped", test_image_earlier_capped);
   ADD ("/session/image/regenerate", test_image_regenerate);
   ADD ("/session/image/bad-attachments", test_image_bad_attachments);
 

@@ -6,9 +6,10 @@
  * The system prompt, the project's file list and the new message with its
  * images always go; then the newest history (up to a third of what is
  * left), the most relevant files' contents, older history with whatever
- * remains, and last the images of earlier messages, newest first: each
- * weighs as much as pages of text, and an old screenshot says less than
- * the words and code around it.
+ * remains, and last the images of earlier messages, newest first and four
+ * at most: each weighs as much as pages of text, goes again with every
+ * turn, and an old screenshot says less than the words and code around
+ * it.
  */
 
 #define G_LOG_DOMAIN "tessera-context-builder"
@@ -30,6 +31,9 @@
 /* Stands for each image of an earlier message that was left out, so that
  * the model still makes sense of "like this". */
 #define IMAGE_NOTE "\n(an image was attached here)"
+/* Images of earlier messages go again with every turn, at a cost each
+ * time: the newest few at most, whatever the context could take. */
+#define MAX_EARLIER_IMAGES 4
 
 typedef struct
 {
@@ -442,6 +446,7 @@ build_thread (GTask        *task,
   g_autofree guint *n_sent = NULL;
   guint max_output, budget, fixed, remaining, history_budget, used;
   guint n_kept = 0;
+  guint n_earlier;
   gint i;
 
   max_output = MIN (TESSERA_LLM_DEFAULT_MAX_TOKENS, self->context_tokens / 4);
@@ -583,15 +588,18 @@ build_thread (GTask        *task,
 
   /* Images of earlier messages with what is left, newest first. */
   n_sent = g_new0 (guint, self->history->len + 1);
-  for (i = (gint)self->history->len - 1; i >= 0 && remaining >= TESSERA_IMAGE_TOKENS; i--)
+  for (i = (gint)self->history->len - 1, n_earlier = 0;
+       i >= 0 && remaining >= TESSERA_IMAGE_TOKENS && n_earlier < MAX_EARLIER_IMAGES; i--)
     {
       const HistoryItem *item = &g_array_index (self->history, HistoryItem, i);
 
       if (!keep[i])
         continue;
-      while (n_sent[i] < n_images (item->images) && remaining >= TESSERA_IMAGE_TOKENS)
+      while (n_sent[i] < n_images (item->images) && remaining >= TESSERA_IMAGE_TOKENS &&
+             n_earlier < MAX_EARLIER_IMAGES)
         {
           n_sent[i]++;
+          n_earlier++;
           remaining -= TESSERA_IMAGE_TOKENS;
         }
     }
