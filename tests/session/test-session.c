@@ -12,6 +12,7 @@
 
 #include "tessera-fake-llm-server.h"
 #include "tessera-context-builder.h"
+#include "tessera-diff.h"
 #include "tessera-llm.h"
 #include "tessera-local-sandbox.h"
 #include "tessera-session.h"
@@ -1401,6 +1402,214 @@ test_image_bad_attachments (Fixture       *fixture,
   g_assert_null (tessera_chat_message_get_images (message_at (fixture, 2)));
 }
 
+/* Each file action's diff is there once the action is applied. */
+static void
+on_diff_status (TesseraAction *action,
+                GParamSpec    *pspec,
+                guint         *n_seen)
+{
+  if (tessera_action_get_status (action) != TESSERA_ACTION_APPLIED)
+    return;
+  g_assert_nonnull (tessera_action_get_diff (action));
+  (*n_seen)++;
+}
+
+static void
+on_diff_action_begin (TesseraSession     *session,
+                      TesseraChatMessage *message,
+                      TesseraAction      *action,
+                      guint              *n_seen)
+{
+  if (tessera_action_get_kind (action) != TESSERA_ACTION_RENAME)
+    g_signal_connect (action, "notify::status", G_CALLBACK (on_diff_status), n_seen);
+}
+
+static void
+assert_diff (TesseraAction *action,
+             const char    *before,
+             const char    *after)
+{
+  guint added, removed;
+  g_autofree char *expected = tessera_diff_unified (before, strlen (before), after, strlen (after), 3,
+                                                    &added, &removed);
+
+  g_assert_nonnull (expected);
+  g_assert_cmpstr (tessera_action_get_diff (action), ==, expected);
+  g_assert_cmpuint (tessera_action_get_n_added (action), ==, added);
+  g_assert_cmpuint (tessera_action_get_n_removed (action), ==, removed);
+}
+
+static const char diff_answer[] =
+  "<tessera-write path=\"notes.txt\">\nfirst\nsecond\n</tessera-write>\n"
+  "<tessera-edit path=\"app.js\">\n<<<<<<< SEARCH\n  return a + b;\n=======\n  return a * b;\n>>>>>>> REPLACE\n</tessera-edit>\n"
+  "<tessera-delete path=\"old.txt\"/>\n"
+  "<tessera-edit path=\"notes.txt\">\n<<<<<<< SEARCH\nsecond\n=======\nsecond\nthird\n>>>>>>> REPLACE\n</tessera-edit>\n"
+  "<tessera-rename from=\"a.txt\" to=\"b.txt\"/>\n";
+
+static const char diff_app_before[] = "function add (a, b) {\n  return a + b;\n}\n";
+static const char diff_app_after[] = "function add (a, b) {\n  return a * b;\n}\n";
+
+static void
+test_diffs (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *actions;
+  guint n_seen = 0;
+
+  write_file (fixture, "app.js", diff_app_before);
+  write_file (fixture, "old.txt", "gone\nsoon\n");
+  write_file (fixture, "a.txt", "renamed\n");
+  g_signal_connect (fixture->session, "action-begin", G_CALLBACK (on_diff_action_begin), &n_seen);
+
+  tessera_fake_llm_server_push_text (fixture->server, diff_answer);
+  g_assert_cmpint (send (fixture, "Change the files", &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_no_error (error);
+
+  actions = tessera_chat_message_get_actions (message_at (fixture, 1));
+  g_assert_cmpuint (actions->len, ==, 5);
+  for (guint i = 0; i < actions->len; i++)
+    g_assert_cmpint (tessera_action_get_status (g_ptr_array_index (actions, i)), ==, TESSERA_ACTION_APPLIED);
+  g_assert_cmpuint (n_seen, ==, 4);
+
+  /* A new file, all added. */
+  assert_diff (g_ptr_array_index (actions, 0), "", "first\nsecond\n");
+  g_assert_cmpstr (tessera_action_get_diff (g_ptr_array_index (actions, 0)), ==,
+                   "@@ -0,0 +1,2 @@\n+first\n+second\n");
+  /* An edit: its line, with the lines around it. */
+  assert_diff (g_ptr_array_index (actions, 1), diff_app_before, diff_app_after);
+  g_assert_nonnull (strstr (tessera_action_get_diff (g_ptr_array_index (actions, 1)),
+                            "\n-  return a + b;\n+  return a * b;\n"));
+  g_assert_cmpuint (tessera_action_get_n_added (g_ptr_array_index (actions, 1)), ==, 1);
+  g_assert_cmpuint (tessera_action_get_n_removed (g_ptr_array_index (actions, 1)), ==, 1);
+  /* A deleted file, all removed. */
+  assert_diff (g_ptr_array_index (actions, 2), "gone\nsoon\n", "");
+  g_assert_cmpuint (tessera_action_get_n_removed (g_ptr_array_index (actions, 2)), ==, 2);
+  /* A second change to a file in the turn: from what the first left. */
+  assert_diff (g_ptr_array_index (actions, 3), "first\nsecond\n", "first\nsecond\nthird\n");
+  /* A rename changes no line. */
+  g_assert_null (tessera_action_get_diff (g_ptr_array_index (actions, 4)));
+}
+
+/* An undone turn puts the files back; the diffs still say what each
+ * action did. */
+static void
+test_diffs_reverted (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *app = NULL;
+  TesseraFakeLlmReply reply = { TESSERA_FAKE_LLM_TRICKLE, };
+  GPtrArray *actions;
+
+  write_file (fixture, "app.js", diff_app_before);
+  reply.text = diff_answer;
+  tessera_fake_llm_server_push (fixture->server, &reply);
+  fixture->cancel_at_end = 2;
+  g_assert_cmpint (send (fixture, "Change the files", &error), ==, TESSERA_TURN_CANCELLED);
+  g_clear_error (&error);
+
+  app = read_file (fixture, "app.js");
+  g_assert_cmpstr (app, ==, diff_app_before);
+  actions = tessera_chat_message_get_actions (message_at (fixture, 1));
+  g_assert_cmpint (tessera_action_get_status (g_ptr_array_index (actions, 1)), ==, TESSERA_ACTION_REVERTED);
+  assert_diff (g_ptr_array_index (actions, 0), "", "first\nsecond\n");
+  assert_diff (g_ptr_array_index (actions, 1), diff_app_before, diff_app_after);
+}
+
+/* A binary file's change has no diff: bytes as lines say nothing. */
+static void
+test_diffs_binary (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  static const char logo[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+  g_autoptr(GFile) file = g_file_resolve_relative_path (fixture->root, "logo.png");
+  g_autoptr(GError) error = NULL;
+  TesseraAction *action;
+
+  g_assert_true (g_file_replace_contents (file, logo, sizeof logo - 1, NULL, FALSE, G_FILE_CREATE_NONE,
+                                          NULL, NULL, NULL));
+  tessera_fake_llm_server_push_text (fixture->server, "<tessera-delete path=\"logo.png\"/>\n");
+  g_assert_cmpint (send (fixture, "Drop the logo", &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_no_error (error);
+
+  action = g_ptr_array_index (tessera_chat_message_get_actions (message_at (fixture, 1)), 0);
+  g_assert_cmpint (tessera_action_get_status (action), ==, TESSERA_ACTION_APPLIED);
+  g_assert_false (g_file_query_exists (file, NULL));
+  g_assert_null (tessera_action_get_diff (action));
+}
+
+static void
+test_diffs_persisted (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *actions;
+
+  write_file (fixture, "app.js", diff_app_before);
+  write_file (fixture, "old.txt", "gone\nsoon\n");
+  write_file (fixture, "a.txt", "renamed\n");
+  tessera_fake_llm_server_push_text (fixture->server, diff_answer);
+  g_assert_cmpint (send (fixture, "Change the files", &error), ==, TESSERA_TURN_COMPLETE);
+  actions = tessera_chat_message_get_actions (message_at (fixture, 1));
+  for (guint i = 0; i < actions->len; i++)
+    g_ptr_array_add (sent, g_object_ref (g_ptr_array_index (actions, i)));
+
+  reload (fixture);
+
+  actions = tessera_chat_message_get_actions (message_at (fixture, 1));
+  g_assert_cmpuint (actions->len, ==, sent->len);
+  for (guint i = 0; i < sent->len; i++)
+    {
+      TesseraAction *before = g_ptr_array_index (sent, i);
+      TesseraAction *after = g_ptr_array_index (actions, i);
+
+      g_assert_cmpstr (tessera_action_get_diff (after), ==, tessera_action_get_diff (before));
+      g_assert_cmpuint (tessera_action_get_n_added (after), ==, tessera_action_get_n_added (before));
+      g_assert_cmpuint (tessera_action_get_n_removed (after), ==, tessera_action_get_n_removed (before));
+    }
+  g_assert_nonnull (strstr (tessera_action_get_diff (g_ptr_array_index (actions, 1)), "+  return a * b;\n"));
+  g_assert_null (tessera_action_get_diff (g_ptr_array_index (actions, 4)));
+}
+
+/* A diff the file gets wrong is left out, the rest of the conversation
+ * kept. */
+static void
+test_diffs_malformed (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  GPtrArray *actions;
+
+  write_file (fixture, ".tessera/chat/conversation.json",
+              "{\"version\": 1, \"messages\": ["
+              " {\"role\": \"user\", \"text\": \"Change\"},"
+              " {\"role\": \"assistant\", \"text\": \"Done.\", \"status\": \"complete\", \"actions\": ["
+              "   {\"kind\": \"write\", \"path\": \"a\", \"status\": \"applied\", \"diff\": 42, \"added\": 1},"
+              "   {\"kind\": \"write\", \"path\": \"b\", \"status\": \"applied\", \"diff\": \"@@ -0,0 +1 @@\\n+b\\n\","
+              "    \"added\": \"one\", \"removed\": -1},"
+              "   {\"kind\": \"write\", \"path\": \"c\", \"status\": \"applied\", \"diff\": [\"x\"],"
+              "    \"added\": 4294967296, \"removed\": {}},"
+              "   {\"kind\": \"delete\", \"path\": \"d\", \"status\": \"applied\", \"diff\": \"@@ -1 +0,0 @@\\n-d\\n\","
+              "    \"added\": 0, \"removed\": 1}"
+              " ]}"
+              "]}");
+
+  reload (fixture);
+
+  g_assert_cmpuint (n_messages (fixture), ==, 2);
+  actions = tessera_chat_message_get_actions (message_at (fixture, 1));
+  g_assert_cmpuint (actions->len, ==, 4);
+  g_assert_null (tessera_action_get_diff (g_ptr_array_index (actions, 0)));
+  g_assert_cmpuint (tessera_action_get_n_added (g_ptr_array_index (actions, 0)), ==, 0);
+  g_assert_cmpstr (tessera_action_get_diff (g_ptr_array_index (actions, 1)), ==, "@@ -0,0 +1 @@\n+b\n");
+  g_assert_cmpuint (tessera_action_get_n_added (g_ptr_array_index (actions, 1)), ==, 0);
+  g_assert_cmpuint (tessera_action_get_n_removed (g_ptr_array_index (actions, 1)), ==, 0);
+  g_assert_null (tessera_action_get_diff (g_ptr_array_index (actions, 2)));
+  g_assert_cmpstr (tessera_action_get_diff (g_ptr_array_index (actions, 3)), ==, "@@ -1 +0,0 @@\n-d\n");
+  g_assert_cmpuint (tessera_action_get_n_removed (g_ptr_array_index (actions, 3)), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1436,6 +1645,11 @@ main (int   argc,
   ADD ("/session/image/earlier-capped", test_image_earlier_capped);
   ADD ("/session/image/regenerate", test_image_regenerate);
   ADD ("/session/image/bad-attachments", test_image_bad_attachments);
+  ADD ("/session/diff/applied", test_diffs);
+  ADD ("/session/diff/reverted", test_diffs_reverted);
+  ADD ("/session/diff/binary", test_diffs_binary);
+  ADD ("/session/diff/persisted", test_diffs_persisted);
+  ADD ("/session/diff/malformed", test_diffs_malformed);
 
   return g_test_run ();
 }

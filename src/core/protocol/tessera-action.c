@@ -26,6 +26,9 @@ struct _TesseraAction
   GString             *content;
   GString             *output;
   char                *message;
+  char                *diff;
+  guint                n_added;
+  guint                n_removed;
   TesseraActionStatus  status;
   guint                truncated : 1;
 };
@@ -38,6 +41,7 @@ enum {
   PROP_STATUS,
   PROP_MESSAGE,
   PROP_OUTPUT,
+  PROP_DIFF,
   N_PROPS
 };
 
@@ -78,6 +82,7 @@ tessera_action_finalize (GObject *object)
   g_string_free (self->content, TRUE);
   g_string_free (self->output, TRUE);
   g_free (self->message);
+  g_free (self->diff);
 
   G_OBJECT_CLASS (tessera_action_parent_class)->finalize (object);
 }
@@ -103,6 +108,9 @@ tessera_action_get_property (GObject    *object,
       break;
     case PROP_OUTPUT:
       g_value_set_string (value, self->output->str);
+      break;
+    case PROP_DIFF:
+      g_value_set_string (value, self->diff);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -130,6 +138,9 @@ tessera_action_class_init (TesseraActionClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_OUTPUT] =
     g_param_spec_string ("output", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DIFF] =
+    g_param_spec_string ("diff", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -476,6 +487,46 @@ tessera_action_append_output (TesseraAction *self,
     return;
   g_string_append_len (self->output, data, len);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTPUT]);
+}
+
+const char *
+tessera_action_get_diff (TesseraAction *self)
+{
+  g_return_val_if_fail (TESSERA_IS_ACTION (self), NULL);
+  return self->diff;
+}
+
+guint
+tessera_action_get_n_added (TesseraAction *self)
+{
+  g_return_val_if_fail (TESSERA_IS_ACTION (self), 0);
+  return self->n_added;
+}
+
+guint
+tessera_action_get_n_removed (TesseraAction *self)
+{
+  g_return_val_if_fail (TESSERA_IS_ACTION (self), 0);
+  return self->n_removed;
+}
+
+void
+tessera_action_set_diff (TesseraAction *self,
+                         const char    *diff,
+                         guint          n_added,
+                         guint          n_removed)
+{
+  gboolean changed;
+
+  g_return_if_fail (TESSERA_IS_ACTION (self));
+
+  /* The counts go with the text: one notification covers all three. */
+  changed = set_str (&self->diff, diff);
+  changed |= self->n_added != n_added || self->n_removed != n_removed;
+  self->n_added = n_added;
+  self->n_removed = n_removed;
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIFF]);
 }
 
 char *

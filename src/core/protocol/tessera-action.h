@@ -108,6 +108,18 @@ void                tessera_action_append_output  (TesseraAction      *self,
                                                    const char         *data,
                                                    gsize               len);
 
+/* What a write, edit or delete changed in its file, as
+ * tessera_diff_unified() gives it (NULL when nothing is known: not applied
+ * yet, or an action of another kind), with the lines added and removed.
+ * Property "diff", notified when set. */
+const char         *tessera_action_get_diff       (TesseraAction      *self);
+guint               tessera_action_get_n_added    (TesseraAction      *self);
+guint               tessera_action_get_n_removed  (TesseraAction      *self);
+void                tessera_action_set_diff       (TesseraAction      *self,
+                                                   const char         *diff,
+                                                   guint               n_added,
+                                                   guint               n_removed);
+
 /* A one-line description for logs and tests, e.g. "write src/app.js". */
 char               *tessera_action_describe       (TesseraAction      *self);
 

@@ -214,6 +214,15 @@ add_action (JsonBuilder   *builder,
       json_builder_set_member_name (builder, "truncated");
       json_builder_add_boolean_value (builder, TRUE);
     }
+  if (tessera_action_get_diff (action) != NULL)
+    {
+      json_builder_set_member_name (builder, "diff");
+      json_builder_add_string_value (builder, tessera_action_get_diff (action));
+      json_builder_set_member_name (builder, "added");
+      json_builder_add_int_value (builder, tessera_action_get_n_added (action));
+      json_builder_set_member_name (builder, "removed");
+      json_builder_add_int_value (builder, tessera_action_get_n_removed (action));
+    }
   json_builder_end_object (builder);
 }
 
@@ -322,6 +331,20 @@ find_name (const char  **names,
   return FALSE;
 }
 
+/* A count of lines, or 0 when it is missing or not one. */
+static guint
+get_count (JsonObject *object,
+           const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  gint64 value;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+  value = json_node_get_int (node);
+  return value >= 0 && value <= G_MAXUINT ? value : 0;
+}
+
 static TesseraAction *
 parse_action (JsonObject *object)
 {
@@ -329,6 +352,7 @@ parse_action (JsonObject *object)
   const char *kind = json_object_get_string_member_with_default (object, "kind", NULL);
   const char *status = json_object_get_string_member_with_default (object, "status", NULL);
   const char *output = json_object_get_string_member_with_default (object, "output", NULL);
+  JsonNode *diff = json_object_get_member (object, "diff");
   g_autoptr(TesseraAction) action = NULL;
   guint k, s;
 
@@ -364,6 +388,9 @@ parse_action (JsonObject *object)
   if (output != NULL)
     tessera_action_append_output (action, output, strlen (output));
   tessera_action_set_truncated (action, json_object_get_boolean_member_with_default (object, "truncated", FALSE));
+  if (diff != NULL && JSON_NODE_HOLDS_VALUE (diff) && json_node_get_value_type (diff) == G_TYPE_STRING)
+    tessera_action_set_diff (action, json_node_get_string (diff),
+                             get_count (object, "added"), get_count (object, "removed"));
   tessera_action_set_status (action, s, json_object_get_string_member_with_default (object, "message", NULL));
 
   return g_steal_pointer (&action);

@@ -19,12 +19,15 @@
 #include <glib/gi18n.h>
 
 #include "tessera-context-builder.h"
+#include "tessera-diff.h"
 #include "tessera-edit-applier.h"
 #include "tessera-llm-registry.h"
 #include "tessera-protocol-parser.h"
 #include "tessera-session.h"
 
 #define COMMAND_TIMEOUT_MS (5 * 60 * 1000)
+/* Lines around each change in an action's diff, as in diff -u. */
+#define DIFF_CONTEXT 3
 /* Files touched by the last turn count as relevant for the next. */
 #define RECENT_WEIGHT 50
 #define FIX_WEIGHT 200
@@ -638,6 +641,10 @@ typedef struct
   char                *message;
   GBytes              *written;
   GPtrArray           *failures;
+  /* What the action did to its file. */
+  char                *diff;
+  guint                n_added;
+  guint                n_removed;
 } ApplyJob;
 
 static void
@@ -651,6 +658,7 @@ apply_job_free (ApplyJob *job)
   g_free (job->message);
   g_clear_pointer (&job->written, g_bytes_unref);
   g_ptr_array_unref (job->failures);
+  g_free (job->diff);
   g_free (job);
 }
 
@@ -687,6 +695,31 @@ job_check_path (ApplyJob   *job,
   return TRUE;
 }
 
+/* As git tells them: a NUL in the first 8,000 bytes. */
+static gboolean
+looks_binary (const char *data,
+              gsize       len)
+{
+  return data != NULL && memchr (data, '\0', MIN (len, 8000)) != NULL;
+}
+
+/* NULL for a binary file: a diff of it says nothing to a reader. */
+static char *
+diff_bytes (GBytes *before,
+            GBytes *after,
+            guint  *n_added,
+            guint  *n_removed)
+{
+  gsize before_len = 0, after_len = 0;
+  const char *before_data = before != NULL ? g_bytes_get_data (before, &before_len) : NULL;
+  const char *after_data = after != NULL ? g_bytes_get_data (after, &after_len) : NULL;
+
+  if (looks_binary (before_data, before_len) || looks_binary (after_data, after_len))
+    return NULL;
+
+  return tessera_diff_unified (before_data, before_len, after_data, after_len, DIFF_CONTEXT, n_added, n_removed);
+}
+
 static void
 apply_thread (GTask        *task,
               gpointer      source_object,
@@ -695,7 +728,9 @@ apply_thread (GTask        *task,
 {
   ApplyJob *job = task_data;
   TesseraAction *action = job->action;
+  TesseraActionKind kind = tessera_action_get_kind (action);
   const char *path = tessera_action_get_path (action);
+  g_autoptr(GBytes) current = NULL;
   g_autoptr(GError) error = NULL;
 
   job->status = TESSERA_ACTION_APPLIED;
@@ -732,7 +767,23 @@ apply_thread (GTask        *task,
       g_ptr_array_add (job->snap_values, bytes);
     }
 
-  switch (tessera_action_get_kind (action))
+  /* The file as this action finds it (the snapshot is the file as the
+   * turn found it): what an edit applies to, and what the action's diff
+   * starts from. */
+  if (kind != TESSERA_ACTION_RENAME)
+    {
+      current = tessera_project_read (job->project, path, NULL, &error);
+      if (current == NULL && !is_not_found (error))
+        {
+          job_fail (job, TESSERA_ACTION_FAILED,
+                    g_strdup_printf (_("Could not read “%s”: %s"), path, error->message));
+          g_task_return_boolean (task, TRUE);
+          return;
+        }
+      g_clear_error (&error);
+    }
+
+  switch (kind)
     {
     case TESSERA_ACTION_WRITE:
       {
@@ -748,20 +799,12 @@ apply_thread (GTask        *task,
 
     case TESSERA_ACTION_EDIT:
       {
-        g_autoptr(GBytes) current = tessera_project_read (job->project, path, NULL, &error);
         g_autoptr(TesseraEditApplier) applier = NULL;
         g_autoptr(GPtrArray) blocks = NULL;
         const char *data = NULL;
         gsize len = 0;
         guint applied;
 
-        if (current == NULL && !is_not_found (error))
-          {
-            job_fail (job, TESSERA_ACTION_FAILED,
-                      g_strdup_printf (_("Could not read “%s”: %s"), path, error->message));
-            break;
-          }
-        g_clear_error (&error);
         if (current != NULL)
           data = g_bytes_get_data (current, &len);
 
@@ -838,6 +881,11 @@ apply_thread (GTask        *task,
       g_assert_not_reached ();
     }
 
+  /* What the action did to its file, for its card: here, as a large
+   * file takes a moment. An edit that failed in part still changed it. */
+  if (job->written != NULL || (kind == TESSERA_ACTION_DELETE && job->status == TESSERA_ACTION_APPLIED))
+    job->diff = diff_bytes (current, job->written, &job->n_added, &job->n_removed);
+
   g_task_return_boolean (task, TRUE);
 }
 
@@ -887,6 +935,10 @@ apply_done (GObject      *object,
       g_ptr_array_add (turn->problems, g_strdup_printf ("%s: %s", desc, job->message));
     }
 
+  /* Before the status, so that whoever sees the action applied sees
+   * its diff. */
+  if (job->diff != NULL)
+    tessera_action_set_diff (action, job->diff, job->n_added, job->n_removed);
   settle (turn, action, job->status, job->message);
 
   turn->applying = FALSE;
