@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <gtksourceview/gtksource.h>
 #include <webkit/webkit.h>
 
 #include "tessera-application.h"
@@ -419,6 +420,42 @@ check_attach_images (TesseraFakeLlmServer *server,
   tessera_test_save_png (gtk_widget_get_ancestor (GTK_WIDGET (chat), GTK_TYPE_WINDOW), "chat-images-sent.png");
 }
 
+/* The card of an edit says how many lines it added and removed, and
+ * shows the change itself when asked. */
+static void
+check_shows_changes (TesseraChatPane *chat)
+{
+  GtkWidget *card = tessera_test_find_last (GTK_WIDGET (chat), TESSERA_TYPE_ACTION_CARD);
+  GtkWidget *expander;
+  GtkWidget *view;
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  g_autofree char *diff = NULL;
+
+  g_assert_nonnull (card);
+  TESSERA_WAIT_UNTIL (shows_label (card, "+1"));
+  g_assert_true (shows_label (card, "−1"));
+
+  expander = tessera_test_find_first (card, GTK_TYPE_EXPANDER);
+  g_assert_nonnull (expander);
+  g_assert_cmpstr (gtk_expander_get_label (GTK_EXPANDER (expander)), ==, "Changes");
+  g_assert_null (tessera_test_find_first (card, GTK_SOURCE_TYPE_VIEW));
+  gtk_expander_set_expanded (GTK_EXPANDER (expander), TRUE);
+  view = tessera_test_find_first (card, GTK_SOURCE_TYPE_VIEW);
+  g_assert_nonnull (view);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  diff = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_assert_nonnull (strstr (diff, "\n-<body><h1 id=\"title\">My Todo List</h1>"));
+  g_assert_nonnull (strstr (diff, "\n+<body><h1 id=\"title\">My Todo List 2</h1>"));
+  for (guint i = 0; i < 3; i++)
+    tessera_test_settle ();
+  /* Shown whole: the chat gives it its minimum height. */
+  g_assert_cmpint (gtk_widget_get_height (view), >=, 8 * 12);
+  tessera_test_save_png (gtk_widget_get_ancestor (GTK_WIDGET (chat), GTK_TYPE_WINDOW), "chat-changes.png");
+  gtk_expander_set_expanded (GTK_EXPANDER (expander), FALSE);
+}
+
 static void
 test_prompt_to_preview (void)
 {
@@ -505,6 +542,7 @@ test_prompt_to_preview (void)
   }
   TESSERA_WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
   TESSERA_WAIT_UNTIL (preview_shows (web_view, "My Todo List 2"));
+  check_shows_changes (chat);
 
   check_follows_long_answer (server, chat);
   check_attach_images (server, chat, tmp);

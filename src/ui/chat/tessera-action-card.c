@@ -7,7 +7,9 @@
 
 #include "config.h"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
+#include <gtksourceview/gtksource.h>
 
 #include "tessera-action-card.h"
 #include "tessera-tooltip.h"
@@ -27,6 +29,11 @@ struct _TesseraActionCard
   GtkWidget     *message;
   GtkWidget     *output_expander;
   GtkWidget     *output;
+  GtkWidget     *counts;
+  GtkWidget     *added;
+  GtkWidget     *removed;
+  GtkWidget     *changes_expander;
+  GtkSourceBuffer *changes;
 };
 
 G_DEFINE_FINAL_TYPE (TesseraActionCard, tessera_action_card, GTK_TYPE_WIDGET)
@@ -158,6 +165,127 @@ set_output (TesseraActionCard *self,
 }
 
 static void
+update_changes_scheme (GtkSourceBuffer *buffer)
+{
+  GtkSourceStyleSchemeManager *schemes = gtk_source_style_scheme_manager_get_default ();
+
+  gtk_source_buffer_set_style_scheme (buffer,
+                                      gtk_source_style_scheme_manager_get_scheme (
+                                        schemes, adw_style_manager_get_dark (adw_style_manager_get_default ())
+                                                   ? "Adwaita-dark" : "Adwaita"));
+}
+
+#define MAX_SHOWN_LINES 20
+#define LONG_DIFF_HEIGHT 320
+
+static guint
+count_lines (const char *text)
+{
+  guint n = 0;
+
+  for (; text != NULL && *text != '\0'; text++)
+    n += *text == '\n';
+
+  return n;
+}
+
+/* The diff itself is shown only when asked for: a view of it for each of
+ * the hundred cards of a big answer would cost more than all the rest. */
+static void
+changes_expanded_cb (TesseraActionCard *self)
+{
+  GtkWidget *scroller;
+  GtkWidget *view;
+
+  if (self->changes != NULL || !gtk_expander_get_expanded (GTK_EXPANDER (self->changes_expander)))
+    return;
+
+  self->changes = gtk_source_buffer_new_with_language (
+    gtk_source_language_manager_get_language (gtk_source_language_manager_get_default (), "diff"));
+  gtk_text_buffer_set_text (GTK_TEXT_BUFFER (self->changes), tessera_action_get_diff (self->action), -1);
+  update_changes_scheme (self->changes);
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (update_changes_scheme), self->changes, G_CONNECT_SWAPPED);
+
+  view = gtk_source_view_new_with_buffer (self->changes);
+  gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
+  gtk_text_view_set_cursor_visible (GTK_TEXT_VIEW (view), FALSE);
+  gtk_text_view_set_monospace (GTK_TEXT_VIEW (view), TRUE);
+  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 6);
+  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 4);
+  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (view), 4);
+  gtk_widget_add_css_class (view, "tessera-changes");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Changes"), -1);
+
+  /* The chat gives each block its minimum height: a short diff is shown
+   * whole, a long one scrolls in a fixed height. */
+  scroller = gtk_scrolled_window_new ();
+  if (count_lines (tessera_action_get_diff (self->action)) <= MAX_SHOWN_LINES)
+    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+  else
+    gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), LONG_DIFF_HEIGHT);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
+  gtk_expander_set_child (GTK_EXPANDER (self->changes_expander), scroller);
+}
+
+/* "+12 −3" beside the title, and the diff under it. */
+static void
+set_changes (TesseraActionCard *self)
+{
+  const char *diff = tessera_action_get_diff (self->action);
+  guint added = tessera_action_get_n_added (self->action);
+  guint removed = tessera_action_get_n_removed (self->action);
+  g_autofree char *added_text = NULL;
+  g_autofree char *removed_text = NULL;
+  g_autofree char *added_lines = NULL;
+  g_autofree char *removed_lines = NULL;
+  g_autofree char *description = NULL;
+
+  if (diff == NULL && self->counts == NULL)
+    return;
+
+  if (self->counts == NULL)
+    {
+      self->counts = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+      self->added = gtk_label_new (NULL);
+      self->removed = gtk_label_new (NULL);
+      gtk_widget_add_css_class (self->added, "success");
+      gtk_widget_add_css_class (self->removed, "error");
+      gtk_widget_add_css_class (self->counts, "caption");
+      gtk_widget_add_css_class (self->counts, "numeric");
+      gtk_box_append (GTK_BOX (self->counts), self->added);
+      gtk_box_append (GTK_BOX (self->counts), self->removed);
+      gtk_widget_insert_before (self->counts, gtk_widget_get_parent (self->status_stack), self->status_stack);
+
+      self->changes_expander = gtk_expander_new (_("Changes"));
+      gtk_widget_set_margin_start (self->changes_expander, 12);
+      gtk_widget_set_margin_end (self->changes_expander, 12);
+      gtk_widget_set_margin_bottom (self->changes_expander, 8);
+      g_signal_connect_object (self->changes_expander, "notify::expanded",
+                               G_CALLBACK (changes_expanded_cb), self, G_CONNECT_SWAPPED);
+      gtk_widget_insert_after (self->changes_expander, GTK_WIDGET (self), self->button);
+    }
+
+  /* Translators: lines added to a file, as in "+12 −3". */
+  added_text = g_strdup_printf (_("+%u"), added);
+  /* Translators: lines removed from a file, as in "+12 −3". */
+  removed_text = g_strdup_printf (_("−%u"), removed);
+  gtk_label_set_text (GTK_LABEL (self->added), added_text);
+  gtk_label_set_text (GTK_LABEL (self->removed), removed_text);
+  gtk_widget_set_visible (self->added, added > 0);
+  gtk_widget_set_visible (self->removed, removed > 0);
+  added_lines = g_strdup_printf (ngettext ("%u line added", "%u lines added", added), added);
+  removed_lines = g_strdup_printf (ngettext ("%u line removed", "%u lines removed", removed), removed);
+  /* Translators: "12 lines added, 3 lines removed", for screen readers. */
+  description = g_strdup_printf (_("%s, %s"), added_lines, removed_lines);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->counts), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
+  gtk_widget_set_visible (self->counts, diff != NULL);
+  gtk_widget_set_visible (self->changes_expander, diff != NULL);
+  if (self->changes != NULL && diff != NULL)
+    gtk_text_buffer_set_text (GTK_TEXT_BUFFER (self->changes), diff, -1);
+}
+
+static void
 update (TesseraActionCard *self)
 {
   TesseraActionStatus status = tessera_action_get_status (self->action);
@@ -210,6 +338,7 @@ update (TesseraActionCard *self)
 
   set_message (self, message);
   set_output (self, output);
+  set_changes (self);
 
   /* Only cards about a file that exists now lead to it. */
   gtk_widget_set_sensitive (self->button,
@@ -256,6 +385,7 @@ tessera_action_card_dispose (GObject *object)
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
     gtk_widget_unparent (child);
+  g_clear_object (&self->changes);
   g_clear_object (&self->action);
 
   G_OBJECT_CLASS (tessera_action_card_parent_class)->dispose (object);
