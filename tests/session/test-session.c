@@ -1573,6 +1573,40 @@ test_diffs_persisted (Fixture       *fixture,
   g_assert_null (tessera_action_get_diff (g_ptr_array_index (actions, 4)));
 }
 
+/* The file keeps an answer's diffs up to 64 KB in all; the others come
+ * back with their counts only. */
+static void
+test_diffs_saved_budget (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) answer = g_string_new (NULL);
+  GPtrArray *actions;
+
+  for (guint file = 0; file < 2; file++)
+    {
+      g_string_append_printf (answer, "<tessera-write path=\"big%u.js\">\n", file);
+      for (guint line = 0; line < 1000; line++)
+        g_string_append_printf (answer, "export const value%04u = %u; // part %u\n", line, line, file);
+      g_string_append (answer, "</tessera-write>\n");
+    }
+  tessera_fake_llm_server_push_text (fixture->server, answer->str);
+  g_assert_cmpint (send (fixture, "Write two big files", &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_no_error (error);
+
+  reload (fixture);
+
+  actions = tessera_chat_message_get_actions (message_at (fixture, 1));
+  g_assert_cmpuint (actions->len, ==, 2);
+  g_assert_nonnull (tessera_action_get_diff (g_ptr_array_index (actions, 0)));
+  g_assert_null (tessera_action_get_diff (g_ptr_array_index (actions, 1)));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpuint (tessera_action_get_n_added (g_ptr_array_index (actions, i)), ==, 1000);
+      g_assert_cmpuint (tessera_action_get_n_removed (g_ptr_array_index (actions, i)), ==, 0);
+    }
+}
+
 /* A diff the file gets wrong is left out, the rest of the conversation
  * kept. */
 static void
@@ -1600,8 +1634,9 @@ test_diffs_malformed (Fixture       *fixture,
   g_assert_cmpuint (n_messages (fixture), ==, 2);
   actions = tessera_chat_message_get_actions (message_at (fixture, 1));
   g_assert_cmpuint (actions->len, ==, 4);
+  /* A diff that is not text is left out; its counts stay. */
   g_assert_null (tessera_action_get_diff (g_ptr_array_index (actions, 0)));
-  g_assert_cmpuint (tessera_action_get_n_added (g_ptr_array_index (actions, 0)), ==, 0);
+  g_assert_cmpuint (tessera_action_get_n_added (g_ptr_array_index (actions, 0)), ==, 1);
   g_assert_cmpstr (tessera_action_get_diff (g_ptr_array_index (actions, 1)), ==, "@@ -0,0 +1 @@\n+b\n");
   g_assert_cmpuint (tessera_action_get_n_added (g_ptr_array_index (actions, 1)), ==, 0);
   g_assert_cmpuint (tessera_action_get_n_removed (g_ptr_array_index (actions, 1)), ==, 0);
@@ -1649,6 +1684,7 @@ main (int   argc,
   ADD ("/session/diff/reverted", test_diffs_reverted);
   ADD ("/session/diff/binary", test_diffs_binary);
   ADD ("/session/diff/persisted", test_diffs_persisted);
+  ADD ("/session/diff/saved-budget", test_diffs_saved_budget);
   ADD ("/session/diff/malformed", test_diffs_malformed);
 
   return g_test_run ();

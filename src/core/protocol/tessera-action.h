@@ -110,8 +110,9 @@ void                tessera_action_append_output  (TesseraAction      *self,
 
 /* What a write, edit or delete changed in its file, as
  * tessera_diff_unified() gives it (NULL when nothing is known: not applied
- * yet, or an action of another kind), with the lines added and removed.
- * Property "diff", notified when set. */
+ * yet, an action of another kind, a binary file, or a diff a saved
+ * conversation left out), with the lines added and removed (kept even
+ * without the text). Property "diff", notified when set. */
 const char         *tessera_action_get_diff       (TesseraAction      *self);
 guint               tessera_action_get_n_added    (TesseraAction      *self);
 guint               tessera_action_get_n_removed  (TesseraAction      *self);

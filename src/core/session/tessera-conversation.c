@@ -22,6 +22,11 @@
 
 /* Command output is kept in the file up to this size (its end). */
 #define MAX_SAVED_OUTPUT (16 * 1024)
+/* The diffs of one answer are kept in the file up to this size in all,
+ * in their order (the counts of the others are kept): the file is
+ * written whole after every message, and an answer that writes a whole
+ * app would otherwise add all of its code to it. */
+#define MAX_SAVED_DIFFS (64 * 1024)
 
 struct _TesseraConversation
 {
@@ -150,7 +155,8 @@ tessera_conversation_clear (TesseraConversation *self)
 
 static void
 add_action (JsonBuilder   *builder,
-            TesseraAction *action)
+            TesseraAction *action,
+            gsize         *diff_budget)
 {
   TesseraActionKind kind = tessera_action_get_kind (action);
   const char * const *packages = tessera_action_get_packages (action);
@@ -216,8 +222,14 @@ add_action (JsonBuilder   *builder,
     }
   if (tessera_action_get_diff (action) != NULL)
     {
-      json_builder_set_member_name (builder, "diff");
-      json_builder_add_string_value (builder, tessera_action_get_diff (action));
+      gsize diff_len = strlen (tessera_action_get_diff (action));
+
+      if (diff_len <= *diff_budget)
+        {
+          json_builder_set_member_name (builder, "diff");
+          json_builder_add_string_value (builder, tessera_action_get_diff (action));
+          *diff_budget -= diff_len;
+        }
       json_builder_set_member_name (builder, "added");
       json_builder_add_int_value (builder, tessera_action_get_n_added (action));
       json_builder_set_member_name (builder, "removed");
@@ -294,10 +306,12 @@ tessera_conversation_serialize (TesseraConversation *self)
         }
       if (actions->len > 0)
         {
+          gsize diff_budget = MAX_SAVED_DIFFS;
+
           json_builder_set_member_name (builder, "actions");
           json_builder_begin_array (builder);
           for (guint j = 0; j < actions->len; j++)
-            add_action (builder, g_ptr_array_index (actions, j));
+            add_action (builder, g_ptr_array_index (actions, j), &diff_budget);
           json_builder_end_array (builder);
         }
       json_builder_end_object (builder);
@@ -388,9 +402,12 @@ parse_action (JsonObject *object)
   if (output != NULL)
     tessera_action_append_output (action, output, strlen (output));
   tessera_action_set_truncated (action, json_object_get_boolean_member_with_default (object, "truncated", FALSE));
+  /* A diff left out of the file still has its counts. */
   if (diff != NULL && JSON_NODE_HOLDS_VALUE (diff) && json_node_get_value_type (diff) == G_TYPE_STRING)
     tessera_action_set_diff (action, json_node_get_string (diff),
                              get_count (object, "added"), get_count (object, "removed"));
+  else if (json_object_has_member (object, "added") || json_object_has_member (object, "removed"))
+    tessera_action_set_diff (action, NULL, get_count (object, "added"), get_count (object, "removed"));
   tessera_action_set_status (action, s, json_object_get_string_member_with_default (object, "message", NULL));
 
   return g_steal_pointer (&action);

@@ -241,7 +241,7 @@ set_changes (TesseraActionCard *self)
   g_autofree char *removed_lines = NULL;
   g_autofree char *description = NULL;
 
-  if (diff == NULL && self->counts == NULL)
+  if (diff == NULL && added == 0 && removed == 0 && self->counts == NULL)
     return;
 
   if (self->counts == NULL)
@@ -279,7 +279,7 @@ set_changes (TesseraActionCard *self)
   /* Translators: "12 lines added, 3 lines removed", for screen readers. */
   description = g_strdup_printf (_("%s, %s"), added_lines, removed_lines);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->counts), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
-  gtk_widget_set_visible (self->counts, diff != NULL);
+  gtk_widget_set_visible (self->counts, added > 0 || removed > 0);
   gtk_widget_set_visible (self->changes_expander, diff != NULL);
   if (self->changes != NULL && diff != NULL)
     gtk_text_buffer_set_text (GTK_TEXT_BUFFER (self->changes), diff, -1);
