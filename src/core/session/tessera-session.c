@@ -732,6 +732,7 @@ apply_thread (GTask        *task,
   const char *path = tessera_action_get_path (action);
   g_autoptr(GBytes) current = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean current_read = FALSE;
 
   job->status = TESSERA_ACTION_APPLIED;
 
@@ -769,8 +770,20 @@ apply_thread (GTask        *task,
 
   /* The file as this action finds it (the snapshot is the file as the
    * turn found it): what an edit applies to, and what the action's diff
-   * starts from. */
-  if (kind != TESSERA_ACTION_RENAME)
+   * starts from. On the turn's first change to it, that is the snapshot
+   * just read. */
+  for (guint i = 0; kind != TESSERA_ACTION_RENAME && i < job->snap_paths->len; i++)
+    {
+      if (g_str_equal (g_ptr_array_index (job->snap_paths, i), path))
+        {
+          GBytes *snapshot = g_ptr_array_index (job->snap_values, i);
+
+          current = snapshot != NULL ? g_bytes_ref (snapshot) : NULL;
+          current_read = TRUE;
+          break;
+        }
+    }
+  if (kind != TESSERA_ACTION_RENAME && !current_read)
     {
       current = tessera_project_read (job->project, path, NULL, &error);
       if (current == NULL && !is_not_found (error))
