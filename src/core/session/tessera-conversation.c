@@ -24,8 +24,9 @@
 #define MAX_SAVED_OUTPUT (16 * 1024)
 /* The diffs of one answer are kept in the file up to this size in all,
  * in their order (the counts of the others are kept): the file is
- * written whole after every message, and an answer that writes a whole
- * app would otherwise add all of its code to it. */
+ * written whole after every message, on the main thread. A new file's
+ * diff, which is the file as it was written, is not kept at all: an
+ * answer that writes a whole app would otherwise add all of its code. */
 #define MAX_SAVED_DIFFS (64 * 1024)
 
 struct _TesseraConversation
@@ -222,12 +223,13 @@ add_action (JsonBuilder   *builder,
     }
   if (tessera_action_get_diff (action) != NULL)
     {
-      gsize diff_len = strlen (tessera_action_get_diff (action));
+      const char *diff = tessera_action_get_diff (action);
+      gsize diff_len = strlen (diff);
 
-      if (diff_len <= *diff_budget)
+      if (diff_len <= *diff_budget && !g_str_has_prefix (diff, "@@ -0,0 "))
         {
           json_builder_set_member_name (builder, "diff");
-          json_builder_add_string_value (builder, tessera_action_get_diff (action));
+          json_builder_add_string_value (builder, diff);
           *diff_budget -= diff_len;
         }
       json_builder_set_member_name (builder, "added");
