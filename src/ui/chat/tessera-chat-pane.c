@@ -683,7 +683,9 @@ drop_cb (TesseraChatPane *self,
 {
   if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
     {
-      for (GSList *l = gdk_file_list_get_files (g_value_get_boxed (value)); l != NULL; l = l->next)
+      g_autoptr(GSList) files = gdk_file_list_get_files (g_value_get_boxed (value));
+
+      for (GSList *l = files; l != NULL; l = l->next)
         tessera_chat_pane_attach_file (self, l->data);
       return TRUE;
     }
@@ -865,8 +867,11 @@ tessera_chat_pane_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->rows, g_hash_table_unref);
   if (self->chooser != NULL)
-    gtk_native_dialog_destroy (self->chooser);
-  g_clear_object (&self->chooser);
+    {
+      g_signal_handlers_disconnect_by_data (self->chooser, self);
+      gtk_native_dialog_destroy (self->chooser);
+      g_clear_object (&self->chooser);
+    }
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TESSERA_TYPE_CHAT_PANE);
   /* The template's root box has no id, so it is ours to unparent. */
