@@ -99,6 +99,32 @@ prepare (GBytes      *bytes,
 }
 
 static void
+return_image (GTask        *task,
+              TesseraImage *image,
+              GError       *error)
+{
+  if (image == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, image, g_object_unref);
+}
+
+static void
+run_load (gpointer             source_tag,
+          gpointer             data,
+          GTaskThreadFunc      thread,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, g_object_ref (data), g_object_unref);
+  g_task_run_in_thread (task, thread);
+}
+
+static void
 load_file_thread (GTask        *task,
                   gpointer      source_object,
                   gpointer      task_data,
@@ -147,10 +173,7 @@ load_file_thread (GTask        *task,
     }
 
   image = prepare (bytes, mime_type, name, &error);
-  if (image == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, image, g_object_unref);
+  return_image (task, image, error);
 }
 
 void
@@ -159,14 +182,9 @@ tessera_image_load_file_async (GFile               *file,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (G_IS_FILE (file));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, tessera_image_load_file_async);
-  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
-  g_task_run_in_thread (task, load_file_thread);
+  run_load (tessera_image_load_file_async, file, load_file_thread, cancellable, callback, user_data);
 }
 
 static void
@@ -179,10 +197,7 @@ load_texture_thread (GTask        *task,
   GError *error = NULL;
   TesseraImage *image = prepare (bytes, "image/png", _("The pasted image"), &error);
 
-  if (image == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, image, g_object_unref);
+  return_image (task, image, error);
 }
 
 void
@@ -191,14 +206,9 @@ tessera_image_load_texture_async (GdkTexture          *texture,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (GDK_IS_TEXTURE (texture));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, tessera_image_load_texture_async);
-  g_task_set_task_data (task, g_object_ref (texture), g_object_unref);
-  g_task_run_in_thread (task, load_texture_thread);
+  run_load (tessera_image_load_texture_async, texture, load_texture_thread, cancellable, callback, user_data);
 }
 
 TesseraImage *
