@@ -16,6 +16,7 @@
 #include "tessera-action-card.h"
 #include "tessera-chat-pane.h"
 #include "tessera-fake-llm-server.h"
+#include "tessera-image-window.h"
 #include "tessera-markdown-view.h"
 #include "tessera-message-row.h"
 #include "tessera-preview-pane.h"
@@ -418,6 +419,35 @@ check_attach_images (TesseraFakeLlmServer *server,
   for (guint i = 0; i < 3; i++)
     tessera_test_settle ();
   tessera_test_save_png (gtk_widget_get_ancestor (GTK_WIDGET (chat), GTK_TYPE_WINDOW), "chat-images-sent.png");
+
+  /* A thumbnail opens its image large, over the window; Escape closes it. */
+  {
+    GtkWidget *view_button = find_by_tooltip (row, "View Image");
+    g_autoptr(GtkWidget) viewer = NULL;
+    GtkPicture *picture;
+
+    g_assert_nonnull (view_button);
+    g_signal_emit_by_name (view_button, "clicked");
+    for (guint i = 0; i < g_list_model_get_n_items (gtk_window_get_toplevels ()) && viewer == NULL; i++)
+      {
+        g_autoptr(GtkWidget) toplevel = g_list_model_get_item (gtk_window_get_toplevels (), i);
+
+        if (TESSERA_IS_IMAGE_WINDOW (toplevel))
+          viewer = g_object_ref (toplevel);
+      }
+    g_assert_nonnull (viewer);
+    g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (viewer)) ==
+                   GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (chat))));
+    picture = GTK_PICTURE (tessera_test_find_first (viewer, GTK_TYPE_PICTURE));
+    TESSERA_WAIT_UNTIL (gtk_picture_get_paintable (picture) != NULL);
+    /* The whole screenshot, as sent: not the thumbnail's square. */
+    g_assert_cmpint (gdk_paintable_get_intrinsic_width (gtk_picture_get_paintable (picture)), ==, 1568);
+    g_assert_cmpint (gdk_paintable_get_intrinsic_height (gtk_picture_get_paintable (picture)), ==, 784);
+    tessera_test_settle ();
+    tessera_test_save_png (viewer, "chat-image-window.png");
+    gtk_widget_activate_action (viewer, "window.close", NULL);
+    TESSERA_WAIT_UNTIL (!gtk_widget_get_visible (viewer));
+  }
 }
 
 /* The card of an edit says how many lines it added and removed, and

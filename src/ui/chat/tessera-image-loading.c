@@ -220,13 +220,20 @@ tessera_image_load_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+typedef struct
+{
+  int      size;
+  gboolean square;
+} TextureRequest;
+
 static void
-thumbnail_thread (GTask        *task,
-                  gpointer      source_object,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
+texture_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
 {
   TesseraImage *image = source_object;
+  TextureRequest *request = task_data;
   g_autoptr(GdkPixbuf) pixbuf = decode (tessera_image_get_bytes (image));
   g_autoptr(GdkPixbuf) scaled = NULL;
 
@@ -238,39 +245,47 @@ thumbnail_thread (GTask        *task,
     }
 
   /* The middle square of it, as a thumbnail shows a picture. */
-  {
-    int width = gdk_pixbuf_get_width (pixbuf);
-    int height = gdk_pixbuf_get_height (pixbuf);
-    int side = MIN (width, height);
-    g_autoptr(GdkPixbuf) square = gdk_pixbuf_new_subpixbuf (pixbuf, (width - side) / 2, (height - side) / 2,
-                                                              side, side);
+  if (request->square)
+    {
+      int width = gdk_pixbuf_get_width (pixbuf);
+      int height = gdk_pixbuf_get_height (pixbuf);
+      int side = MIN (width, height);
+      GdkPixbuf *square = gdk_pixbuf_new_subpixbuf (pixbuf, (width - side) / 2, (height - side) / 2, side, side);
 
-    scaled = scale_to_fit (square, GPOINTER_TO_INT (task_data));
-  }
+      g_object_unref (pixbuf);
+      pixbuf = square;
+    }
+
+  scaled = scale_to_fit (pixbuf, request->size);
   g_task_return_pointer (task, gdk_texture_new_for_pixbuf (scaled), g_object_unref);
 }
 
 void
-tessera_image_thumbnail_async (TesseraImage        *image,
-                               int                  size,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+tessera_image_texture_async (TesseraImage        *image,
+                             int                  size,
+                             gboolean             square,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  TextureRequest *request;
 
   g_return_if_fail (TESSERA_IS_IMAGE (image));
   g_return_if_fail (size > 0);
 
+  request = g_new (TextureRequest, 1);
+  request->size = size;
+  request->square = square;
   task = g_task_new (image, cancellable, callback, user_data);
-  g_task_set_source_tag (task, tessera_image_thumbnail_async);
-  g_task_set_task_data (task, GINT_TO_POINTER (size), NULL);
-  g_task_run_in_thread (task, thumbnail_thread);
+  g_task_set_source_tag (task, tessera_image_texture_async);
+  g_task_set_task_data (task, request, g_free);
+  g_task_run_in_thread (task, texture_thread);
 }
 
 GdkTexture *
-tessera_image_thumbnail_finish (GAsyncResult  *result,
-                                GError       **error)
+tessera_image_texture_finish (GAsyncResult  *result,
+                              GError       **error)
 {
   g_return_val_if_fail (G_IS_TASK (result), NULL);
 
@@ -283,7 +298,7 @@ thumbnail_ready_cb (GObject      *object,
                     gpointer      user_data)
 {
   g_autoptr(GtkImage) view = user_data;
-  g_autoptr(GdkTexture) texture = tessera_image_thumbnail_finish (result, NULL);
+  g_autoptr(GdkTexture) texture = tessera_image_texture_finish (result, NULL);
 
   /* Sent all the same, but not shown: a generic picture instead. */
   if (texture == NULL)
@@ -307,8 +322,8 @@ tessera_image_thumbnail_new (TesseraImage *image,
   gtk_accessible_update_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Attached image"), -1);
 
   /* Sharp on a high-resolution screen too. */
-  tessera_image_thumbnail_async (image, size * MAX (2, gtk_widget_get_scale_factor (view)), NULL,
-                                 thumbnail_ready_cb, g_object_ref (view));
+  tessera_image_texture_async (image, size * MAX (2, gtk_widget_get_scale_factor (view)), TRUE, NULL,
+                               thumbnail_ready_cb, g_object_ref (view));
 
   return view;
 }

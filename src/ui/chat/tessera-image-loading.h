@@ -27,13 +27,15 @@ void          tessera_image_load_texture_async  (GdkTexture          *texture,
 TesseraImage *tessera_image_load_finish         (GAsyncResult        *result,
                                                  GError             **error);
 
-/* The middle square of @image, at most @size pixels wide. */
-void          tessera_image_thumbnail_async     (TesseraImage        *image,
+/* @image at most @size pixels on its long side, or its middle square
+ * at most @size pixels wide, to show it. */
+void          tessera_image_texture_async       (TesseraImage        *image,
                                                  int                  size,
+                                                 gboolean             square,
                                                  GCancellable        *cancellable,
                                                  GAsyncReadyCallback  callback,
                                                  gpointer             user_data);
-GdkTexture   *tessera_image_thumbnail_finish    (GAsyncResult        *result,
+GdkTexture   *tessera_image_texture_finish      (GAsyncResult        *result,
                                                  GError             **error);
 
 /* A @size × @size thumbnail of @image (its middle square), which shows

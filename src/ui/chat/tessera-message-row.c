@@ -11,6 +11,7 @@
 
 #include "tessera-action-card.h"
 #include "tessera-image-loading.h"
+#include "tessera-image-window.h"
 #include "tessera-message-row.h"
 #include "tessera-tooltip.h"
 #include "tessera-markdown-view.h"
@@ -246,14 +247,34 @@ tessera_message_row_add_action (TesseraMessageRow *self,
 #define IMAGES_PER_LINE 3
 #define IMAGE_SIZE 64
 
+static void
+image_clicked_cb (GtkButton *button)
+{
+  TesseraImage *image = g_object_get_data (G_OBJECT (button), "image");
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (button));
+
+  gtk_window_present (GTK_WINDOW (tessera_image_window_new (image, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL)));
+}
+
 void
 tessera_message_row_add_image (TesseraMessageRow *self,
                                TesseraImage      *image)
 {
+  GtkWidget *button;
+
   g_return_if_fail (TESSERA_IS_MESSAGE_ROW (self));
   g_return_if_fail (TESSERA_IS_IMAGE (image));
 
-  gtk_grid_attach (GTK_GRID (self->images), tessera_image_thumbnail_new (image, IMAGE_SIZE),
+  /* A thumbnail opens the image large. */
+  button = gtk_button_new ();
+  gtk_button_set_child (GTK_BUTTON (button), tessera_image_thumbnail_new (image, IMAGE_SIZE));
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "tessera-image-button");
+  gtk_widget_set_tooltip_text (button, _("View Image"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, _("View Image"), -1);
+  g_object_set_data_full (G_OBJECT (button), "image", g_object_ref (image), g_object_unref);
+  g_signal_connect (button, "clicked", G_CALLBACK (image_clicked_cb), NULL);
+  gtk_grid_attach (GTK_GRID (self->images), button,
                    self->n_images % IMAGES_PER_LINE, self->n_images / IMAGES_PER_LINE, 1, 1);
   self->n_images++;
   gtk_widget_set_visible (self->images, TRUE);
