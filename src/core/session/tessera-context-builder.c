@@ -130,14 +130,10 @@ history_item_clear (HistoryItem *item)
 static GPtrArray *
 copy_images (GPtrArray *images)
 {
-  GPtrArray *copy;
-
   if (images == NULL || images->len == 0)
     return NULL;
-  copy = g_ptr_array_new_full (images->len, g_object_unref);
-  for (guint i = 0; i < images->len; i++)
-    g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (images, i)));
-  return copy;
+
+  return g_ptr_array_copy (images, (GCopyFunc) g_object_ref, NULL);
 }
 
 static guint

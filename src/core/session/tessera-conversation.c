@@ -38,6 +38,8 @@ struct _TesseraConversation
   GListStore *messages;
   GPtrArray  *flush_waiters;
   guint       saving : 1;
+  /* Cleared since the last save: its images are to be deleted. */
+  guint       prune_images : 1;
   guint       dirty : 1;
 };
 
@@ -150,6 +152,7 @@ tessera_conversation_clear (TesseraConversation *self)
 {
   g_return_if_fail (TESSERA_IS_CONVERSATION (self));
   g_list_store_remove_all (self->messages);
+  self->prune_images = TRUE;
 }
 
 /* Serializing */
@@ -718,6 +721,8 @@ typedef struct
   GBytes    *json;
   /* Every image of the conversation (TesseraImage). */
   GPtrArray *images;
+  /* Whether to delete the attachments it no longer names. */
+  gboolean   prune;
 } SaveJob;
 
 static void
@@ -753,9 +758,9 @@ save_image (GFile         *attachments,
                                   NULL, NULL, error);
 }
 
-/* After the file is written: the images it no longer names (the
- * conversation was cleared) are deleted, as the person would expect of
- * what they took back. Only files named as attachments are touched. */
+/* After the file of a cleared conversation is written: the images it no
+ * longer names are deleted, as the person would expect of what they took
+ * back. Only files named as attachments are touched. */
 static void
 remove_unused_images (GFile     *attachments,
                       GPtrArray *images)
@@ -827,7 +832,8 @@ save_thread (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  remove_unused_images (self->attachments, job->images);
+  if (job->prune)
+    remove_unused_images (self->attachments, job->images);
 
   g_task_return_boolean (task, TRUE);
 }
@@ -838,10 +844,15 @@ save_done (GObject      *object,
            gpointer      user_data)
 {
   TesseraConversation *self = TESSERA_CONVERSATION (object);
+  SaveJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
-    g_warning ("Could not save the conversation: %s", error->message);
+    {
+      g_warning ("Could not save the conversation: %s", error->message);
+      /* The next save deletes them. */
+      self->prune_images |= job->prune;
+    }
 
   self->saving = FALSE;
   if (self->dirty)
@@ -876,14 +887,16 @@ save_now (TesseraConversation *self)
   job = g_new0 (SaveJob, 1);
   job->json = tessera_conversation_serialize (self);
   job->images = g_ptr_array_new_with_free_func (g_object_unref);
+  job->prune = self->prune_images;
+  self->prune_images = FALSE;
   n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(TesseraChatMessage) message = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
       GPtrArray *images = tessera_chat_message_get_images (message);
 
-      for (guint j = 0; images != NULL && j < images->len; j++)
-        g_ptr_array_add (job->images, g_object_ref (g_ptr_array_index (images, j)));
+      if (images != NULL)
+        g_ptr_array_extend (job->images, images, (GCopyFunc) g_object_ref, NULL);
     }
 
   task = g_task_new (self, NULL, save_done, NULL);
