@@ -10,6 +10,7 @@
 
 #include <adwaita.h>
 #include <libsoup/soup.h>
+#include <signal.h>
 
 #include "tessera-console-panel.h"
 #include "tessera-local-sandbox.h"
@@ -740,6 +741,80 @@ test_web_process_crash (Fixture       *fixture,
   g_assert_cmpstr (title, ==, "Other page");
 }
 
+static pid_t
+parent_of (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  const char *after_name;
+
+  /* "pid (comm) state ppid ...", where comm may hold spaces and parens. */
+  if (!g_file_get_contents (path, &stat, NULL, NULL) ||
+      (after_name = strrchr (stat, ')')) == NULL)
+    return 0;
+
+  return (pid_t) g_ascii_strtoll (after_name + 4, NULL, 10);
+}
+
+/* Kills this test's renderers as a crash would: WebKit sees them die, not
+ * asked to stop. */
+static guint
+crash_web_processes (void)
+{
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  guint n_killed = 0;
+
+  g_assert_nonnull (proc);
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      pid_t pid = (pid_t) g_ascii_strtoll (name, NULL, 10);
+      g_autofree char *comm_path = NULL;
+      g_autofree char *comm = NULL;
+
+      if (pid <= 0)
+        continue;
+      comm_path = g_strdup_printf ("/proc/%s/comm", name);
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL) ||
+          !g_str_has_prefix (comm, "WebKitWebProces"))
+        continue;
+
+      for (pid_t ancestor = parent_of (pid); ancestor > 1; ancestor = parent_of (ancestor))
+        if (ancestor == getpid ())
+          {
+            if (kill (pid, SIGKILL) == 0)
+              n_killed++;
+            break;
+          }
+    }
+
+  return n_killed;
+}
+
+static void
+test_renderer_crash_recovers (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *title = NULL;
+
+  load_and_wait (fixture, "/other");
+
+  /* A first crash: the page comes back by itself, where it was. */
+  fixture->load_finished = FALSE;
+  g_assert_cmpuint (crash_web_processes (), >, 0);
+  WAIT_FOR (fixture->load_finished, "the page to load again");
+  g_assert_cmpstr (visible_state (fixture), ==, "ready");
+  title = evaluate (fixture, "document.getElementById('title').textContent", NULL);
+  g_assert_cmpstr (title, ==, "Other page");
+
+  /* A second one soon after: the page crashes it, so it is not reloaded
+   * in a loop. */
+  g_assert_cmpuint (crash_web_processes (), >, 0);
+  WAIT_FOR (g_strcmp0 (visible_state (fixture), "error") == 0, "the error state");
+  g_assert_nonnull (find_descendant (GTK_WIDGET (fixture->pane), GTK_TYPE_LABEL,
+                                     "The page’s renderer crashed."));
+}
+
 static void
 count_call (guint *counter)
 {
@@ -1277,6 +1352,7 @@ main (int   argc,
   ADD ("console-handler-confined", test_console_handler_confined);
   ADD ("device-sizes", test_device_sizes);
   ADD ("web-process-crash", test_web_process_crash);
+  ADD ("renderer-crash-recovers", test_renderer_crash_recovers);
   ADD ("app-crashed-state", test_app_crashed_state);
   ADD ("status-when-waiting", test_status_when_waiting);
   ADD ("load-failure", test_load_failure);

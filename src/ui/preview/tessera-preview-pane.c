@@ -34,6 +34,8 @@
 #define LIVE_RELOAD_FALLBACK_MS 500
 
 #define WEB_PROCESS_MEMORY_LIMIT_MB 2048
+/* A crashed renderer is restarted by itself at most once in this time. */
+#define CRASH_RECOVERY_INTERVAL (30 * G_USEC_PER_SEC)
 
 /* Dev servers whose page updates itself (Vite, webpack-dev-server, Next.js
  * and Parcel in development): reloading it too would lose the app's state
@@ -90,6 +92,7 @@ struct _TesseraPreviewPane
   GString *output_tail;
 
   double scroll_y;
+  gint64 recovered_at;
   guint reload_source;
   guint fallback_source;
   guint n_load_messages;
@@ -368,12 +371,35 @@ on_download_started (TesseraPreviewPane   *self,
   webkit_download_cancel (download);
 }
 
+/* A renderer that crashes once, say on a flaky start, is restarted
+ * quietly; one that crashes again soon after is shown as stopped, so that
+ * a page that crashes it is not reloaded in a loop. */
+static gboolean
+recover_from_crash (TesseraPreviewPane *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  const char *uri;
+
+  if (self->url == NULL ||
+      (self->recovered_at != 0 && now - self->recovered_at < CRASH_RECOVERY_INTERVAL))
+    return FALSE;
+
+  self->recovered_at = now;
+  uri = webkit_web_view_get_uri (self->web_view);
+  g_debug ("The preview's renderer crashed; loading the page again");
+  webkit_web_view_load_uri (self->web_view, is_same_origin (self, uri) ? uri : self->url);
+  return TRUE;
+}
+
 static void
 on_web_process_terminated (TesseraPreviewPane               *self,
                            WebKitWebProcessTerminationReason reason,
                            WebKitWebView                    *web_view)
 {
   if (self->disposed)
+    return;
+
+  if (reason == WEBKIT_WEB_PROCESS_CRASHED && recover_from_crash (self))
     return;
 
   switch (reason)
