@@ -1643,6 +1643,94 @@ test_diffs_malformed (Fixture       *fixture,
   g_assert_cmpuint (tessera_action_get_n_removed (g_ptr_array_index (actions, 3)), ==, 1);
 }
 
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *counter)
+{
+  (*counter)++;
+}
+
+static gboolean
+flush_conversation (Fixture  *fixture,
+                    GError  **error)
+{
+  TesseraConversation *conversation = tessera_session_get_conversation (fixture->session);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  tessera_conversation_save (conversation);
+  tessera_conversation_flush_async (conversation, NULL, store_result, &result);
+  return tessera_conversation_flush_finish (conversation, wait_for (&result), error);
+}
+
+/* A conversation that cannot be written (here its folder is a file in the
+ * way; a full disk fails the same write) says why, keeps its messages and
+ * is written once the way is clear. */
+static void
+test_save_failure (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  TesseraConversation *conversation = tessera_session_get_conversation (fixture->session);
+  g_autoptr(GFile) chat = g_file_resolve_relative_path (fixture->root, ".tessera/chat");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  guint n_notified = 0;
+
+  write_file (fixture, ".tessera/chat", "in the way");
+  g_signal_connect (conversation, "notify::save-error", G_CALLBACK (count_notify), &n_notified);
+
+  tessera_fake_llm_server_push_text (fixture->server, todo_answer);
+  g_assert_cmpint (send (fixture, "Create a todo app", &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_no_error (error);
+
+  g_assert_nonnull (tessera_conversation_get_save_error (conversation));
+  g_assert_cmpuint (n_notified, ==, 1);
+  g_assert_cmpuint (n_messages (fixture), ==, 2);
+  g_assert_false (flush_conversation (fixture, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  g_assert_true (g_file_delete (chat, NULL, NULL));
+  g_assert_true (flush_conversation (fixture, &error));
+  g_assert_no_error (error);
+  g_assert_null (tessera_conversation_get_save_error (conversation));
+  g_assert_cmpuint (n_notified, ==, 2);
+  json = read_file (fixture, ".tessera/chat/conversation.json");
+  g_assert_nonnull (json);
+  g_assert_nonnull (strstr (json, "\"Create a todo app\""));
+}
+
+/* An image that cannot be written does not keep the messages from being
+ * saved; it is reported, and written with the next save. */
+static void
+test_image_save_failure (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  TesseraConversation *conversation = tessera_session_get_conversation (fixture->session);
+  g_autoptr(TesseraImage) image = png_image (red_png, sizeof red_png);
+  g_autoptr(GFile) attachments = g_file_resolve_relative_path (fixture->root, ".tessera/chat/attachments");
+  g_autoptr(GFile) file = g_file_get_child (attachments, tessera_image_get_name (image));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+
+  write_file (fixture, ".tessera/chat/attachments", "in the way");
+
+  tessera_fake_llm_server_push_text (fixture->server, "A red page, then.");
+  g_assert_cmpint (send_with_image (fixture, "Make it look like this", image, &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_no_error (error);
+
+  g_assert_nonnull (tessera_conversation_get_save_error (conversation));
+  json = read_file (fixture, ".tessera/chat/conversation.json");
+  g_assert_nonnull (strstr (json, "\"Make it look like this\""));
+  assert_message_image (message_at (fixture, 0), image);
+
+  g_assert_true (g_file_delete (attachments, NULL, NULL));
+  g_assert_true (flush_conversation (fixture, &error));
+  g_assert_no_error (error);
+  g_assert_null (tessera_conversation_get_save_error (conversation));
+  g_assert_true (g_file_query_exists (file, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1664,6 +1752,7 @@ main (int   argc,
   ADD ("/session/drop-and-continue", test_drop_and_continue);
   ADD ("/session/persisted", test_persisted);
   ADD ("/session/corrupt-conversation", test_corrupt_conversation);
+  ADD ("/session/save-failure", test_save_failure);
   ADD ("/session/budget", test_budget);
   ADD ("/session/fix-with-ai", test_fix_with_ai);
   ADD ("/session/nothing-applied", test_nothing_applied);
@@ -1678,6 +1767,7 @@ main (int   argc,
   ADD ("/session/image/earlier-capped", test_image_earlier_capped);
   ADD ("/session/image/regenerate", test_image_regenerate);
   ADD ("/session/image/bad-attachments", test_image_bad_attachments);
+  ADD ("/session/image/save-failure", test_image_save_failure);
   ADD ("/session/diff/applied", test_diffs);
   ADD ("/session/diff/reverted", test_diffs_reverted);
   ADD ("/session/diff/binary", test_diffs_binary);

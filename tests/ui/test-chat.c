@@ -750,6 +750,79 @@ test_summary (void)
   g_object_unref (row);
 }
 
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* A conversation that cannot be written says so above the messages, and
+ * is written when the reader tries again with the way clear. */
+static void
+test_save_failure (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("tessera-chat-XXXXXX", NULL);
+  g_autoptr(GFile) parent = g_file_new_for_path (tmp);
+  g_autoptr(TesseraProject) project = NULL;
+  g_autoptr(TesseraSession) session = NULL;
+  g_autoptr(TesseraChatMessage) prompt = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GFile) chat_dir = NULL;
+  g_autoptr(GFile) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  TesseraConversation *conversation;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *chat = tessera_chat_pane_new ();
+  GtkWidget *banner;
+  GtkWidget *again;
+
+  project = tessera_project_create (parent, "app", NULL, &error);
+  g_assert_no_error (error);
+  session = tessera_session_new (project);
+  tessera_session_load_async (session, NULL, store_result_cb, &result);
+  TESSERA_WAIT_UNTIL (result != NULL);
+  g_assert_true (tessera_session_load_finish (session, result, &error));
+  g_assert_no_error (error);
+  conversation = tessera_session_get_conversation (session);
+
+  tessera_chat_pane_set_session (TESSERA_CHAT_PANE (chat), session);
+  gtk_window_set_child (GTK_WINDOW (window), chat);
+  gtk_window_set_default_size (GTK_WINDOW (window), 480, 600);
+  gtk_window_present (GTK_WINDOW (window));
+  banner = tessera_test_find_first (chat, GTK_TYPE_REVEALER);
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (banner)));
+
+  /* The folder the conversation goes in is a file in the way. */
+  chat_dir = g_file_resolve_relative_path (tessera_project_get_root (project), ".tessera/chat");
+  g_file_delete (chat_dir, NULL, NULL);
+  {
+    g_autoptr(GFile) state = g_file_get_parent (chat_dir);
+
+    g_file_make_directory_with_parents (state, NULL, NULL);
+  }
+  g_assert_true (g_file_replace_contents (chat_dir, "x", 1, NULL, FALSE, 0, NULL, NULL, NULL));
+
+  prompt = tessera_chat_message_new (TESSERA_CHAT_ROLE_USER, "A landing page for a coffee shop");
+  tessera_conversation_append (conversation, prompt);
+  tessera_conversation_save (conversation);
+  TESSERA_WAIT_UNTIL (gtk_revealer_get_child_revealed (GTK_REVEALER (banner)));
+  g_assert_true (shows_label_containing (banner, "The conversation could not be saved: its folder cannot be written to"));
+  tessera_test_save_png (window, "chat-save-failed.png");
+
+  /* Room made, the reader tries again. */
+  g_assert_true (g_file_delete (chat_dir, NULL, NULL));
+  again = find_button (banner, "_Try Again");
+  g_assert_nonnull (again);
+  g_signal_emit_by_name (again, "clicked");
+  TESSERA_WAIT_UNTIL (!gtk_revealer_get_reveal_child (GTK_REVEALER (banner)));
+  saved = g_file_get_child (chat_dir, "conversation.json");
+  g_assert_true (g_file_query_exists (saved, NULL));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -761,6 +834,7 @@ main (int   argc,
   g_test_add_func ("/chat/prompt-to-preview", test_prompt_to_preview);
   g_test_add_func ("/chat/many-cards", test_many_cards);
   g_test_add_func ("/chat/summary", test_summary);
+  g_test_add_func ("/chat/save-failure", test_save_failure);
 
   return g_test_run ();
 }

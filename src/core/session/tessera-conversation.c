@@ -37,6 +37,8 @@ struct _TesseraConversation
   GFile      *attachments;
   GListStore *messages;
   GPtrArray  *flush_waiters;
+  /* Why the last save failed, until one succeeds. */
+  GError     *save_error;
   guint       saving : 1;
   /* Cleared since the last save: its images are to be deleted. */
   guint       prune_images : 1;
@@ -47,6 +49,14 @@ G_DEFINE_FINAL_TYPE (TesseraConversation, tessera_conversation, G_TYPE_OBJECT)
 
 static const char *role_names[] = { "user", "assistant", "notice" };
 static const char *action_status_names[] = { "pending", "applied", "refused", "failed", "reverted" };
+
+enum {
+  PROP_0,
+  PROP_SAVE_ERROR,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static void save_now (TesseraConversation *self);
 
@@ -68,8 +78,28 @@ tessera_conversation_finalize (GObject *object)
   g_clear_object (&self->file);
   g_clear_object (&self->attachments);
   g_ptr_array_unref (self->flush_waiters);
+  g_clear_error (&self->save_error);
 
   G_OBJECT_CLASS (tessera_conversation_parent_class)->finalize (object);
+}
+
+static void
+tessera_conversation_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  TesseraConversation *self = TESSERA_CONVERSATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_SAVE_ERROR:
+      g_value_set_boxed (value, self->save_error);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -79,6 +109,20 @@ tessera_conversation_class_init (TesseraConversationClass *klass)
 
   object_class->dispose = tessera_conversation_dispose;
   object_class->finalize = tessera_conversation_finalize;
+  object_class->get_property = tessera_conversation_get_property;
+
+  /**
+   * TesseraConversation:save-error:
+   *
+   * Why the last save failed (a full disk, a read-only folder), or %NULL
+   * once a save succeeds. The messages stay in memory meanwhile, and
+   * every later change tries again.
+   */
+  properties[PROP_SAVE_ERROR] =
+    g_param_spec_boxed ("save-error", NULL, NULL, G_TYPE_ERROR,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -108,6 +152,13 @@ tessera_conversation_get_file (TesseraConversation *self)
 {
   g_return_val_if_fail (TESSERA_IS_CONVERSATION (self), NULL);
   return self->file;
+}
+
+const GError *
+tessera_conversation_get_save_error (TesseraConversation *self)
+{
+  g_return_val_if_fail (TESSERA_IS_CONVERSATION (self), NULL);
+  return self->save_error;
 }
 
 GListModel *
@@ -805,15 +856,14 @@ save_thread (GTask        *task,
   GBytes *bytes = job->json;
   g_autoptr(GFile) parent = g_file_get_parent (self->file);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GError) image_error = NULL;
 
   /* The images first, so that the file never names one that is not on
-   * disk; one that cannot be written is lost, not the conversation. */
-  for (guint i = 0; i < job->images->len; i++)
-    if (!save_image (self->attachments, g_ptr_array_index (job->images, i), &error))
-      {
-        g_warning ("Could not save an attached image: %s", error->message);
-        g_clear_error (&error);
-      }
+   * disk when it can be helped. One that cannot be written does not keep
+   * the messages from being saved; it is tried again with the next save,
+   * and reported if that was the only failure. */
+  for (guint i = 0; i < job->images->len && image_error == NULL; i++)
+    save_image (self->attachments, g_ptr_array_index (job->images, i), &image_error);
 
   if (!g_file_make_directory_with_parents (parent, NULL, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
@@ -835,7 +885,21 @@ save_thread (GTask        *task,
   if (job->prune)
     remove_unused_images (self->attachments, job->images);
 
-  g_task_return_boolean (task, TRUE);
+  if (image_error != NULL)
+    g_task_return_error (task, g_steal_pointer (&image_error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* What a flush waiting for the saves learns. */
+static void
+return_saved (TesseraConversation *self,
+              GTask               *task)
+{
+  if (self->save_error != NULL)
+    g_task_return_error (task, g_error_copy (self->save_error));
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -849,9 +913,23 @@ save_done (GObject      *object,
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      g_warning ("Could not save the conversation: %s", error->message);
       /* The next save deletes them. */
       self->prune_images |= job->prune;
+      /* Each save fails the same way until the way is clear: said once. */
+      if (self->save_error == NULL ||
+          !g_error_matches (self->save_error, error->domain, error->code) ||
+          g_strcmp0 (self->save_error->message, error->message) != 0)
+        {
+          g_message ("Could not save the conversation: %s", error->message);
+          g_clear_error (&self->save_error);
+          self->save_error = g_steal_pointer (&error);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVE_ERROR]);
+        }
+    }
+  else if (self->save_error != NULL)
+    {
+      g_clear_error (&self->save_error);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVE_ERROR]);
     }
 
   self->saving = FALSE;
@@ -864,7 +942,7 @@ save_done (GObject      *object,
   while (self->flush_waiters->len > 0)
     {
       g_autoptr(GTask) waiter = g_ptr_array_steal_index (self->flush_waiters, 0);
-      g_task_return_boolean (waiter, TRUE);
+      return_saved (self, waiter);
     }
 }
 
@@ -925,7 +1003,7 @@ tessera_conversation_flush_async (TesseraConversation *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tessera_conversation_flush_async);
   if (!self->saving && !self->dirty)
-    g_task_return_boolean (task, TRUE);
+    return_saved (self, task);
   else
     g_ptr_array_add (self->flush_waiters, g_steal_pointer (&task));
 }

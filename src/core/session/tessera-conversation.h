@@ -44,10 +44,13 @@ void                 tessera_conversation_append       (TesseraConversation  *se
                                                         TesseraChatMessage   *message);
 void                 tessera_conversation_clear        (TesseraConversation  *self);
 
+/* Why the last save failed, or NULL (see :save-error). */
+const GError        *tessera_conversation_get_save_error (TesseraConversation *self);
 /* Schedules an atomic save (coalesced: at most one write runs at a time,
  * the latest state is always written last). */
 void                 tessera_conversation_save         (TesseraConversation  *self);
-/* Completes once every scheduled save has been written. */
+/* Completes once every scheduled save has been written, or with the
+ * error of the last one when it failed. */
 void                 tessera_conversation_flush_async  (TesseraConversation  *self,
                                                         GCancellable         *cancellable,
                                                         GAsyncReadyCallback   callback,

@@ -35,6 +35,8 @@ struct _TesseraChatPane
   TesseraMessageRow *undo_row;
   GtkNativeDialog *chooser;
 
+  GtkRevealer    *save_banner;
+  GtkLabel       *save_banner_label;
   GtkStack       *stack;
   AdwStatusPage  *empty_page;
   GtkBox         *examples_box;
@@ -807,6 +809,47 @@ clear_rows (TesseraChatPane *self)
     gtk_box_remove (self->messages_box, child);
 }
 
+static const char *
+describe_save_error (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    return _("the disk is full");
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_READ_ONLY) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY))
+    return _("its folder cannot be written to");
+  return error->message;
+}
+
+/* The messages stay in memory when they cannot be written; the reader
+ * learns why, and can try again once they have made room. */
+static void
+update_save_banner (TesseraChatPane *self)
+{
+  const GError *error = NULL;
+
+  if (self->session != NULL)
+    error = tessera_conversation_get_save_error (tessera_session_get_conversation (self->session));
+
+  if (error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("The conversation could not be saved: %s"),
+                                               describe_save_error (error));
+
+      gtk_label_set_label (self->save_banner_label, text);
+      /* The details, for whoever needs the path. */
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->save_banner_label), error->message);
+    }
+  gtk_revealer_set_reveal_child (self->save_banner, error != NULL);
+}
+
+static void
+save_again_clicked_cb (TesseraChatPane *self)
+{
+  if (self->session != NULL)
+    tessera_conversation_save (tessera_session_get_conversation (self->session));
+}
+
 void
 tessera_chat_pane_set_session (TesseraChatPane *self,
                                TesseraSession  *session)
@@ -822,6 +865,7 @@ tessera_chat_pane_set_session (TesseraChatPane *self,
   if (self->session != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->session, self);
+      g_signal_handlers_disconnect_by_data (tessera_session_get_conversation (self->session), self);
       g_clear_object (&self->session);
     }
 
@@ -836,6 +880,8 @@ tessera_chat_pane_set_session (TesseraChatPane *self,
       g_signal_connect_object (session, "usage", G_CALLBACK (usage_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (session, "turn-finished", G_CALLBACK (turn_finished_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (session, "notify::busy", G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (tessera_session_get_conversation (session), "notify::save-error",
+                               G_CALLBACK (update_save_banner), self, G_CONNECT_SWAPPED);
 
       messages = tessera_session_get_messages (session);
       for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
@@ -847,6 +893,7 @@ tessera_chat_pane_set_session (TesseraChatPane *self,
     }
 
   update_state (self);
+  update_save_banner (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
 }
 
@@ -972,6 +1019,8 @@ tessera_chat_pane_class_init (TesseraChatPaneClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "chatpane");
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/chat/tessera-chat-pane.ui");
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, save_banner);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, save_banner_label);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, stack);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, empty_page);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, examples_box);
@@ -985,6 +1034,7 @@ tessera_chat_pane_class_init (TesseraChatPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, stop_button);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, status_label);
   gtk_widget_class_bind_template_callback (widget_class, send_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, save_again_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, stop_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, attach_clicked_cb);
 
