@@ -59,7 +59,8 @@ struct _TesseraWindow
 
   /* Opening a missing folder creates the project (tessera --prompt). */
   guint                 create_missing : 1;
-  guint                 closing_confirmed : 1;
+  guint                 edits_confirmed : 1;
+  guint                 conversation_confirmed : 1;
 };
 
 G_DEFINE_FINAL_TYPE (TesseraWindow, tessera_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -911,8 +912,27 @@ editor_closed_cb (GObject      *object,
 
   if (tessera_editor_panel_close_finish (TESSERA_EDITOR_PANEL (object), result, NULL))
     {
-      self->closing_confirmed = TRUE;
+      self->edits_confirmed = TRUE;
       gtk_window_close (GTK_WINDOW (self));
+    }
+}
+
+static void
+chat_closed_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(TesseraWindow) self = user_data;
+
+  if (tessera_chat_pane_close_finish (TESSERA_CHAT_PANE (object), result, NULL))
+    {
+      self->conversation_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  else
+    {
+      /* The window stays: the next close asks about everything again. */
+      self->edits_confirmed = FALSE;
     }
 }
 
@@ -921,12 +941,18 @@ tessera_window_close_request (GtkWindow *window)
 {
   TesseraWindow *self = TESSERA_WINDOW (window);
 
-  /* Unsaved edits are asked about first; the dialog closes the window
-   * again once the user decided. */
-  if (!self->closing_confirmed && self->editor_panel != NULL &&
+  /* Unsaved edits are asked about first, then a conversation that could
+   * not be saved; each dialog closes the window again once the user
+   * decided. */
+  if (!self->edits_confirmed && self->editor_panel != NULL &&
       tessera_editor_panel_get_has_unsaved (self->editor_panel))
     {
       tessera_editor_panel_close_async (self->editor_panel, window, editor_closed_cb, g_object_ref (self));
+      return GDK_EVENT_STOP;
+    }
+  if (!self->conversation_confirmed && tessera_chat_pane_get_has_unsaved (self->chat_pane))
+    {
+      tessera_chat_pane_close_async (self->chat_pane, window, chat_closed_cb, g_object_ref (self));
       return GDK_EVENT_STOP;
     }
 

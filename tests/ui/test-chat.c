@@ -758,6 +758,51 @@ store_result_cb (GObject      *object,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (window))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+
+  return NULL;
+}
+
+/* Closes @window's chat as the window would, answering its dialog with
+ * @response (NULL: no dialog is expected). */
+static gboolean
+ask_close (GtkWidget  *chat,
+           GtkWidget  *window,
+           const char *response,
+           const char *png)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  AdwMessageDialog *dialog;
+
+  tessera_chat_pane_close_async (TESSERA_CHAT_PANE (chat), GTK_WINDOW (window), store_result_cb, &result);
+  if (response != NULL)
+    {
+      TESSERA_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
+      g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Conversation Not Saved");
+      if (png != NULL)
+        {
+          for (guint i = 0; i < 5; i++)
+            tessera_test_settle ();
+          tessera_test_save_png (GTK_WIDGET (dialog), png);
+        }
+      adw_message_dialog_response (dialog, response);
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
+  TESSERA_WAIT_UNTIL (result != NULL);
+  return tessera_chat_pane_close_finish (TESSERA_CHAT_PANE (chat), result, NULL);
+}
+
 /* A conversation that cannot be written says so above the messages, and
  * is written when the reader tries again with the way clear. */
 static void
@@ -811,6 +856,13 @@ test_save_failure (void)
   g_assert_true (shows_label_containing (banner, "The conversation could not be saved: its folder cannot be written to"));
   tessera_test_save_png (window, "chat-save-failed.png");
 
+  /* Closing the window asks first; trying again while the way is still
+   * blocked keeps it open, as does Cancel. */
+  g_assert_true (tessera_chat_pane_get_has_unsaved (TESSERA_CHAT_PANE (chat)));
+  g_assert_false (ask_close (chat, window, "cancel", "chat-save-failed-close.png"));
+  g_assert_false (ask_close (chat, window, "save", NULL));
+  g_assert_true (ask_close (chat, window, "discard", NULL));
+
   /* Room made, the reader tries again. */
   g_assert_true (g_file_delete (chat_dir, NULL, NULL));
   again = find_button (banner, "_Try Again");
@@ -819,6 +871,8 @@ test_save_failure (void)
   TESSERA_WAIT_UNTIL (!gtk_revealer_get_reveal_child (GTK_REVEALER (banner)));
   saved = g_file_get_child (chat_dir, "conversation.json");
   g_assert_true (g_file_query_exists (saved, NULL));
+  g_assert_false (tessera_chat_pane_get_has_unsaved (TESSERA_CHAT_PANE (chat)));
+  g_assert_true (ask_close (chat, window, NULL, NULL));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }

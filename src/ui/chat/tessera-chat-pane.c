@@ -850,6 +850,97 @@ save_again_clicked_cb (TesseraChatPane *self)
     tessera_conversation_save (tessera_session_get_conversation (self->session));
 }
 
+gboolean
+tessera_chat_pane_get_has_unsaved (TesseraChatPane *self)
+{
+  g_return_val_if_fail (TESSERA_IS_CHAT_PANE (self), FALSE);
+
+  return self->session != NULL &&
+         tessera_conversation_get_save_error (tessera_session_get_conversation (self->session)) != NULL;
+}
+
+static void
+close_saved_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  /* Saved: the window closes. Still failing: it stays open, and the
+   * banner says why. */
+  g_task_return_boolean (task, tessera_conversation_flush_finish (TESSERA_CONVERSATION (object), result, NULL));
+}
+
+static void
+close_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TesseraChatPane *self = g_task_get_source_object (task);
+
+  if (g_str_equal (response, "save") && self->session != NULL)
+    {
+      TesseraConversation *conversation = tessera_session_get_conversation (self->session);
+
+      tessera_conversation_save (conversation);
+      tessera_conversation_flush_async (conversation, NULL, close_saved_cb, g_steal_pointer (&task));
+    }
+  else
+    {
+      g_task_return_boolean (task, g_str_equal (response, "discard"));
+    }
+}
+
+void
+tessera_chat_pane_close_async (TesseraChatPane     *self,
+                               GtkWindow           *parent,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
+  g_return_if_fail (!parent || GTK_IS_WINDOW (parent));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, tessera_chat_pane_close_async);
+
+  if (!tessera_chat_pane_get_has_unsaved (self))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  body = g_strdup_printf (_("The conversation could not be saved: %s. Its messages will be lost if the window closes now."),
+                          describe_save_error (tessera_conversation_get_save_error (tessera_session_get_conversation (self->session))));
+  dialog = adw_message_dialog_new (parent, _("Conversation Not Saved"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Close Without Saving"),
+                                    "save", _("_Try Again"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (close_response_cb), g_steal_pointer (&task));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+gboolean
+tessera_chat_pane_close_finish (TesseraChatPane  *self,
+                                GAsyncResult     *result,
+                                GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 void
 tessera_chat_pane_set_session (TesseraChatPane *self,
                                TesseraSession  *session)

@@ -34,6 +34,19 @@ void            tessera_chat_pane_set_status  (TesseraChatPane *self,
                                                const char      *status);
 GtkTextView    *tessera_chat_pane_get_prompt_view (TesseraChatPane *self);
 
+/* TRUE while the conversation could not be written to disk. */
+gboolean        tessera_chat_pane_get_has_unsaved (TesseraChatPane *self);
+/* Before the window closes: when the conversation could not be saved,
+ * asks whether to try again or close without it. Completes with TRUE when
+ * the window may close. */
+void            tessera_chat_pane_close_async  (TesseraChatPane     *self,
+                                                GtkWindow           *parent,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+gboolean        tessera_chat_pane_close_finish (TesseraChatPane     *self,
+                                                GAsyncResult        *result,
+                                                GError             **error);
+
 /* Signals:
  *   ::open-file (TesseraChatPane *self, const char *path)
  *   ::undo-turn (TesseraChatPane *self)
