@@ -833,6 +833,7 @@ update_save_banner (TesseraChatPane *self)
 
   if (error != NULL)
     {
+      /* Translators: %s says why, as “the disk is full” */
       g_autofree char *text = g_strdup_printf (_("The conversation could not be saved: %s"),
                                                describe_save_error (error));
 
@@ -914,6 +915,7 @@ tessera_chat_pane_close_async (TesseraChatPane     *self,
       return;
     }
 
+  /* Translators: %s says why, as “the disk is full” */
   body = g_strdup_printf (_("The conversation could not be saved: %s. Its messages will be lost if the window closes now."),
                           describe_save_error (tessera_conversation_get_save_error (tessera_session_get_conversation (self->session))));
   dialog = adw_message_dialog_new (parent, _("Conversation Not Saved"), body);
