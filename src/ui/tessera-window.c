@@ -68,6 +68,7 @@ G_DEFINE_FINAL_TYPE (TesseraWindow, tessera_window, ADW_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_PROJECT,
+  PROP_PICKING,
   N_PROPS
 };
 
@@ -166,6 +167,22 @@ chat_open_file_cb (TesseraWindow *self,
                    const char    *path)
 {
   tessera_editor_panel_open_file (self->editor_panel, path);
+}
+
+static void
+preview_picking_cb (TesseraWindow *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PICKING]);
+}
+
+/* The next message is about the element picked in the preview. */
+static void
+element_picked_cb (TesseraWindow *self,
+                   const char    *selector,
+                   const char    *html)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->chat_area), TRUE);
+  tessera_chat_pane_set_element (self->chat_pane, selector, html);
 }
 
 static void
@@ -309,6 +326,10 @@ build_workspace (TesseraWindow *self)
   g_signal_connect_object (self->chat_pane, "open-file", G_CALLBACK (chat_open_file_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->chat_pane, "undo-turn", G_CALLBACK (chat_undo_turn_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->preview_pane, "fix-with-ai", G_CALLBACK (fix_with_ai_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->preview_pane, "element-picked", G_CALLBACK (element_picked_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->preview_pane, "notify::picking", G_CALLBACK (preview_picking_cb), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->run_panel, "fix-with-ai", G_CALLBACK (fix_with_ai_cb), self, G_CONNECT_SWAPPED);
   for (guint i = 0; i < 3; i++)
     {
@@ -1006,6 +1027,35 @@ tessera_window_get_property (GObject    *object,
       g_value_set_object (value, self->project);
       break;
 
+    case PROP_PICKING:
+      g_value_set_boolean (value, self->preview_pane != NULL &&
+                                  tessera_preview_pane_get_picking (self->preview_pane));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tessera_window_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  TesseraWindow *self = TESSERA_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_PICKING:
+      if (self->preview_pane == NULL)
+        break;
+      /* The element is picked where the app is shown. */
+      if (g_value_get_boolean (value) && !gtk_widget_get_visible (GTK_WIDGET (self->preview_area)))
+        toggle_area (self, self->preview_area, "show-preview");
+      tessera_preview_pane_set_picking (self->preview_pane, g_value_get_boolean (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1021,6 +1071,7 @@ tessera_window_class_init (TesseraWindowClass *klass)
   object_class->dispose = tessera_window_dispose;
   object_class->finalize = tessera_window_finalize;
   object_class->get_property = tessera_window_get_property;
+  object_class->set_property = tessera_window_set_property;
 
   window_class->close_request = tessera_window_close_request;
 
@@ -1028,6 +1079,12 @@ tessera_window_class_init (TesseraWindowClass *klass)
     g_param_spec_object ("project", NULL, NULL,
                          TESSERA_TYPE_PROJECT,
                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /* Whether the preview picks an element for the chat (win.pick-element,
+   * the button beside the prompt). */
+  properties[PROP_PICKING] =
+    g_param_spec_boolean ("picking", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (TESSERA_TYPE_START_PAGE);
@@ -1060,6 +1117,7 @@ tessera_window_class_init (TesseraWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.toggle-chat", NULL, toggle_chat_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-preview", NULL, toggle_preview_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-run", NULL, toggle_run_action);
+  gtk_widget_class_install_property_action (widget_class, "win.pick-element", "picking");
   gtk_widget_class_install_action (widget_class, "win.close", NULL, close_action);
   gtk_widget_class_install_action (widget_class, "win.project-settings", NULL, project_settings_action);
   gtk_widget_class_install_action (widget_class, "win.undo-turn", NULL, undo_turn_action);

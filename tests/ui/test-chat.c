@@ -486,6 +486,49 @@ check_shows_changes (TesseraChatPane *chat)
   gtk_expander_set_expanded (GTK_EXPANDER (expander), FALSE);
 }
 
+/* An element picked in the preview goes with the next message: the window
+ * hands it to the chat, which shows it above the prompt and sends what it
+ * is with the words typed. */
+static void
+check_pick_element (TesseraFakeLlmServer *server,
+                    TesseraPreviewPane   *preview,
+                    TesseraChatPane      *chat)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (tessera_chat_pane_get_prompt_view (chat));
+  JsonArray *messages;
+  const char *sent;
+
+  /* The button beside the prompt starts picking in the preview, showing
+   * it first when it was hidden, and stops it again. */
+  gtk_widget_activate_action (GTK_WIDGET (chat), "win.toggle-preview", NULL);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (preview)));
+  gtk_widget_activate_action (GTK_WIDGET (chat), "win.pick-element", NULL);
+  TESSERA_WAIT_UNTIL (tessera_preview_pane_get_picking (preview));
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_parent (GTK_WIDGET (preview))));
+  gtk_widget_activate_action (GTK_WIDGET (chat), "win.pick-element", NULL);
+  TESSERA_WAIT_UNTIL (!tessera_preview_pane_get_picking (preview));
+
+  g_signal_emit_by_name (preview, "element-picked", "main > h1", "<h1>My Todo List</h1>");
+  TESSERA_WAIT_UNTIL (shows_label (GTK_WIDGET (chat), "main > h1"));
+  tessera_test_save_png (GTK_WIDGET (chat), "chat-picked-element.png");
+
+  tessera_fake_llm_server_push_text (server, "Bigger it is.");
+  gtk_text_buffer_set_text (buffer, "Make this bigger", -1);
+  gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
+  TESSERA_WAIT_UNTIL (tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+  TESSERA_WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+
+  messages = json_object_get_array_member (tessera_fake_llm_request_get_object (
+                                             tessera_fake_llm_server_get_last_request (server)), "messages");
+  sent = json_object_get_string_member (json_array_get_object_element (messages, json_array_get_length (messages) - 1),
+                                        "content");
+  g_assert_cmpstr (sent, ==,
+                   "Make this bigger\n\nThe element I mean, picked in the preview (`main > h1`):\n\n"
+                   "```html\n<h1>My Todo List</h1>\n```");
+  /* It went with that message only. */
+  g_assert_false (shows_label (GTK_WIDGET (chat), "main > h1"));
+}
+
 static void
 test_prompt_to_preview (void)
 {
@@ -576,6 +619,7 @@ test_prompt_to_preview (void)
 
   check_follows_long_answer (server, chat);
   check_attach_images (server, chat, tmp);
+  check_pick_element (server, preview, chat);
 
   /* Stop puts the files back as they were before the turn. */
   g_clear_pointer (&contents, g_free);

@@ -9,8 +9,11 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <gdk/x11/gdkx.h>
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <X11/extensions/XTest.h>
+#include <X11/keysym.h>
 
 #include "tessera-console-panel.h"
 #include "tessera-local-sandbox.h"
@@ -741,6 +744,128 @@ test_web_process_crash (Fixture       *fixture,
   g_assert_cmpstr (title, ==, "Other page");
 }
 
+/* Real input, as the person's own: XTest moves the X server's pointer and
+ * clicks, so that the page sees trusted events. @x, @y are in @widget. */
+static void
+click_at (GtkWidget *widget,
+          double     x,
+          double     y)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  Display *xdisplay = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
+  graphene_point_t point;
+  double surface_x, surface_y;
+  int root_x, root_y;
+  Window child;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &GRAPHENE_POINT_INIT (x, y), &point));
+  gtk_native_get_surface_transform (native, &surface_x, &surface_y);
+  XTranslateCoordinates (xdisplay, gdk_x11_surface_get_xid (gtk_native_get_surface (native)),
+                         DefaultRootWindow (xdisplay),
+                         (int) (point.x + surface_x), (int) (point.y + surface_y),
+                         &root_x, &root_y, &child);
+  XTestFakeMotionEvent (xdisplay, -1, root_x, root_y, CurrentTime);
+  XTestFakeButtonEvent (xdisplay, 1, True, CurrentTime);
+  XTestFakeButtonEvent (xdisplay, 1, False, CurrentTime);
+  XFlush (xdisplay);
+}
+
+static void
+press_escape (GtkWidget *widget)
+{
+  Display *xdisplay = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
+  KeyCode escape = XKeysymToKeycode (xdisplay, XK_Escape);
+
+  XTestFakeKeyEvent (xdisplay, escape, True, CurrentTime);
+  XTestFakeKeyEvent (xdisplay, escape, False, CurrentTime);
+  XFlush (xdisplay);
+}
+
+typedef struct
+{
+  guint n_picks;
+  char *selector;
+  char *html;
+} Pick;
+
+static void
+on_element_picked (TesseraPreviewPane *pane,
+                   const char         *selector,
+                   const char         *html,
+                   Pick               *pick)
+{
+  pick->n_picks++;
+  g_free (pick->selector);
+  g_free (pick->html);
+  pick->selector = g_strdup (selector);
+  pick->html = g_strdup (html);
+}
+
+/* How many clicks reached the page's own listener. */
+static int
+page_clicks (Fixture *fixture)
+{
+  g_autofree char *clicks = evaluate (fixture, "window.clicks", NULL);
+
+  return atoi (clicks);
+}
+
+static void
+test_pick_element (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  Pick pick = { 0 };
+  g_autofree char *rect = NULL;
+  g_auto(GStrv) numbers = NULL;
+  double x, y;
+
+  load_and_wait (fixture, "/");
+  g_signal_connect (fixture->pane, "element-picked", G_CALLBACK (on_element_picked), &pick);
+  g_free (evaluate (fixture, "window.clicks = 0; document.addEventListener('click', () => window.clicks++); 0", NULL));
+  rect = evaluate (fixture,
+                   "(() => { const r = document.getElementById('title').getBoundingClientRect();"
+                   " return (r.left + r.width / 4) + ' ' + (r.top + r.height / 2); })()", NULL);
+  numbers = g_strsplit (rect, " ", 2);
+  x = g_ascii_strtod (numbers[0], NULL);
+  y = g_ascii_strtod (numbers[1], NULL);
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->pane), "preview.pick-element", NULL);
+  g_assert_true (tessera_preview_pane_get_picking (fixture->pane));
+
+  /* The page cannot pick for the person: a click it makes up is ignored. */
+  g_free (evaluate (fixture, "document.getElementById('title').click(); 0", NULL));
+  g_assert_true (tessera_preview_pane_get_picking (fixture->pane));
+  g_assert_cmpuint (pick.n_picks, ==, 0);
+
+  /* A real click picks, and does not reach the page. */
+  click_at (GTK_WIDGET (fixture->view), x, y);
+  WAIT_FOR (pick.n_picks == 1, "the element to be picked");
+  g_assert_cmpstr (pick.selector, ==, "h1#title");
+  g_assert_cmpstr (pick.html, ==, "<h1 id=\"title\">Hello from the app</h1>");
+  g_assert_false (tessera_preview_pane_get_picking (fixture->pane));
+  g_assert_cmpint (page_clicks (fixture), ==, 0);
+
+  /* Once picked, clicks reach the page again. */
+  click_at (GTK_WIDGET (fixture->view), x, y);
+  WAIT_FOR (page_clicks (fixture) == 1, "the page's own click");
+
+  /* Escape stops picking without a pick. */
+  tessera_preview_pane_set_picking (fixture->pane, TRUE);
+  g_assert_true (tessera_preview_pane_get_picking (fixture->pane));
+  press_escape (GTK_WIDGET (fixture->view));
+  WAIT_FOR (!tessera_preview_pane_get_picking (fixture->pane), "Escape to stop picking");
+  g_assert_cmpuint (pick.n_picks, ==, 1);
+
+  /* A new page ends it as well. */
+  tessera_preview_pane_set_picking (fixture->pane, TRUE);
+  load_and_wait (fixture, "/other");
+  g_assert_false (tessera_preview_pane_get_picking (fixture->pane));
+
+  g_signal_handlers_disconnect_by_data (fixture->pane, &pick);
+  g_free (pick.selector);
+  g_free (pick.html);
+}
+
 static pid_t
 parent_of (pid_t pid)
 {
@@ -1353,6 +1478,7 @@ main (int   argc,
   ADD ("device-sizes", test_device_sizes);
   ADD ("web-process-crash", test_web_process_crash);
   ADD ("renderer-crash-recovers", test_renderer_crash_recovers);
+  ADD ("pick-element", test_pick_element);
   ADD ("app-crashed-state", test_app_crashed_state);
   ADD ("status-when-waiting", test_status_when_waiting);
   ADD ("load-failure", test_load_failure);

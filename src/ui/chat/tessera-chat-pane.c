@@ -44,6 +44,11 @@ struct _TesseraChatPane
   GtkBox         *messages_box;
   GtkTextView    *prompt_view;
   GtkBox         *attachments_box;
+  GtkBox         *element_box;
+  GtkLabel       *element_label;
+  /* The element picked in the preview, that the next message is about. */
+  char           *element_selector;
+  char           *element_html;
   GtkLabel       *attach_problem_label;
   GtkStack       *send_stack;
   GtkButton      *send_button;
@@ -702,10 +707,40 @@ drop_cb (TesseraChatPane *self,
 }
 
 void
+tessera_chat_pane_set_element (TesseraChatPane *self,
+                               const char      *selector,
+                               const char      *html)
+{
+  g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
+  g_return_if_fail ((selector == NULL) == (html == NULL));
+
+  g_free (self->element_selector);
+  g_free (self->element_html);
+  self->element_selector = g_strdup (selector);
+  self->element_html = g_strdup (html);
+
+  if (selector != NULL)
+    {
+      gtk_label_set_label (self->element_label, selector);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->element_label), html);
+      gtk_widget_grab_focus (GTK_WIDGET (self->prompt_view));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->element_box), selector != NULL);
+}
+
+static void
+element_remove_clicked_cb (TesseraChatPane *self)
+{
+  tessera_chat_pane_set_element (self, NULL, NULL);
+  gtk_widget_grab_focus (GTK_WIDGET (self->prompt_view));
+}
+
+void
 tessera_chat_pane_send (TesseraChatPane *self,
                         const char      *prompt)
 {
   g_autoptr(GPtrArray) images = NULL;
+  g_autofree char *about = NULL;
 
   g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
   g_return_if_fail (prompt != NULL);
@@ -713,9 +748,19 @@ tessera_chat_pane_send (TesseraChatPane *self,
   if (self->session == NULL || tessera_session_get_busy (self->session) || count_chips (self, TRUE) > 0)
     return;
 
-  /* The attached images go with it. */
+  /* The attached images go with it, and the picked element: what it is
+   * and where, in the message itself, so that the model and whoever reads
+   * the conversation later see the same. */
   images = take_images (self);
   set_attach_problem (self, NULL);
+  if (self->element_selector != NULL)
+    {
+      /* Translators: %s is a CSS selector; the rest is a Markdown code block */
+      about = g_strdup_printf (_("%s\n\nThe element I mean, picked in the preview (`%s`):\n\n```html\n%s\n```"),
+                               prompt, self->element_selector, self->element_html);
+      prompt = about;
+      tessera_chat_pane_set_element (self, NULL, NULL);
+    }
 
   rest_caret (self);
   tessera_session_send_with_images_async (self->session, prompt, images, self->cancellable,
@@ -1027,6 +1072,8 @@ tessera_chat_pane_finalize (GObject *object)
   TesseraChatPane *self = TESSERA_CHAT_PANE (object);
 
   g_clear_object (&self->cancellable);
+  g_free (self->element_selector);
+  g_free (self->element_html);
 
   G_OBJECT_CLASS (tessera_chat_pane_parent_class)->finalize (object);
 }
@@ -1121,6 +1168,8 @@ tessera_chat_pane_class_init (TesseraChatPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, messages_box);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, prompt_view);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, attachments_box);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, element_box);
+  gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, element_label);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, attach_problem_label);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, send_stack);
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, send_button);
@@ -1128,6 +1177,7 @@ tessera_chat_pane_class_init (TesseraChatPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TesseraChatPane, status_label);
   gtk_widget_class_bind_template_callback (widget_class, send_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, save_again_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, element_remove_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, stop_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, attach_clicked_cb);
 

@@ -21,7 +21,13 @@ void            tessera_chat_pane_set_session (TesseraChatPane *self,
 /* Reads @file into an image that goes with the next message. */
 void            tessera_chat_pane_attach_file (TesseraChatPane *self,
                                                GFile           *file);
-/* Sends @prompt as the next turn, as if typed, with the images attached. */
+/* The element picked in the preview, that the next message is about:
+ * shown above the prompt and sent with it. NULL forgets it. */
+void            tessera_chat_pane_set_element (TesseraChatPane *self,
+                                               const char      *selector,
+                                               const char      *html);
+/* Sends @prompt as the next turn, as if typed, with the images attached
+ * and the picked element. */
 void            tessera_chat_pane_send        (TesseraChatPane *self,
                                                const char      *prompt);
 /* "Fix with AI": a turn about an error and where it happened. */

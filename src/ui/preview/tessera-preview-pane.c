@@ -17,6 +17,10 @@
 /* The isolated script world: only there does the console handler exist. */
 #define SCRIPT_WORLD "tessera"
 #define CONSOLE_HANDLER "tesseraConsole"
+#define PICK_HANDLER "tesseraPick"
+#define MAX_PICK_JSON 4096
+#define MAX_PICK_SELECTOR 500
+#define MAX_PICK_HTML 1100
 
 /* Console messages come from untrusted pages: bound what one message and
  * one page load may cost. */
@@ -107,6 +111,8 @@ struct _TesseraPreviewPane
   /* The next reload navigation is the pane's own. */
   guint own_reload : 1;
   guint console_visible : 1;
+  /* The page's elements are being picked (picker-isolated.js). */
+  guint picking : 1;
   guint restore_scroll : 1;
   guint disposed : 1;
 };
@@ -121,11 +127,13 @@ enum {
   PROP_LIVE_RELOAD,
   PROP_CONSOLE_VISIBLE,
   PROP_PAGE_HOT_RELOADS,
+  PROP_PICKING,
   N_PROPS
 };
 
 enum {
   FIX_WITH_AI,
+  ELEMENT_PICKED,
   RESTART,
   OPEN_EXTERNAL,
   N_SIGNALS
@@ -230,6 +238,7 @@ update_navigation_actions (TesseraPreviewPane *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "preview.reload", has_page);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "preview.open-in-browser", has_page);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "preview.devtools", has_page);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preview.pick-element", has_page);
   gtk_widget_set_sensitive (GTK_WIDGET (self->address_entry), has_page);
 }
 
@@ -511,6 +520,49 @@ on_hot_reload_detected (GObject      *object,
   set_page_hot_reloads (self, jsc_value_to_boolean (value));
 }
 
+/* @tell_page: whether the picker in the page is to start or stop too; not
+ * when the page is gone or stopped it itself. */
+static void
+set_picking (TesseraPreviewPane *self,
+             gboolean            picking,
+             gboolean            tell_page)
+{
+  picking = !!picking;
+  /* Only a page on screen has elements to pick. */
+  if (picking && (self->web_view == NULL ||
+                  !g_str_equal (gtk_stack_get_visible_child_name (self->stack), "ready")))
+    picking = FALSE;
+
+  if (self->picking != picking)
+    {
+      self->picking = picking;
+      if (tell_page)
+        webkit_web_view_evaluate_javascript (self->web_view,
+                                             picking ? "tesseraPicker.start();" : "tesseraPicker.stop();",
+                                             -1, SCRIPT_WORLD, NULL, self->cancellable, NULL, NULL);
+      if (picking)
+        gtk_widget_grab_focus (GTK_WIDGET (self->web_view));
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PICKING]);
+}
+
+void
+tessera_preview_pane_set_picking (TesseraPreviewPane *self,
+                                  gboolean            picking)
+{
+  g_return_if_fail (TESSERA_IS_PREVIEW_PANE (self));
+
+  set_picking (self, picking, TRUE);
+}
+
+gboolean
+tessera_preview_pane_get_picking (TesseraPreviewPane *self)
+{
+  g_return_val_if_fail (TESSERA_IS_PREVIEW_PANE (self), FALSE);
+
+  return self->picking;
+}
+
 static void
 on_load_changed (TesseraPreviewPane *self,
                  WebKitLoadEvent     load_event,
@@ -521,6 +573,8 @@ on_load_changed (TesseraPreviewPane *self,
     case WEBKIT_LOAD_STARTED:
       self->n_load_messages = 0;
       set_page_hot_reloads (self, FALSE);
+      /* The picker went with the page. */
+      set_picking (self, FALSE, FALSE);
       g_clear_handle_id (&self->fallback_source, g_source_remove);
       break;
 
@@ -664,6 +718,46 @@ on_console_message (TesseraPreviewPane       *self,
                              message, source ?: "", (guint) line);
 }
 
+
+/* From picker-isolated.js, in the isolated world: the page cannot post
+ * here, but what it says about its own elements is checked all the same. */
+static void
+on_pick_message (TesseraPreviewPane       *self,
+                 JSCValue                 *value,
+                 WebKitUserContentManager *manager)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *text = NULL;
+  g_autofree char *selector = NULL;
+  g_autofree char *html = NULL;
+  JsonObject *object;
+  JsonNode *root;
+
+  if (self->disposed || !self->picking || !jsc_value_is_string (value))
+    return;
+
+  text = jsc_value_to_string (value);
+  if (text == NULL || strlen (text) > MAX_PICK_JSON ||
+      !json_parser_load_from_data (parser, text, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return;
+  object = json_node_get_object (root);
+
+  /* Picked or not, the picker in the page has stopped. */
+  set_picking (self, FALSE, FALSE);
+
+  if (!json_object_has_member (object, "selector") || !json_object_has_member (object, "html") ||
+      json_node_get_value_type (json_object_get_member (object, "selector")) != G_TYPE_STRING ||
+      json_node_get_value_type (json_object_get_member (object, "html")) != G_TYPE_STRING)
+    return;
+
+  selector = bounded_utf8 (json_object_get_string_member (object, "selector"), MAX_PICK_SELECTOR);
+  html = bounded_utf8 (json_object_get_string_member (object, "html"), MAX_PICK_HTML);
+  if (selector[0] == '\0' || html[0] == '\0')
+    return;
+
+  g_signal_emit (self, signals[ELEMENT_PICKED], 0, selector, html);
+}
 static void
 on_console_fix_with_ai (TesseraPreviewPane  *self,
                         const char          *message,
@@ -1043,6 +1137,9 @@ tessera_preview_pane_dispose (GObject *object)
       webkit_user_content_manager_unregister_script_message_handler (self->content_manager,
                                                                      CONSOLE_HANDLER,
                                                                      SCRIPT_WORLD);
+      webkit_user_content_manager_unregister_script_message_handler (self->content_manager,
+                                                                     PICK_HANDLER,
+                                                                     SCRIPT_WORLD);
     }
   if (self->network_session != NULL)
     g_signal_handlers_disconnect_by_data (self->network_session, self);
@@ -1107,6 +1204,10 @@ tessera_preview_pane_get_property (GObject    *object,
       g_value_set_boolean (value, self->page_hot_reloads);
       break;
 
+    case PROP_PICKING:
+      g_value_set_boolean (value, self->picking);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1143,6 +1244,10 @@ tessera_preview_pane_set_property (GObject      *object,
 
     case PROP_CONSOLE_VISIBLE:
       tessera_preview_pane_set_console_visible (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_PICKING:
+      tessera_preview_pane_set_picking (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -1187,7 +1292,24 @@ tessera_preview_pane_class_init (TesseraPreviewPaneClass *klass)
     g_param_spec_boolean ("page-hot-reloads", NULL, NULL,
                           FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Whether a click in the page picks an element to talk about, instead
+   * of reaching the page (see ::element-picked). */
+  properties[PROP_PICKING] =
+    g_param_spec_boolean ("picking", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The person picked an element: a selector that names it, and its
+   * markup (or its opening tag when that is long). */
+  signals[ELEMENT_PICKED] =
+    g_signal_new ("element-picked",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   signals[FIX_WITH_AI] =
     g_signal_new ("fix-with-ai",
@@ -1247,9 +1369,12 @@ tessera_preview_pane_class_init (TesseraPreviewPaneClass *klass)
   gtk_widget_class_install_action (widget_class, "preview.restart", NULL, restart_action);
   gtk_widget_class_install_property_action (widget_class, "preview.device", "device");
   gtk_widget_class_install_property_action (widget_class, "preview.toggle-console", "console-visible");
+  gtk_widget_class_install_property_action (widget_class, "preview.pick-element", "picking");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "preview.reload", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "preview.reload", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "preview.pick-element", NULL);
 
   gtk_widget_class_set_css_name (widget_class, "tessera-preview-pane");
 }
@@ -1283,6 +1408,7 @@ ensure_web_view (TesseraPreviewPane *self)
   g_autoptr(WebKitSettings) settings = NULL;
   g_autoptr(WebKitUserScript) main_script = NULL;
   g_autoptr(WebKitUserScript) isolated_script = NULL;
+  g_autoptr(WebKitUserScript) picker_script = NULL;
   g_autoptr(WebKitMemoryPressureSettings) memory = NULL;
 
   if (self->web_view != NULL)
@@ -1312,6 +1438,12 @@ ensure_web_view (TesseraPreviewPane *self)
                            G_CALLBACK (on_console_message), self, G_CONNECT_SWAPPED);
   webkit_user_content_manager_register_script_message_handler (self->content_manager,
                                                                CONSOLE_HANDLER, SCRIPT_WORLD);
+  picker_script = load_user_script ("picker-isolated.js", SCRIPT_WORLD);
+  webkit_user_content_manager_add_script (self->content_manager, picker_script);
+  g_signal_connect_object (self->content_manager, "script-message-received::" PICK_HANDLER,
+                           G_CALLBACK (on_pick_message), self, G_CONNECT_SWAPPED);
+  webkit_user_content_manager_register_script_message_handler (self->content_manager,
+                                                               PICK_HANDLER, SCRIPT_WORLD);
 
   settings = webkit_settings_new_with_settings ("enable-javascript", TRUE,
                                                 "enable-developer-extras", TRUE,

@@ -50,6 +50,11 @@ const char         *tessera_preview_pane_get_device     (TesseraPreviewPane *sel
 void                tessera_preview_pane_set_held       (TesseraPreviewPane *self,
                                                          gboolean            held);
 gboolean            tessera_preview_pane_get_held       (TesseraPreviewPane *self);
+/* Picking: a click in the page names an element (::element-picked)
+ * instead of reaching the page; Escape or a new page ends it. */
+void                tessera_preview_pane_set_picking    (TesseraPreviewPane *self,
+                                                         gboolean            picking);
+gboolean            tessera_preview_pane_get_picking    (TesseraPreviewPane *self);
 WebKitWebView      *tessera_preview_pane_get_web_view   (TesseraPreviewPane *self);
 GtkWidget          *tessera_preview_pane_get_console_panel (TesseraPreviewPane *self);
 
@@ -61,6 +66,10 @@ GtkWidget          *tessera_preview_pane_get_console_panel (TesseraPreviewPane *
  *   ::restart (TesseraPreviewPane *self)
  *     The user asked to restart a crashed app (the pane restarts its runner
  *     itself when it has one).
+ *   ::element-picked (TesseraPreviewPane *self, const char *selector,
+ *                     const char *html)
+ *     The user picked an element of the page to talk about: a selector
+ *     naming it and its markup (its opening tag only, when long).
  *   ::open-external (TesseraPreviewPane *self, const char *uri) -> gboolean
  *     The user clicked a link to another site; the default handler opens
  *     it in the browser.
@@ -69,7 +78,8 @@ GtkWidget          *tessera_preview_pane_get_console_panel (TesseraPreviewPane *
  * updates it itself, such as Vite; file changes are left to it).
  * Actions: preview.reload (Ctrl+R, F5), preview.back, preview.forward,
  * preview.devtools, preview.open-in-browser, preview.device (string state),
- * preview.toggle-console, preview.restart.
+ * preview.toggle-console, preview.restart, preview.pick-element
+ * (Ctrl+Shift+C, boolean state).
  */
 
 G_END_DECLS
