@@ -747,9 +747,9 @@ test_web_process_crash (Fixture       *fixture,
 /* Real input, as the person's own: XTest moves the X server's pointer and
  * clicks, so that the page sees trusted events. @x, @y are in @widget. */
 static void
-click_at (GtkWidget *widget,
-          double     x,
-          double     y)
+move_to (GtkWidget *widget,
+         double     x,
+         double     y)
 {
   GtkNative *native = gtk_widget_get_native (widget);
   Display *xdisplay = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
@@ -765,6 +765,17 @@ click_at (GtkWidget *widget,
                          (int) (point.x + surface_x), (int) (point.y + surface_y),
                          &root_x, &root_y, &child);
   XTestFakeMotionEvent (xdisplay, -1, root_x, root_y, CurrentTime);
+  XFlush (xdisplay);
+}
+
+static void
+click_at (GtkWidget *widget,
+          double     x,
+          double     y)
+{
+  Display *xdisplay = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
+
+  move_to (widget, x, y);
   XTestFakeButtonEvent (xdisplay, 1, True, CurrentTime);
   XTestFakeButtonEvent (xdisplay, 1, False, CurrentTime);
   XFlush (xdisplay);
@@ -799,6 +810,45 @@ on_element_picked (TesseraPreviewPane *pane,
   g_free (pick->html);
   pick->selector = g_strdup (selector);
   pick->html = g_strdup (html);
+}
+
+static void
+on_snapshot (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GdkTexture **texture = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *texture = webkit_web_view_get_snapshot_finish (WEBKIT_WEB_VIEW (object), result, &error);
+  g_assert_no_error (error);
+}
+
+/* What the page shows, for a person to look at (G_TEST_BUILDDIR). */
+static void
+save_page_png (Fixture    *fixture,
+               const char *name)
+{
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+
+  webkit_web_view_get_snapshot (fixture->view, WEBKIT_SNAPSHOT_REGION_VISIBLE,
+                                WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL, on_snapshot, &texture);
+  WAIT_FOR (texture != NULL, "a snapshot of the page");
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+/* The width of the picker's outline (it is in the page's document). */
+static double
+outline_width (Fixture *fixture)
+{
+  g_autofree char *width =
+    evaluate (fixture,
+              "(() => { const box = Array.from(document.documentElement.children)"
+              ".find((e) => e.style && e.style.zIndex === '2147483647');"
+              " return box ? box.getBoundingClientRect().width : 0; })()", NULL);
+
+  return g_ascii_strtod (width, NULL);
 }
 
 /* How many clicks reached the page's own listener. */
@@ -836,6 +886,11 @@ test_pick_element (Fixture       *fixture,
   g_free (evaluate (fixture, "document.getElementById('title').click(); 0", NULL));
   g_assert_true (tessera_preview_pane_get_picking (fixture->pane));
   g_assert_cmpuint (pick.n_picks, ==, 0);
+
+  /* The element under the pointer is outlined. */
+  move_to (GTK_WIDGET (fixture->view), x, y);
+  WAIT_FOR (outline_width (fixture) > 10, "the outline to follow the pointer");
+  save_page_png (fixture, "preview-picking.png");
 
   /* A real click picks, and does not reach the page. */
   click_at (GTK_WIDGET (fixture->view), x, y);
