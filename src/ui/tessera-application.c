@@ -377,6 +377,7 @@ tessera_application_startup (GApplication *app)
     { "win.toggle-chat", { "<Control><Shift>c", "F9", NULL } },
     { "win.toggle-preview", { "<Control><Shift>p", NULL } },
     { "win.toggle-run", { "<Control><Shift>r", NULL } },
+    { "win.pick-element", { "<Control><Shift>e", NULL } },
     { "win.undo-turn", { "<Control><Alt>z", NULL } },
     { "win.close", { "<Control><Shift>w", NULL } },
   };

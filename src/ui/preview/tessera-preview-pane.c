@@ -1373,8 +1373,6 @@ tessera_preview_pane_class_init (TesseraPreviewPaneClass *klass)
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "preview.reload", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "preview.reload", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
-                                       "preview.pick-element", NULL);
 
   gtk_widget_class_set_css_name (widget_class, "tessera-preview-pane");
 }

@@ -79,7 +79,7 @@ GtkWidget          *tessera_preview_pane_get_console_panel (TesseraPreviewPane *
  * Actions: preview.reload (Ctrl+R, F5), preview.back, preview.forward,
  * preview.devtools, preview.open-in-browser, preview.device (string state),
  * preview.toggle-console, preview.restart, preview.pick-element
- * (Ctrl+Shift+C, boolean state).
+ * (boolean state).
  */
 
 G_END_DECLS
