@@ -899,6 +899,10 @@ test_save_failure (void)
   TESSERA_WAIT_UNTIL (gtk_revealer_get_child_revealed (GTK_REVEALER (banner)));
   g_assert_true (shows_label_containing (banner, "The conversation could not be saved: its folder cannot be written to"));
   tessera_test_save_png (window, "chat-save-failed.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  tessera_test_settle ();
+  tessera_test_save_png (window, "chat-save-failed-dark.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 
   /* Closing the window asks first; trying again while the way is still
    * blocked keeps it open, as does Cancel. */
