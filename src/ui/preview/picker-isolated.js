@@ -71,11 +71,17 @@ var tesseraPicker = (() => {
       return;
     const rect = target.getBoundingClientRect();
     Object.assign(box.style, {
+      borderWidth: '2px',
       top: rect.top + 'px',
       left: rect.left + 'px',
       width: rect.width + 'px',
       height: rect.height + 'px',
     });
+  };
+
+  /* What was outlined has moved: the next move outlines again. */
+  const onScroll = () => {
+    Object.assign(box.style, { width: '0', height: '0', borderWidth: '0' });
   };
 
   const onClick = (event) => {
@@ -104,7 +110,7 @@ var tesseraPicker = (() => {
       pointerEvents: 'none',
       zIndex: '2147483647',
       boxSizing: 'border-box',
-      border: '2px solid #3584e4',
+      border: '0 solid #3584e4',
       borderRadius: '3px',
       background: 'rgba(53, 132, 228, 0.15)',
       top: '0', left: '0', width: '0', height: '0',
@@ -115,6 +121,7 @@ var tesseraPicker = (() => {
     window.addEventListener('mousemove', onMove, true);
     window.addEventListener('click', onClick, true);
     window.addEventListener('keydown', onKey, true);
+    window.addEventListener('scroll', onScroll, true);
     for (const type of BLOCKED)
       window.addEventListener(type, block, true);
   };
@@ -128,6 +135,7 @@ var tesseraPicker = (() => {
     window.removeEventListener('mousemove', onMove, true);
     window.removeEventListener('click', onClick, true);
     window.removeEventListener('keydown', onKey, true);
+    window.removeEventListener('scroll', onScroll, true);
     for (const type of BLOCKED)
       window.removeEventListener(type, block, true);
   };
