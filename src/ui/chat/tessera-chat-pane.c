@@ -13,6 +13,7 @@
 #include "tessera-frame-pacer.h"
 #include "tessera-image-loading.h"
 #include "tessera-message-row.h"
+#include "tessera-unsaved-dialog.h"
 
 /* A message carries at most this many images: enough for a few
  * screenshots of an app, well under what providers accept. */
@@ -963,18 +964,8 @@ tessera_chat_pane_close_async (TesseraChatPane     *self,
   /* Translators: %s says why, as “the disk is full” */
   body = g_strdup_printf (_("The conversation could not be saved: %s. Its messages will be lost if the window closes now."),
                           describe_save_error (tessera_conversation_get_save_error (tessera_session_get_conversation (self->session))));
-  dialog = adw_message_dialog_new (parent, _("Conversation Not Saved"), body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "discard", _("_Close Without Saving"),
-                                    "save", _("_Try Again"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  dialog = tessera_unsaved_dialog_new (parent, _("Conversation Not Saved"), body,
+                                       _("_Close Without Saving"), _("_Try Again"));
   g_signal_connect (dialog, "response", G_CALLBACK (close_response_cb), g_steal_pointer (&task));
   gtk_window_present (GTK_WINDOW (dialog));
 }

@@ -13,6 +13,7 @@
 
 #include "tessera-editor-panel.h"
 #include "tessera-frame-pacer.h"
+#include "tessera-unsaved-dialog.h"
 
 struct _TesseraEditorPanel
 {
@@ -477,7 +478,6 @@ create_unsaved_dialog (GtkWindow *parent,
                        GPtrArray *docs)
 {
   g_autoptr(GString) body = g_string_new (NULL);
-  GtkWidget *dialog;
 
   if (docs->len == 1)
     {
@@ -494,19 +494,7 @@ create_unsaved_dialog (GtkWindow *parent,
         g_string_append_printf (body, "\n%s", tessera_document_get_path (g_ptr_array_index (docs, i)));
     }
 
-  dialog = adw_message_dialog_new (parent, _("Save Changes?"), body->str);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "discard", _("_Discard"),
-                                    "save", _("_Save"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  return dialog;
+  return tessera_unsaved_dialog_new (parent, _("Save Changes?"), body->str, _("_Discard"), _("_Save"));
 }
 
 static void
