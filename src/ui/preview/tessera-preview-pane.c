@@ -238,7 +238,6 @@ update_navigation_actions (TesseraPreviewPane *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "preview.reload", has_page);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "preview.open-in-browser", has_page);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "preview.devtools", has_page);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preview.pick-element", has_page);
   gtk_widget_set_sensitive (GTK_WIDGET (self->address_entry), has_page);
 }
 
@@ -718,7 +717,6 @@ on_console_message (TesseraPreviewPane       *self,
                              message, source ?: "", (guint) line);
 }
 
-
 /* From picker-isolated.js, in the isolated world: the page cannot post
  * here, but what it says about its own elements is checked all the same. */
 static void
@@ -758,6 +756,7 @@ on_pick_message (TesseraPreviewPane       *self,
 
   g_signal_emit (self, signals[ELEMENT_PICKED], 0, selector, html);
 }
+
 static void
 on_console_fix_with_ai (TesseraPreviewPane  *self,
                         const char          *message,
@@ -1369,7 +1368,6 @@ tessera_preview_pane_class_init (TesseraPreviewPaneClass *klass)
   gtk_widget_class_install_action (widget_class, "preview.restart", NULL, restart_action);
   gtk_widget_class_install_property_action (widget_class, "preview.device", "device");
   gtk_widget_class_install_property_action (widget_class, "preview.toggle-console", "console-visible");
-  gtk_widget_class_install_property_action (widget_class, "preview.pick-element", "picking");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "preview.reload", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "preview.reload", NULL);

@@ -73,13 +73,13 @@ GtkWidget          *tessera_preview_pane_get_console_panel (TesseraPreviewPane *
  *   ::open-external (TesseraPreviewPane *self, const char *uri) -> gboolean
  *     The user clicked a link to another site; the default handler opens
  *     it in the browser.
- * Properties: "url", "device", "live-reload", "console-visible" and
- * "page-hot-reloads" (read-only: the page comes from a dev server that
- * updates it itself, such as Vite; file changes are left to it).
+ * Properties: "url", "device", "live-reload", "console-visible",
+ * "picking" and "page-hot-reloads" (read-only: the page comes from a dev
+ * server that updates it itself, such as Vite; file changes are left to
+ * it).
  * Actions: preview.reload (Ctrl+R, F5), preview.back, preview.forward,
  * preview.devtools, preview.open-in-browser, preview.device (string state),
- * preview.toggle-console, preview.restart, preview.pick-element
- * (boolean state).
+ * preview.toggle-console, preview.restart.
  */
 
 G_END_DECLS
