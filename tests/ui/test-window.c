@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "tessera-application.h"
+#include "tessera-chat-pane.h"
 #include "tessera-document.h"
 #include "tessera-editor-panel.h"
 #include "tessera-file-tree.h"
@@ -26,11 +27,21 @@ find_message_dialog (void)
     {
       g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
 
-      if (ADW_IS_MESSAGE_DIALOG (window))
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (window))
         return window;
     }
 
   return NULL;
+}
+
+/* As a click on one of its buttons does: the response, then the dialog
+ * closes. */
+static void
+answer (GtkWidget  *dialog,
+        const char *response)
+{
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 static GFile *
@@ -209,14 +220,41 @@ test_edit_save_close (void)
   g_assert_true (g_file_load_contents (index, NULL, &saved, NULL, NULL, NULL));
   g_assert_true (g_str_has_prefix (saved, "<!-- saved -->\n"));
 
-  /* Unsaved again: closing asks, and Discard leaves the file as saved. */
+  /* A conversation that cannot be written (its folder is a file in the
+   * way) is asked about too, after the edits. */
+  {
+    TesseraChatPane *chat = TESSERA_CHAT_PANE (tessera_test_find_first (GTK_WIDGET (window), TESSERA_TYPE_CHAT_PANE));
+    TesseraConversation *conversation = tessera_session_get_conversation (tessera_chat_pane_get_session (chat));
+    g_autoptr(GFile) chat_dir = g_file_resolve_relative_path (root, ".tessera/chat");
+    g_autoptr(TesseraChatMessage) prompt = tessera_chat_message_new (TESSERA_CHAT_ROLE_USER, "Hello");
+
+    g_file_delete (chat_dir, NULL, NULL);
+    g_assert_true (g_file_replace_contents (chat_dir, "x", 1, NULL, FALSE, 0, NULL, NULL, NULL));
+    tessera_conversation_append (conversation, prompt);
+    tessera_conversation_save (conversation);
+    TESSERA_WAIT_UNTIL (tessera_conversation_get_save_error (conversation) != NULL);
+  }
+
+  /* Unsaved again: closing asks, and Discard leaves the file as saved;
+   * then about the conversation, and Cancel keeps the window open. */
   gtk_text_buffer_get_start_iter (GTK_TEXT_BUFFER (document), &start);
   gtk_text_buffer_insert (GTK_TEXT_BUFFER (document), &start, "<!-- not saved -->\n", -1);
   g_signal_connect (window, "destroy", G_CALLBACK (set_true_cb), &closed);
   gtk_window_close (GTK_WINDOW (window));
   TESSERA_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Save Changes?");
+  answer (dialog, "discard");
+  TESSERA_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL &&
+                      g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), "Conversation Not Saved") == 0);
+  answer (dialog, "cancel");
   g_assert_false (closed);
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "discard");
+
+  /* Closing without the conversation closes the window. */
+  gtk_window_close (GTK_WINDOW (window));
+  TESSERA_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL &&
+                      g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), "Conversation Not Saved") == 0);
+  g_assert_false (closed);
+  answer (dialog, "discard");
   TESSERA_WAIT_UNTIL (closed);
 
   g_assert_true (g_file_load_contents (index, NULL, &after_close, NULL, NULL, NULL));
