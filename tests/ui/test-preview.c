@@ -782,13 +782,14 @@ click_at (GtkWidget *widget,
 }
 
 static void
-press_escape (GtkWidget *widget)
+press_key (GtkWidget *widget,
+           KeySym     keysym)
 {
   Display *xdisplay = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
-  KeyCode escape = XKeysymToKeycode (xdisplay, XK_Escape);
+  KeyCode keycode = XKeysymToKeycode (xdisplay, keysym);
 
-  XTestFakeKeyEvent (xdisplay, escape, True, CurrentTime);
-  XTestFakeKeyEvent (xdisplay, escape, False, CurrentTime);
+  XTestFakeKeyEvent (xdisplay, keycode, True, CurrentTime);
+  XTestFakeKeyEvent (xdisplay, keycode, False, CurrentTime);
   XFlush (xdisplay);
 }
 
@@ -907,9 +908,22 @@ test_pick_element (Fixture       *fixture,
   /* Escape stops picking without a pick. */
   tessera_preview_pane_set_picking (fixture->pane, TRUE);
   g_assert_true (tessera_preview_pane_get_picking (fixture->pane));
-  press_escape (GTK_WIDGET (fixture->view));
+  press_key (GTK_WIDGET (fixture->view), XK_Escape);
   WAIT_FOR (!tessera_preview_pane_get_picking (fixture->pane), "Escape to stop picking");
   g_assert_cmpuint (pick.n_picks, ==, 1);
+
+  /* From the keyboard: the arrows go through the page's elements, Enter
+   * picks. The first starts at the tall block in the middle of the view
+   * (it has no children to go down to), Left goes to the link before it. */
+  move_to (GTK_WIDGET (fixture->view), x, 600);
+  tessera_preview_pane_set_picking (fixture->pane, TRUE);
+  press_key (GTK_WIDGET (fixture->view), XK_Down);
+  press_key (GTK_WIDGET (fixture->view), XK_Left);
+  press_key (GTK_WIDGET (fixture->view), XK_Return);
+  WAIT_FOR (pick.n_picks == 2, "the element to be picked from the keyboard");
+  g_assert_cmpstr (pick.selector, ==, "a#out");
+  g_assert_true (g_str_has_prefix (pick.html, "<a id=\"out\" href="));
+  g_assert_false (tessera_preview_pane_get_picking (fixture->pane));
 
   /* A new page ends it as well. */
   tessera_preview_pane_set_picking (fixture->pane, TRUE);

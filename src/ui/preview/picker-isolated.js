@@ -2,9 +2,10 @@
  * Tessera's isolated script world, the only world where the "tesseraPick"
  * message handler exists. Tessera starts and stops it; while it runs, the
  * element under the pointer is outlined and a click picks it instead of
- * reaching the page. Only the person's own input counts: events the page
- * makes up (not isTrusted) pick nothing. Tessera validates every message
- * again.
+ * reaching the page. From the keyboard: the arrows go to the parent (Up),
+ * the first child (Down) and the siblings (Left, Right), Enter picks.
+ * Only the person's own input counts: events the page makes up (not
+ * isTrusted) pick nothing. Tessera validates every message again.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -17,6 +18,7 @@ var tesseraPicker = (() => {
   const handler = window.webkit.messageHandlers.tesseraPick;
   let box = null;
   let style = null;
+  let current = null;
 
   const post = (payload) => {
     try {
@@ -65,11 +67,9 @@ var tesseraPicker = (() => {
     event.stopImmediatePropagation();
   };
 
-  const onMove = (event) => {
-    const target = event.target;
-    if (!event.isTrusted || !target || target.nodeType !== Node.ELEMENT_NODE)
-      return;
-    const rect = target.getBoundingClientRect();
+  const outline = (element) => {
+    current = element;
+    const rect = element.getBoundingClientRect();
     Object.assign(box.style, {
       borderWidth: '2px',
       top: rect.top + 'px',
@@ -79,26 +79,70 @@ var tesseraPicker = (() => {
     });
   };
 
-  /* What was outlined has moved: the next move outlines again. */
+  const onMove = (event) => {
+    const target = event.target;
+    if (event.isTrusted && target && target.nodeType === Node.ELEMENT_NODE)
+      outline(target === document.documentElement ? document.body : target);
+  };
+
+  const pick = (element) => {
+    stop();
+    post({ selector: describe(element), html: markup(element) });
+  };
+
+  /* What is outlined has moved with the page. */
   const onScroll = () => {
-    Object.assign(box.style, { width: '0', height: '0', borderWidth: '0' });
+    if (current)
+      outline(current);
   };
 
   const onClick = (event) => {
     block(event);
     const target = event.target;
-    if (!event.isTrusted || !target || target.nodeType !== Node.ELEMENT_NODE)
-      return;
-    stop();
-    post({ selector: describe(target), html: markup(target) });
+    if (event.isTrusted && target && target.nodeType === Node.ELEMENT_NODE)
+      pick(target);
+  };
+
+  /* Where the keyboard starts: what is in the middle of the view. */
+  const start_element = () => {
+    const middle = document.elementFromPoint(window.innerWidth / 2, window.innerHeight / 2);
+    if (middle && middle !== document.documentElement)
+      return middle;
+    return document.body;
+  };
+
+  /* Each step goes past the picker's own outline and style. */
+  const MOVES = {
+    ArrowUp: (element) => element.parentElement !== document.documentElement ? element.parentElement : null,
+    ArrowDown: (element) => element.firstElementChild,
+    ArrowLeft: (element) => element.previousElementSibling,
+    ArrowRight: (element) => element.nextElementSibling,
+  };
+  const step = (key, element) => {
+    let next = MOVES[key](element);
+    while (next && (next === box || next === style))
+      next = key === 'ArrowLeft' ? next.previousElementSibling : next.nextElementSibling;
+    return next;
   };
 
   const onKey = (event) => {
-    if (!event.isTrusted || event.key !== 'Escape')
+    if (!event.isTrusted)
       return;
-    block(event);
-    stop();
-    post({ cancel: true });
+    if (event.key === 'Escape') {
+      block(event);
+      stop();
+      post({ cancel: true });
+    } else if (event.key === 'Enter' && current) {
+      block(event);
+      pick(current);
+    } else if (event.key in MOVES) {
+      block(event);
+      const next = current ? step(event.key, current) : start_element();
+      if (next) {
+        outline(next);
+        next.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+      }
+    }
   };
 
   const start = () => {
@@ -131,7 +175,7 @@ var tesseraPicker = (() => {
       return;
     box.remove();
     style.remove();
-    box = style = null;
+    box = style = current = null;
     window.removeEventListener('mousemove', onMove, true);
     window.removeEventListener('click', onClick, true);
     window.removeEventListener('keydown', onKey, true);
