@@ -971,7 +971,8 @@ tessera_window_close_request (GtkWindow *window)
       tessera_editor_panel_close_async (self->editor_panel, window, editor_closed_cb, g_object_ref (self));
       return GDK_EVENT_STOP;
     }
-  if (!self->conversation_confirmed && tessera_chat_pane_get_has_unsaved (self->chat_pane))
+  if (!self->conversation_confirmed && self->chat_pane != NULL &&
+      tessera_chat_pane_get_has_unsaved (self->chat_pane))
     {
       tessera_chat_pane_close_async (self->chat_pane, window, chat_closed_cb, g_object_ref (self));
       return GDK_EVENT_STOP;

@@ -165,3 +165,27 @@ tessera_test_save_png (GtkWidget  *widget,
   tessera_test_render_png (widget, path);
   g_test_message ("screenshot: %s", path);
 }
+
+AdwMessageDialog *
+tessera_test_find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (window))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+
+  return NULL;
+}
+
+void
+tessera_test_respond (AdwMessageDialog *dialog,
+                      const char       *response)
+{
+  adw_message_dialog_response (dialog, response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 G_BEGIN_DECLS
 
@@ -43,5 +43,11 @@ void       tessera_test_render_png   (GtkWidget  *widget,
 /* Renders @widget as it is on screen into G_TEST_BUILT/@name. */
 void       tessera_test_save_png     (GtkWidget  *widget,
                                       const char *name);
+/* The message dialog on screen, or NULL. */
+AdwMessageDialog *tessera_test_find_message_dialog (void);
+/* What a click on one of @dialog's buttons does: the response, then the
+ * dialog closes. */
+void       tessera_test_respond      (AdwMessageDialog *dialog,
+                                      const char       *response);
 
 G_END_DECLS

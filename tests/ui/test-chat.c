@@ -802,22 +802,6 @@ store_result_cb (GObject      *object,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
-static AdwMessageDialog *
-find_message_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (window))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-
-  return NULL;
-}
-
 /* Closes @window's chat as the window would, answering its dialog with
  * @response (NULL: no dialog is expected). */
 static gboolean
@@ -832,7 +816,7 @@ ask_close (GtkWidget  *chat,
   tessera_chat_pane_close_async (TESSERA_CHAT_PANE (chat), GTK_WINDOW (window), store_result_cb, &result);
   if (response != NULL)
     {
-      TESSERA_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
+      TESSERA_WAIT_UNTIL ((dialog = tessera_test_find_message_dialog ()) != NULL);
       g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Conversation Not Saved");
       if (png != NULL)
         {
@@ -840,8 +824,7 @@ ask_close (GtkWidget  *chat,
             tessera_test_settle ();
           tessera_test_save_png (GTK_WIDGET (dialog), png);
         }
-      adw_message_dialog_response (dialog, response);
-      gtk_window_destroy (GTK_WINDOW (dialog));
+      tessera_test_respond (dialog, response);
     }
   TESSERA_WAIT_UNTIL (result != NULL);
   return tessera_chat_pane_close_finish (TESSERA_CHAT_PANE (chat), result, NULL);

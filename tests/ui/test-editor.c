@@ -533,31 +533,6 @@ test_external_changes (Fixture       *f,
   g_assert_false (gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (doc)));
 }
 
-static AdwMessageDialog *
-find_message_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-  guint n = g_list_model_get_n_items (toplevels);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-
-  return NULL;
-}
-
-/* What a click on a response button does: respond, then close. */
-static void
-respond (AdwMessageDialog *dialog,
-         const char       *response)
-{
-  adw_message_dialog_response (dialog, response);
-  gtk_window_destroy (GTK_WINDOW (dialog));
-}
 
 static void
 close_cb (GObject      *object,
@@ -592,39 +567,39 @@ test_close_unsaved (Fixture       *f,
   tessera_editor_panel_close_async (f->panel, f->window, close_cb, &outcome);
   WAIT_UNTIL (outcome != -1);
   g_assert_cmpint (outcome, ==, 1);
-  g_assert_null (find_message_dialog ());
+  g_assert_null (tessera_test_find_message_dialog ());
 
   gtk_text_buffer_get_end_iter (GTK_TEXT_BUFFER (doc), &iter);
   gtk_text_buffer_insert (GTK_TEXT_BUFFER (doc), &iter, "unsaved words\n", -1);
 
   /* Closing the tab asks; Cancel keeps it open. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->panel), "editor.close-tab", NULL));
-  WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
-  respond (dialog, "cancel");
-  WAIT_UNTIL (find_message_dialog () == NULL);
+  WAIT_UNTIL ((dialog = tessera_test_find_message_dialog ()) != NULL);
+  tessera_test_respond (dialog, "cancel");
+  WAIT_UNTIL (tessera_test_find_message_dialog () == NULL);
   g_assert_cmpint (adw_tab_view_get_n_pages (tabs), ==, 1);
   g_assert_true (gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (doc)));
 
   /* Closing the window asks; Cancel refuses, Discard allows. */
   outcome = -1;
   tessera_editor_panel_close_async (f->panel, f->window, close_cb, &outcome);
-  WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
+  WAIT_UNTIL ((dialog = tessera_test_find_message_dialog ()) != NULL);
   g_assert_true (adw_message_dialog_has_response (dialog, "save"));
-  respond (dialog, "cancel");
+  tessera_test_respond (dialog, "cancel");
   WAIT_UNTIL (outcome != -1);
   g_assert_cmpint (outcome, ==, 0);
 
   outcome = -1;
   tessera_editor_panel_close_async (f->panel, f->window, close_cb, &outcome);
-  WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
-  respond (dialog, "discard");
+  WAIT_UNTIL ((dialog = tessera_test_find_message_dialog ()) != NULL);
+  tessera_test_respond (dialog, "discard");
   WAIT_UNTIL (outcome != -1);
   g_assert_cmpint (outcome, ==, 1);
 
   after = read_file (f, "Beta.md");
   g_assert_cmpstr (after, ==, before);
   wait_for_draft (doc, FALSE);
-  WAIT_UNTIL (find_message_dialog () == NULL);
+  WAIT_UNTIL (tessera_test_find_message_dialog () == NULL);
 }
 
 static void

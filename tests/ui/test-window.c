@@ -18,32 +18,6 @@
 
 static TesseraApplication *app;
 
-static GtkWidget *
-find_message_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (window))
-        return window;
-    }
-
-  return NULL;
-}
-
-/* As a click on one of its buttons does: the response, then the dialog
- * closes. */
-static void
-answer (GtkWidget  *dialog,
-        const char *response)
-{
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
-  gtk_window_destroy (GTK_WINDOW (dialog));
-}
-
 static GFile *
 make_project (const char *name)
 {
@@ -161,7 +135,7 @@ test_corrupt_project (void)
   static const char garbage[] = "{ this is not json";
   g_autofree char *after = NULL;
   TesseraWindow *window = tessera_window_new (app);
-  GtkWidget *dialog = NULL;
+  AdwMessageDialog *dialog = NULL;
 
   g_assert_true (g_file_replace_contents (manifest, garbage, strlen (garbage), NULL, FALSE,
                                           G_FILE_CREATE_NONE, NULL, NULL, NULL));
@@ -171,7 +145,7 @@ test_corrupt_project (void)
 
   /* An error dialog appears, the window returns to its start page and
    * the manifest is left exactly as it was. */
-  TESSERA_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
+  TESSERA_WAIT_UNTIL ((dialog = tessera_test_find_message_dialog ()) != NULL);
   g_assert_true (tessera_window_is_empty (window));
   g_assert_true (g_file_load_contents (manifest, NULL, &after, NULL, NULL, NULL));
   g_assert_cmpstr (after, ==, garbage);
@@ -197,7 +171,7 @@ test_edit_save_close (void)
   TesseraWindow *window = tessera_window_new (app);
   TesseraEditorPanel *editor;
   TesseraDocument *document;
-  GtkWidget *dialog = NULL;
+  AdwMessageDialog *dialog = NULL;
   GtkTextIter start;
   g_autofree char *saved = NULL;
   g_autofree char *after_close = NULL;
@@ -241,20 +215,20 @@ test_edit_save_close (void)
   gtk_text_buffer_insert (GTK_TEXT_BUFFER (document), &start, "<!-- not saved -->\n", -1);
   g_signal_connect (window, "destroy", G_CALLBACK (set_true_cb), &closed);
   gtk_window_close (GTK_WINDOW (window));
-  TESSERA_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
-  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Save Changes?");
-  answer (dialog, "discard");
-  TESSERA_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL &&
-                      g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), "Conversation Not Saved") == 0);
-  answer (dialog, "cancel");
+  TESSERA_WAIT_UNTIL ((dialog = tessera_test_find_message_dialog ()) != NULL);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Save Changes?");
+  tessera_test_respond (dialog, "discard");
+  TESSERA_WAIT_UNTIL ((dialog = tessera_test_find_message_dialog ()) != NULL &&
+                      g_strcmp0 (adw_message_dialog_get_heading (dialog), "Conversation Not Saved") == 0);
+  tessera_test_respond (dialog, "cancel");
   g_assert_false (closed);
 
   /* Closing without the conversation closes the window. */
   gtk_window_close (GTK_WINDOW (window));
-  TESSERA_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL &&
-                      g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), "Conversation Not Saved") == 0);
+  TESSERA_WAIT_UNTIL ((dialog = tessera_test_find_message_dialog ()) != NULL &&
+                      g_strcmp0 (adw_message_dialog_get_heading (dialog), "Conversation Not Saved") == 0);
   g_assert_false (closed);
-  answer (dialog, "discard");
+  tessera_test_respond (dialog, "discard");
   TESSERA_WAIT_UNTIL (closed);
 
   g_assert_true (g_file_load_contents (index, NULL, &after_close, NULL, NULL, NULL));

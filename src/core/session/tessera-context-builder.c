@@ -584,20 +584,16 @@ build_thread (GTask        *task,
 
   /* Images of earlier messages with what is left, newest first. */
   n_sent = g_new0 (guint, self->history->len + 1);
-  for (i = (gint)self->history->len - 1, n_earlier = 0;
-       i >= 0 && remaining >= TESSERA_IMAGE_TOKENS && n_earlier < MAX_EARLIER_IMAGES; i--)
+  for (i = (gint)self->history->len - 1, n_earlier = 0; i >= 0 && n_earlier < MAX_EARLIER_IMAGES; i--)
     {
       const HistoryItem *item = &g_array_index (self->history, HistoryItem, i);
 
       if (!keep[i])
         continue;
-      while (n_sent[i] < n_images (item->images) && remaining >= TESSERA_IMAGE_TOKENS &&
-             n_earlier < MAX_EARLIER_IMAGES)
-        {
-          n_sent[i]++;
-          n_earlier++;
-          remaining -= TESSERA_IMAGE_TOKENS;
-        }
+      n_sent[i] = MIN (n_images (item->images),
+                       MIN (MAX_EARLIER_IMAGES - n_earlier, remaining / TESSERA_IMAGE_TOKENS));
+      n_earlier += n_sent[i];
+      remaining -= n_sent[i] * TESSERA_IMAGE_TOKENS;
     }
 
   if (self->n_included > 0)

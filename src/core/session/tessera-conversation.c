@@ -24,7 +24,7 @@
 #define MAX_SAVED_OUTPUT (16 * 1024)
 /* The diffs of one answer are kept in the file up to this size in all,
  * in their order (the counts of the others are kept): the file is
- * written whole after every message, on the main thread. A new file's
+ * made whole on the main thread after every message. A new file's
  * diff, which is the file as it was written, is not kept at all: an
  * answer that writes a whole app would otherwise add all of its code. */
 #define MAX_SAVED_DIFFS (64 * 1024)

@@ -18,7 +18,7 @@ G_DECLARE_FINAL_TYPE (TesseraConversation, tessera_conversation, TESSERA, CONVER
 
 /* @file is where the conversation lives (.tessera/chat/conversation.json),
  * @attachments the folder its images are kept in, each once, under
- * tessera_image_get_name() (.tessera/attachments). */
+ * tessera_image_get_name() (.tessera/chat/attachments). */
 TesseraConversation *tessera_conversation_new          (GFile                *file,
                                                         GFile                *attachments);
 GFile               *tessera_conversation_get_file     (TesseraConversation  *self);

@@ -35,7 +35,7 @@ TesseraImage *tessera_image_new               (GBytes       *bytes,
 
 GBytes       *tessera_image_get_bytes         (TesseraImage *self);
 const char   *tessera_image_get_mime_type     (TesseraImage *self);
-/* The file it is kept in under the project's .tessera/attachments: its
+/* The file it is kept in under the project's .tessera/chat/attachments: its
  * SHA-256 in hex and its type's extension ("….png"). */
 const char   *tessera_image_get_name          (TesseraImage *self);
 /* "data:MIME;base64,…", as tessera_llm_request_add_message_with_images()

@@ -379,6 +379,16 @@ on_download_started (TesseraPreviewPane   *self,
   webkit_download_cancel (download);
 }
 
+/* The page the view was on, anew; the app's own page when it was
+ * elsewhere. */
+static void
+load_current_page (TesseraPreviewPane *self)
+{
+  const char *uri = webkit_web_view_get_uri (self->web_view);
+
+  webkit_web_view_load_uri (self->web_view, is_same_origin (self, uri) ? uri : self->url);
+}
+
 /* A renderer that crashes once, say on a flaky start, is restarted
  * quietly; one that crashes again soon after is shown as stopped, so that
  * a page that crashes it is not reloaded in a loop. */
@@ -386,16 +396,14 @@ static gboolean
 recover_from_crash (TesseraPreviewPane *self)
 {
   gint64 now = g_get_monotonic_time ();
-  const char *uri;
 
   if (self->url == NULL ||
       (self->recovered_at != 0 && now - self->recovered_at < CRASH_RECOVERY_INTERVAL))
     return FALSE;
 
   self->recovered_at = now;
-  uri = webkit_web_view_get_uri (self->web_view);
   g_debug ("The preview's renderer crashed; loading the page again");
-  webkit_web_view_load_uri (self->web_view, is_same_origin (self, uri) ? uri : self->url);
+  load_current_page (self);
   return TRUE;
 }
 
@@ -934,9 +942,7 @@ reload_keeping_scroll (TesseraPreviewPane *self)
   if (!g_str_equal (gtk_stack_get_visible_child_name (self->stack), "ready") ||
       webkit_web_view_get_uri (self->web_view) == NULL)
     {
-      const char *uri = webkit_web_view_get_uri (self->web_view);
-
-      webkit_web_view_load_uri (self->web_view, is_same_origin (self, uri) ? uri : self->url);
+      load_current_page (self);
       return;
     }
 
