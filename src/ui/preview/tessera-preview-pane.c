@@ -70,9 +70,6 @@ struct _TesseraPreviewPane
 
   /* Template children */
   GtkEntry *address_entry;
-  GtkWidget *run_state_box;
-  GtkSpinner *run_spinner;
-  GtkLabel *run_label;
   GtkToggleButton *console_button;
   GtkMenuButton *device_button;
   GtkLabel *console_badge;
@@ -1346,9 +1343,6 @@ tessera_preview_pane_class_init (TesseraPreviewPaneClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE "/preview/tessera-preview-pane.ui");
   gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, address_entry);
-  gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, run_state_box);
-  gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, run_spinner);
-  gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, run_label);
   gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, console_button);
   gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, device_button);
   gtk_widget_class_bind_template_child (widget_class, TesseraPreviewPane, console_badge);
@@ -1655,12 +1649,6 @@ tessera_preview_pane_set_status (TesseraPreviewPane *self,
                                  gboolean            busy)
 {
   g_return_if_fail (TESSERA_IS_PREVIEW_PANE (self));
-
-  gtk_label_set_label (self->run_label, status_message ?: "");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_label), status_message);
-  gtk_spinner_set_spinning (self->run_spinner, busy);
-  gtk_widget_set_visible (GTK_WIDGET (self->run_spinner), busy);
-  gtk_widget_set_visible (self->run_state_box, status_message != NULL && status_message[0] != '\0');
 
   /* Never a blank pane: say what the preview waits for. */
   if (self->url == NULL)
