@@ -843,8 +843,11 @@ test_save_failure (void)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GFile) chat_dir = NULL;
   g_autoptr(GFile) saved = NULL;
+  g_autoptr(GFile) blocker = NULL;
+  g_autofree char *body = NULL;
   g_autoptr(GError) error = NULL;
   TesseraConversation *conversation;
+  AdwMessageDialog *dialog;
   GtkWidget *window = gtk_window_new ();
   GtkWidget *chat = tessera_chat_pane_new ();
   GtkWidget *banner;
@@ -894,13 +897,38 @@ test_save_failure (void)
   g_assert_false (ask_close (chat, window, "save", NULL));
   g_assert_true (ask_close (chat, window, "discard", NULL));
 
-  /* Room made, the reader tries again. */
+  /* A failure that has no plain words here shows the system's own
+   * account of it, once, in the dialog: the conversation's file is a
+   * folder. */
   g_assert_true (g_file_delete (chat_dir, NULL, NULL));
+  saved = g_file_get_child (chat_dir, "conversation.json");
+  blocker = g_file_get_child (saved, "in-the-way");
+  g_assert_true (g_file_make_directory_with_parents (saved, NULL, NULL));
+  g_assert_true (g_file_replace_contents (blocker, "x", 1, NULL, FALSE, 0, NULL, NULL, NULL));
   again = find_button (banner, "_Try Again");
   g_assert_nonnull (again);
   g_signal_emit_by_name (again, "clicked");
+  TESSERA_WAIT_UNTIL (!shows_label_containing (banner, "its folder"));
+  g_assert_true (shows_label_containing (banner, "The conversation could not be saved"));
+  g_clear_object (&result);
+  tessera_chat_pane_close_async (TESSERA_CHAT_PANE (chat), GTK_WINDOW (window), store_result_cb, &result);
+  TESSERA_WAIT_UNTIL ((dialog = tessera_test_find_message_dialog ()) != NULL);
+  body = g_strconcat ("\n\n", tessera_conversation_get_save_error (conversation)->message, NULL);
+  g_assert_true (g_str_has_prefix (adw_message_dialog_get_body (dialog), "The conversation could not be saved. "));
+  g_assert_true (g_str_has_suffix (adw_message_dialog_get_body (dialog), body));
+  for (guint i = 0; i < 5; i++)
+    tessera_test_settle ();
+  tessera_test_save_png (GTK_WIDGET (dialog), "chat-save-failed-other.png");
+  tessera_test_respond (dialog, "cancel");
+  TESSERA_WAIT_UNTIL (result != NULL);
+  g_assert_false (tessera_chat_pane_close_finish (TESSERA_CHAT_PANE (chat), result, NULL));
+  g_clear_object (&result);
+
+  /* Room made, the reader tries again. */
+  g_assert_true (g_file_delete (blocker, NULL, NULL));
+  g_assert_true (g_file_delete (saved, NULL, NULL));
+  g_signal_emit_by_name (again, "clicked");
   TESSERA_WAIT_UNTIL (!gtk_revealer_get_reveal_child (GTK_REVEALER (banner)));
-  saved = g_file_get_child (chat_dir, "conversation.json");
   g_assert_true (g_file_query_exists (saved, NULL));
   g_assert_false (tessera_chat_pane_get_has_unsaved (TESSERA_CHAT_PANE (chat)));
   g_assert_true (ask_close (chat, window, NULL, NULL));

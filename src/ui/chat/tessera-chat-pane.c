@@ -855,6 +855,8 @@ clear_rows (TesseraChatPane *self)
     gtk_box_remove (self->messages_box, child);
 }
 
+/* Why a save failed, in words that fit "could not be saved: …", or NULL
+ * when only the system's own message says it. */
 static const char *
 describe_save_error (const GError *error)
 {
@@ -864,7 +866,7 @@ describe_save_error (const GError *error)
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_READ_ONLY) ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY))
     return _("its folder cannot be written to");
-  return error->message;
+  return NULL;
 }
 
 /* The messages stay in memory when they cannot be written; the reader
@@ -879,9 +881,14 @@ update_save_banner (TesseraChatPane *self)
 
   if (error != NULL)
     {
-      /* Translators: %s says why, as “the disk is full” */
-      g_autofree char *text = g_strdup_printf (_("The conversation could not be saved: %s"),
-                                               describe_save_error (error));
+      const char *reason = describe_save_error (error);
+      g_autofree char *text = NULL;
+
+      if (reason != NULL)
+        /* Translators: %s says why, as “the disk is full” */
+        text = g_strdup_printf (_("The conversation could not be saved: %s"), reason);
+      else
+        text = g_strdup (_("The conversation could not be saved"));
 
       gtk_label_set_label (self->save_banner_label, text);
       /* The details, for whoever needs the path. */
@@ -947,6 +954,8 @@ tessera_chat_pane_close_async (TesseraChatPane     *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autofree char *body = NULL;
+  const GError *error;
+  const char *reason;
   GtkWidget *dialog;
 
   g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
@@ -961,9 +970,16 @@ tessera_chat_pane_close_async (TesseraChatPane     *self,
       return;
     }
 
-  /* Translators: %s says why, as “the disk is full” */
-  body = g_strdup_printf (_("The conversation could not be saved: %s. Its messages will be lost if the window closes now."),
-                          describe_save_error (tessera_conversation_get_save_error (tessera_session_get_conversation (self->session))));
+  error = tessera_conversation_get_save_error (tessera_session_get_conversation (self->session));
+  reason = describe_save_error (error);
+  if (reason != NULL)
+    /* Translators: %s says why, as “the disk is full” */
+    body = g_strdup_printf (_("The conversation could not be saved: %s. Its messages will be lost if the window closes now."),
+                            reason);
+  else
+    /* Translators: %s is the system's own account of the failure */
+    body = g_strdup_printf (_("The conversation could not be saved. Its messages will be lost if the window closes now.\n\n%s"),
+                            error->message);
   dialog = tessera_unsaved_dialog_new (parent, _("Conversation Not Saved"), body,
                                        _("_Close Without Saving"), _("_Try Again"));
   g_signal_connect (dialog, "response", G_CALLBACK (close_response_cb), g_steal_pointer (&task));
