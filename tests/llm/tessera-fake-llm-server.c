@@ -62,6 +62,7 @@ reply_free (TesseraFakeLlmReply *reply)
 {
   g_free ((char *) reply->text);
   g_free ((char *) reply->retry_after);
+  g_free ((char *) reply->cost);
   g_free (reply);
 }
 
@@ -242,17 +243,23 @@ openai_chunk (guint       serial,
   return node_to_string (b);
 }
 
+/* With @cost, as OpenRouter sends it: the credits (US dollars) the
+ * request cost, after the token counts. */
 static char *
 openai_usage_chunk (guint       serial,
                     const char *model,
                     guint       input_tokens,
-                    guint       output_tokens)
+                    guint       output_tokens,
+                    const char *cost)
 {
+  g_autofree char *cost_member = cost != NULL ? g_strdup_printf (",\"cost\":%s", cost) : NULL;
+
   return g_strdup_printf ("{\"id\":\"chatcmpl-fake%u\",\"object\":\"chat.completion.chunk\","
                           "\"created\":1732233600,\"model\":\"%s\",\"system_fingerprint\":\"fp_fake\","
                           "\"choices\":[],\"usage\":{\"prompt_tokens\":%u,\"completion_tokens\":%u,"
-                          "\"total_tokens\":%u}}",
-                          serial, model, input_tokens, output_tokens, input_tokens + output_tokens);
+                          "\"total_tokens\":%u%s}}",
+                          serial, model, input_tokens, output_tokens, input_tokens + output_tokens,
+                          cost_member != NULL ? cost_member : "");
 }
 
 static char *
@@ -358,7 +365,7 @@ build_events (TesseraFakeLlmServer      *self,
 
       if (include_usage)
         {
-          g_autofree char *usage = openai_usage_chunk (serial, model, input_tokens, output_tokens);
+          g_autofree char *usage = openai_usage_chunk (serial, model, input_tokens, output_tokens, reply->cost);
 
           e = g_string_new (NULL);
           append_event (e, wire, NULL, usage);
@@ -820,8 +827,9 @@ answer_completion (TesseraFakeLlmServer        *self,
     {
       const char *text = reply->text != NULL ? reply->text : self->default_text;
 
-      cache_key = g_strdup_printf ("%d %s %d %u %u %s", wire, model, include_usage,
-                                   reply->input_tokens, reply->output_tokens, text);
+      cache_key = g_strdup_printf ("%d %s %d %u %u %s %s", wire, model, include_usage,
+                                   reply->input_tokens, reply->output_tokens,
+                                   reply->cost != NULL ? reply->cost : "-", text);
       if (self->cached_key != NULL && g_str_equal (cache_key, self->cached_key))
         {
           start_event_stream (msg);
@@ -1151,6 +1159,7 @@ tessera_fake_llm_server_push (TesseraFakeLlmServer      *self,
 
   copy->text = g_strdup (reply->text);
   copy->retry_after = g_strdup (reply->retry_after);
+  copy->cost = g_strdup (reply->cost);
   g_queue_push_tail (&self->replies, copy);
 }
 

@@ -74,6 +74,9 @@ typedef struct
   /* Reported usage; 0 and 0 report made-up counts from the text. */
   guint               input_tokens;
   guint               output_tokens;
+  /* OpenAI wire: a "cost" in the usage, as OpenRouter reports what it
+   * charged (the member's JSON text, "0.0042"), or NULL for none. */
+  const char         *cost;
   /* Milliseconds before any of the response, as a model takes before
    * its first token. */
   guint               think_ms;

@@ -63,6 +63,8 @@ test_stream_happy (Fixture       *f,
   g_assert_cmpuint (tessera_llm_stream_get_input_tokens (run->stream), ==, 42);
   g_assert_cmpuint (tessera_llm_stream_get_output_tokens (run->stream), >, 10);
   g_assert_cmpuint (run->n_deltas, <, tessera_llm_stream_get_output_tokens (run->stream));
+  /* OpenAI does not say what a request cost. */
+  g_assert_cmpfloat (tessera_llm_stream_get_cost (run->stream), <, 0);
   g_assert_cmpuint (tessera_llm_stream_get_attempts (run->stream), ==, 1);
   g_assert_cmpuint (run->retry_delays->len, ==, 0);
 
@@ -94,6 +96,43 @@ test_stream_happy (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 2), "role"), ==, "assistant");
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 2), "content"), ==, "<file path=\"a\">x</file>");
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 3), "content"), ==, "Make it darker");
+}
+
+/* OpenRouter reports what it charged with the usage; what is not a
+ * price is ignored. */
+static void
+test_cost (Fixture       *f,
+           gconstpointer  data)
+{
+  static const struct {
+    const char *cost;
+    double      expected;
+  } cases[] = {
+    { "0.0042", 0.0042 },
+    { "3", 3 },
+    { "0", 0 },
+    { "\"0.5\"", -1 },
+    { "-0.25", -1 },
+    { "null", -1 },
+    { "{\"total\":1}", -1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(TesseraLlmRequest) request = simple_request ("openrouter/fake", "hi");
+      g_autoptr(StreamRun) run = NULL;
+      TesseraFakeLlmReply reply = {
+        .mode = TESSERA_FAKE_LLM_ANSWER, .text = "Hello there.", .input_tokens = 12,
+        .output_tokens = 3, .cost = cases[i].cost,
+      };
+
+      tessera_fake_llm_server_push (f->server, &reply);
+      run = stream_run (f->provider, request, 0, FALSE);
+      g_assert_no_error (run->error);
+      g_assert_cmpuint (run->n_usage, ==, 1);
+      g_assert_cmpuint (tessera_llm_stream_get_input_tokens (run->stream), ==, 12);
+      g_assert_cmpfloat_with_epsilon (tessera_llm_stream_get_cost (run->stream), cases[i].expected, 1e-12);
+    }
 }
 
 static void
@@ -576,6 +615,7 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add ("/openai/" path, Fixture, NULL, fixture_set_up, func, provider_fixture_tear_down)
   ADD ("stream-happy", test_stream_happy);
+  ADD ("cost", test_cost);
   ADD ("no-key-no-auth-header", test_no_key_no_auth_header);
   ADD ("images", test_images);
   ADD ("max-tokens-stop", test_max_tokens_stop);

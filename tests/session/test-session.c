@@ -672,9 +672,13 @@ test_persisted (Fixture       *fixture,
   g_autofree char *json = NULL;
   TesseraChatMessage *restored;
   GPtrArray *actions;
+  TesseraFakeLlmReply reply = { .mode = TESSERA_FAKE_LLM_ANSWER, .text = todo_answer, .cost = "0.0042" };
 
-  tessera_fake_llm_server_push_text (fixture->server, todo_answer);
+  /* Priced as OpenRouter prices it. */
+  tessera_fake_llm_server_push (fixture->server, &reply);
   g_assert_cmpint (send (fixture, "Create a todo app", &error), ==, TESSERA_TURN_COMPLETE);
+  g_assert_cmpfloat_with_epsilon (tessera_chat_message_get_cost (message_at (fixture, 1)), 0.0042, 1e-12);
+  g_assert_cmpfloat (tessera_chat_message_get_cost (message_at (fixture, 0)), <, 0);
 
   json = read_file (fixture, ".tessera/chat/conversation.json");
   g_assert_nonnull (json);
@@ -694,6 +698,11 @@ test_persisted (Fixture       *fixture,
   g_assert_cmpint (tessera_chat_message_get_status (restored), ==, TESSERA_TURN_COMPLETE);
   g_assert_true (g_date_time_equal (tessera_chat_message_get_time (restored),
                                     tessera_chat_message_get_time (message_at (fixture, 1))));
+  g_assert_cmpuint (tessera_chat_message_get_input_tokens (restored), ==,
+                    tessera_chat_message_get_input_tokens (message_at (fixture, 1)));
+  g_assert_cmpuint (tessera_chat_message_get_output_tokens (restored), ==,
+                    tessera_chat_message_get_output_tokens (message_at (fixture, 1)));
+  g_assert_cmpfloat_with_epsilon (tessera_chat_message_get_cost (restored), 0.0042, 1e-12);
   actions = tessera_chat_message_get_actions (restored);
   g_assert_cmpuint (actions->len, ==, 3);
   g_assert_cmpstr (tessera_action_get_path (g_ptr_array_index (actions, 1)), ==, "js/app.js");
@@ -743,6 +752,36 @@ test_corrupt_conversation (Fixture       *fixture,
         }
     }
   g_assert_true (found_backup);
+}
+
+/* A conversation edited by hand, or written by another version, with
+ * counts and a cost that are not numbers: the messages load, those
+ * values are taken as unknown. */
+static void
+test_odd_usage_values (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  TesseraChatMessage *answer;
+
+  write_file (fixture, ".tessera/chat/conversation.json",
+              "{\"version\": 1, \"messages\": ["
+              "{\"role\": \"user\", \"text\": \"Make a page\", \"time\": \"2026-11-22T10:00:00Z\"},"
+              "{\"role\": \"assistant\", \"text\": \"Done.\", \"time\": \"2026-11-22T10:00:05Z\","
+              " \"status\": \"complete\", \"input-tokens\": {\"n\": 1}, \"output-tokens\": -5,"
+              " \"cost\": \"cheap\"}]}");
+
+  tessera_session_load_async (fixture->session, NULL, store_result, &result);
+  g_assert_true (tessera_session_load_finish (fixture->session, wait_for (&result), &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (n_messages (fixture), ==, 2);
+  answer = message_at (fixture, 1);
+  g_assert_cmpstr (tessera_chat_message_get_text (answer), ==, "Done.");
+  g_assert_cmpuint (tessera_chat_message_get_input_tokens (answer), ==, 0);
+  g_assert_cmpuint (tessera_chat_message_get_output_tokens (answer), ==, 0);
+  g_assert_cmpfloat (tessera_chat_message_get_cost (answer), <, 0);
 }
 
 static void
@@ -1752,6 +1791,7 @@ main (int   argc,
   ADD ("/session/drop-and-continue", test_drop_and_continue);
   ADD ("/session/persisted", test_persisted);
   ADD ("/session/corrupt-conversation", test_corrupt_conversation);
+  ADD ("/session/odd-usage-values", test_odd_usage_values);
   ADD ("/session/save-failure", test_save_failure);
   ADD ("/session/budget", test_budget);
   ADD ("/session/fix-with-ai", test_fix_with_ai);

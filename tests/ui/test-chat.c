@@ -529,6 +529,29 @@ check_pick_element (TesseraFakeLlmServer *server,
   g_assert_false (shows_label (GTK_WIDGET (chat), "main > h1"));
 }
 
+/* A provider that says what an answer cost (OpenRouter does) has it shown
+ * beside the answer's tokens. */
+static void
+check_cost (TesseraFakeLlmServer *server,
+            TesseraChatPane      *chat)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (tessera_chat_pane_get_prompt_view (chat));
+  TesseraFakeLlmReply reply = {
+    .mode = TESSERA_FAKE_LLM_ANSWER, .text = "About half a cent.", .input_tokens = 42,
+    .output_tokens = 5, .cost = "0.0042",
+  };
+
+  tessera_fake_llm_server_push (server, &reply);
+  gtk_text_buffer_set_text (buffer, "What did that cost?", -1);
+  gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
+  TESSERA_WAIT_UNTIL (tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+  TESSERA_WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+  TESSERA_WAIT_UNTIL (shows_label (GTK_WIDGET (chat), "42 tokens in · 5 out · $0.0042"));
+  for (guint i = 0; i < 10; i++)
+    tessera_test_settle ();
+  tessera_test_save_png (GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (chat))), "chat-cost.png");
+}
+
 static void
 test_prompt_to_preview (void)
 {
@@ -620,6 +643,7 @@ test_prompt_to_preview (void)
   check_follows_long_answer (server, chat);
   check_attach_images (server, chat, tmp);
   check_pick_element (server, preview, chat);
+  check_cost (server, chat);
 
   /* Stop puts the files back as they were before the turn. */
   g_clear_pointer (&contents, g_free);

@@ -28,6 +28,10 @@ void              _tessera_llm_stream_add_text         (TesseraLlmStream     *se
 void              _tessera_llm_stream_set_usage        (TesseraLlmStream     *self,
                                                         gint64                input_tokens,
                                                         gint64                output_tokens);
+/* Reported with the usage it comes with: set it first. A value that is
+ * negative or not finite is ignored. */
+void              _tessera_llm_stream_set_cost         (TesseraLlmStream     *self,
+                                                        double                cost);
 void              _tessera_llm_stream_set_stop_reason  (TesseraLlmStream     *self,
                                                         TesseraLlmStopReason  reason);
 /* TRUE once text arrived in this attempt: errors are no longer retried. */

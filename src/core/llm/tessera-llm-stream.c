@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -75,6 +76,7 @@ struct _TesseraLlmStream
   TesseraLlmStopReason  stop_reason;
   guint                 input_tokens;
   guint                 output_tokens;
+  double                cost;
   guint                 attempts;
   guint                 retries;
   guint                 running : 1;
@@ -354,6 +356,7 @@ tessera_llm_stream_init (TesseraLlmStream *self)
 {
   self->text = g_string_new (NULL);
   self->cancellable = g_cancellable_new ();
+  self->cost = -1;
   self->io_priority = YIELD_PRIORITY;
   g_signal_connect (self->cancellable, "cancelled", G_CALLBACK (stream_cancelled_cb), self);
 }
@@ -1337,6 +1340,14 @@ tessera_llm_stream_get_input_tokens (TesseraLlmStream *self)
   return self->input_tokens;
 }
 
+double
+tessera_llm_stream_get_cost (TesseraLlmStream *self)
+{
+  g_return_val_if_fail (TESSERA_IS_LLM_STREAM (self), -1);
+
+  return self->cost;
+}
+
 guint
 tessera_llm_stream_get_output_tokens (TesseraLlmStream *self)
 {
@@ -1375,6 +1386,14 @@ _tessera_llm_stream_add_text (TesseraLlmStream *self,
 
   /* Reported as ::delta once the read that brought it is parsed. */
   g_string_append_len (self->text, text, len);
+}
+
+void
+_tessera_llm_stream_set_cost (TesseraLlmStream *self,
+                              double            cost)
+{
+  if (isfinite (cost) && cost >= 0)
+    self->cost = cost;
 }
 
 void

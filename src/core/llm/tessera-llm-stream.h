@@ -69,6 +69,10 @@ const char           *tessera_llm_stream_get_text          (TesseraLlmStream  *s
 TesseraLlmStopReason  tessera_llm_stream_get_stop_reason   (TesseraLlmStream  *self);
 guint                 tessera_llm_stream_get_input_tokens  (TesseraLlmStream  *self);
 guint                 tessera_llm_stream_get_output_tokens (TesseraLlmStream  *self);
+/* What the request cost, as the provider reports it with the usage
+ * (OpenRouter does, in US dollars), or a negative value when it does not
+ * say. */
+double                tessera_llm_stream_get_cost          (TesseraLlmStream  *self);
 gboolean              tessera_llm_stream_get_running       (TesseraLlmStream  *self);
 /* How many times the request was sent (1 without retries). */
 guint                 tessera_llm_stream_get_attempts      (TesseraLlmStream  *self);

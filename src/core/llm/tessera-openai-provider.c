@@ -411,9 +411,17 @@ tessera_openai_provider_handle_event (TesseraLlmProvider  *provider,
     return TESSERA_LLM_EVENT_MALFORMED;
 
   if ((usage = get_object_member (object, "usage")) != NULL)
-    _tessera_llm_stream_set_usage (stream,
-                                   get_int_member (usage, "prompt_tokens"),
-                                   get_int_member (usage, "completion_tokens"));
+    {
+      JsonNode *cost = json_object_get_member (usage, "cost");
+
+      /* OpenRouter's: what it charged for the request, in US dollars. */
+      if (cost != NULL && JSON_NODE_HOLDS_VALUE (cost) &&
+          (json_node_get_value_type (cost) == G_TYPE_DOUBLE || json_node_get_value_type (cost) == G_TYPE_INT64))
+        _tessera_llm_stream_set_cost (stream, json_node_get_double (cost));
+      _tessera_llm_stream_set_usage (stream,
+                                     get_int_member (usage, "prompt_tokens"),
+                                     get_int_member (usage, "completion_tokens"));
+    }
 
   return TESSERA_LLM_EVENT_CONTINUE;
 }

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "tessera-chat-message.h"
@@ -23,6 +24,7 @@ struct _TesseraChatMessage
   TesseraTurnStatus  status;
   guint              input_tokens;
   guint              output_tokens;
+  double             cost;
   guint              estimated_tokens;
   guint              automatic : 1;
 };
@@ -35,6 +37,7 @@ enum {
   PROP_STATUS,
   PROP_INPUT_TOKENS,
   PROP_OUTPUT_TOKENS,
+  PROP_COST,
   N_PROPS
 };
 
@@ -79,6 +82,9 @@ tessera_chat_message_get_property (GObject    *object,
     case PROP_OUTPUT_TOKENS:
       g_value_set_uint (value, self->output_tokens);
       break;
+    case PROP_COST:
+      g_value_set_double (value, self->cost);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -105,6 +111,9 @@ tessera_chat_message_class_init (TesseraChatMessageClass *klass)
   properties[PROP_OUTPUT_TOKENS] =
     g_param_spec_uint ("output-tokens", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_COST] =
+    g_param_spec_double ("cost", NULL, NULL, -1, G_MAXDOUBLE, -1,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -115,6 +124,7 @@ tessera_chat_message_init (TesseraChatMessage *self)
   self->text = g_string_new (NULL);
   self->actions = g_ptr_array_new_with_free_func (g_object_unref);
   self->time = g_date_time_new_now_utc ();
+  self->cost = -1;
 }
 
 TesseraChatMessage *
@@ -271,12 +281,28 @@ tessera_chat_message_get_estimated_tokens (TesseraChatMessage *self)
   return self->estimated_tokens;
 }
 
+double
+tessera_chat_message_get_cost (TesseraChatMessage *self)
+{
+  g_return_val_if_fail (TESSERA_IS_CHAT_MESSAGE (self), -1);
+  return self->cost;
+}
+
 void
 tessera_chat_message_set_usage (TesseraChatMessage *self,
                                 guint               input_tokens,
-                                guint               output_tokens)
+                                guint               output_tokens,
+                                double              cost)
 {
   g_return_if_fail (TESSERA_IS_CHAT_MESSAGE (self));
+
+  if (!isfinite (cost) || cost < 0)
+    cost = -1;
+  if (self->cost != cost)
+    {
+      self->cost = cost;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COST]);
+    }
 
   if (self->input_tokens != input_tokens)
     {

@@ -79,9 +79,13 @@ void                tessera_chat_message_set_status      (TesseraChatMessage *se
 guint               tessera_chat_message_get_input_tokens  (TesseraChatMessage *self);
 guint               tessera_chat_message_get_output_tokens (TesseraChatMessage *self);
 guint               tessera_chat_message_get_estimated_tokens (TesseraChatMessage *self);
+/* What the answer cost in US dollars, as its provider reported it, or a
+ * negative value when it did not say. */
+double              tessera_chat_message_get_cost        (TesseraChatMessage *self);
 void                tessera_chat_message_set_usage       (TesseraChatMessage *self,
                                                           guint               input_tokens,
-                                                          guint               output_tokens);
+                                                          guint               output_tokens,
+                                                          double              cost);
 void                tessera_chat_message_set_estimated_tokens (TesseraChatMessage *self,
                                                           guint               tokens);
 

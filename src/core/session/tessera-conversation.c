@@ -357,6 +357,11 @@ tessera_conversation_serialize (TesseraConversation *self)
           json_builder_add_int_value (builder, tessera_chat_message_get_input_tokens (message));
           json_builder_set_member_name (builder, "output-tokens");
           json_builder_add_int_value (builder, tessera_chat_message_get_output_tokens (message));
+          if (tessera_chat_message_get_cost (message) >= 0)
+            {
+              json_builder_set_member_name (builder, "cost");
+              json_builder_add_double_value (builder, tessera_chat_message_get_cost (message));
+            }
           json_builder_set_member_name (builder, "estimated-tokens");
           json_builder_add_int_value (builder, tessera_chat_message_get_estimated_tokens (message));
         }
@@ -401,7 +406,7 @@ find_name (const char  **names,
   return FALSE;
 }
 
-/* A count of lines, or 0 when it is missing or not one. */
+/* A count (of lines, of tokens), or 0 when it is missing or not one. */
 static guint
 get_count (JsonObject *object,
            const char *name)
@@ -413,6 +418,18 @@ get_count (JsonObject *object,
     return 0;
   value = json_node_get_int (node);
   return value >= 0 && value <= G_MAXUINT ? value : 0;
+}
+
+/* What an answer cost, or -1 when it is missing or not a number. */
+static double
+get_cost (JsonObject *object)
+{
+  JsonNode *node = json_object_get_member (object, "cost");
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_DOUBLE && json_node_get_value_type (node) != G_TYPE_INT64))
+    return -1;
+  return json_node_get_double (node);
 }
 
 static TesseraAction *
@@ -630,8 +647,9 @@ parse_conversation (const char    *data,
             status = TESSERA_TURN_INCOMPLETE;
           tessera_chat_message_set_status (message, status);
           tessera_chat_message_set_usage (message,
-                                          json_object_get_int_member_with_default (m, "input-tokens", 0),
-                                          json_object_get_int_member_with_default (m, "output-tokens", 0));
+                                          get_count (m, "input-tokens"),
+                                          get_count (m, "output-tokens"),
+                                          get_cost (m));
           tessera_chat_message_set_estimated_tokens (message,
                                                      json_object_get_int_member_with_default (m, "estimated-tokens", 0));
         }

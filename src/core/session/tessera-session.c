@@ -1642,7 +1642,8 @@ on_stream_usage (TesseraLlmStream *stream,
                  guint             output_tokens,
                  Turn             *turn)
 {
-  tessera_chat_message_set_usage (turn->assistant, input_tokens, output_tokens);
+  tessera_chat_message_set_usage (turn->assistant, input_tokens, output_tokens,
+                                  tessera_llm_stream_get_cost (stream));
   g_signal_emit (turn->self, signals[USAGE], 0, turn->assistant, input_tokens, output_tokens);
 }
 

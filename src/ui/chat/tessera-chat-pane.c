@@ -287,7 +287,8 @@ add_row (TesseraChatPane    *self,
     tessera_message_row_add_action (TESSERA_MESSAGE_ROW (row), g_ptr_array_index (actions, i));
   tessera_message_row_set_usage (TESSERA_MESSAGE_ROW (row),
                                  tessera_chat_message_get_input_tokens (message),
-                                 tessera_chat_message_get_output_tokens (message));
+                                 tessera_chat_message_get_output_tokens (message),
+                                 tessera_chat_message_get_cost (message));
   tessera_message_row_set_streaming (TESSERA_MESSAGE_ROW (row),
                                      tessera_chat_message_get_status (message) == TESSERA_TURN_RUNNING &&
                                      role == TESSERA_CHAT_ROLE_ASSISTANT);
@@ -346,7 +347,8 @@ usage_cb (TesseraChatPane    *self,
           guint               input_tokens,
           guint               output_tokens)
 {
-  tessera_message_row_set_usage (row_for (self, message), input_tokens, output_tokens);
+  tessera_message_row_set_usage (row_for (self, message), input_tokens, output_tokens,
+                                 tessera_chat_message_get_cost (message));
 }
 
 /* After a send the caret rests, hidden, until the answer is in or the

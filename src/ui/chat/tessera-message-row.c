@@ -299,23 +299,53 @@ tessera_message_row_set_streaming (TesseraMessageRow *self,
   gtk_widget_set_visible (self->regenerate_button, !streaming && !self->from_user);
 }
 
+/* Cents for what costs cents or more; below that, enough digits to
+ * tell a cheap answer from a free one. */
+static char *
+format_cost (double cost)
+{
+  if (cost == 0)
+    /* Translators: what an AI answer cost, in US dollars */
+    return g_strdup (_("$0"));
+  if (cost < 0.01)
+    /* Translators: what an AI answer cost, in US dollars */
+    return g_strdup_printf (_("$%.4f"), cost);
+  /* Translators: what an AI answer cost, in US dollars */
+  return g_strdup_printf (_("$%.2f"), cost);
+}
+
 void
 tessera_message_row_set_usage (TesseraMessageRow *self,
                                 guint               input_tokens,
-                                guint               output_tokens)
+                                guint               output_tokens,
+                                double              cost)
 {
+  g_autofree char *tokens = NULL;
   g_autofree char *text = NULL;
 
   g_return_if_fail (TESSERA_IS_MESSAGE_ROW (self));
 
-  if (input_tokens == 0 && output_tokens == 0)
+  if (input_tokens == 0 && output_tokens == 0 && cost < 0)
     {
       gtk_widget_set_visible (self->usage, FALSE);
       return;
     }
 
   /* Translators: token counts of one AI answer: sent and received. */
-  text = g_strdup_printf (_("%u tokens in · %u out"), input_tokens, output_tokens);
+  tokens = g_strdup_printf (_("%'u tokens in · %'u out"), input_tokens, output_tokens);
+  if (cost >= 0)
+    {
+      g_autofree char *price = format_cost (cost);
+
+      /* Translators: token counts, then what the answer cost */
+      text = g_strdup_printf (_("%s · %s"), tokens, price);
+      tessera_tooltip_set_text (self->usage, _("Tokens and cost as the provider reported them"));
+    }
+  else
+    {
+      text = g_steal_pointer (&tokens);
+      tessera_tooltip_set_text (self->usage, NULL);
+    }
   gtk_label_set_text (GTK_LABEL (self->usage), text);
   gtk_widget_set_visible (self->usage, TRUE);
 }

@@ -30,10 +30,12 @@ void        tessera_message_row_add_image    (TesseraMessageRow *self,
                                                TesseraImage       *image);
 void        tessera_message_row_set_streaming (TesseraMessageRow *self,
                                                gboolean            streaming);
-/* Token counts of the turn; 0 hides them. */
+/* Token counts of the turn and, when known (not negative), what it cost
+ * in US dollars; none of them hides the line. */
 void        tessera_message_row_set_usage    (TesseraMessageRow *self,
                                                guint               input_tokens,
-                                               guint               output_tokens);
+                                               guint               output_tokens,
+                                               double              cost);
 /* A problem with the turn, shown under the message, with a button that
  * emits ::retry ("Retry") or ::continue ("Continue") when @action is set. */
 void        tessera_message_row_set_problem  (TesseraMessageRow *self,
