@@ -380,7 +380,7 @@ tessera_anthropic_provider_handle_event (TesseraLlmProvider  *provider,
       if (usage != NULL)
         _tessera_llm_stream_set_usage (stream,
                                        get_int_member (usage, "input_tokens"),
-                                       get_int_member (usage, "output_tokens"));
+                                       get_int_member (usage, "output_tokens"), -1);
     }
   else if (g_str_equal (type, "message_delta"))
     {
@@ -399,7 +399,7 @@ tessera_anthropic_provider_handle_event (TesseraLlmProvider  *provider,
       if (usage != NULL)
         _tessera_llm_stream_set_usage (stream,
                                        get_int_member (usage, "input_tokens"),
-                                       get_int_member (usage, "output_tokens"));
+                                       get_int_member (usage, "output_tokens"), -1);
     }
   else if (g_str_equal (type, "message_stop"))
     return TESSERA_LLM_EVENT_DONE;

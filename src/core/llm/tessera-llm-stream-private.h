@@ -22,15 +22,13 @@ void              _tessera_llm_stream_start            (TesseraLlmStream     *se
 void              _tessera_llm_stream_add_text         (TesseraLlmStream     *self,
                                                         const char           *text,
                                                         gssize                len);
-/* Each is kept when the other is reported; ::usage follows, with both
- * values, once the text that came before the report is out (reports
- * that arrive together are emitted once). */
+/* Each is kept when the others are reported (a negative value is not a
+ * report); ::usage follows, with both counts, once the text that came
+ * before the report is out (reports that arrive together are emitted
+ * once). */
 void              _tessera_llm_stream_set_usage        (TesseraLlmStream     *self,
                                                         gint64                input_tokens,
-                                                        gint64                output_tokens);
-/* Reported with the usage it comes with: set it first. A value that is
- * negative or not finite is ignored. */
-void              _tessera_llm_stream_set_cost         (TesseraLlmStream     *self,
+                                                        gint64                output_tokens,
                                                         double                cost);
 void              _tessera_llm_stream_set_stop_reason  (TesseraLlmStream     *self,
                                                         TesseraLlmStopReason  reason);

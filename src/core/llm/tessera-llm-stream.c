@@ -1389,18 +1389,13 @@ _tessera_llm_stream_add_text (TesseraLlmStream *self,
 }
 
 void
-_tessera_llm_stream_set_cost (TesseraLlmStream *self,
-                              double            cost)
+_tessera_llm_stream_set_usage (TesseraLlmStream *self,
+                               gint64            input_tokens,
+                               gint64            output_tokens,
+                               double            cost)
 {
   if (isfinite (cost) && cost >= 0)
     self->cost = cost;
-}
-
-void
-_tessera_llm_stream_set_usage (TesseraLlmStream *self,
-                               gint64            input_tokens,
-                               gint64            output_tokens)
-{
   if (input_tokens >= 0 && (guint64) input_tokens != self->input_tokens)
     {
       self->input_tokens = MIN (input_tokens, G_MAXUINT);

@@ -186,6 +186,20 @@ get_string_member (JsonObject *object,
   return json_node_get_string (node);
 }
 
+/* -1 when it is missing or not a number. */
+static double
+get_number_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_DOUBLE && json_node_get_value_type (node) != G_TYPE_INT64))
+    return -1;
+
+  return json_node_get_double (node);
+}
+
 static gint64
 get_int_member (JsonObject *object,
                 const char *name)
@@ -411,17 +425,11 @@ tessera_openai_provider_handle_event (TesseraLlmProvider  *provider,
     return TESSERA_LLM_EVENT_MALFORMED;
 
   if ((usage = get_object_member (object, "usage")) != NULL)
-    {
-      JsonNode *cost = json_object_get_member (usage, "cost");
-
-      /* OpenRouter's: what it charged for the request, in US dollars. */
-      if (cost != NULL && JSON_NODE_HOLDS_VALUE (cost) &&
-          (json_node_get_value_type (cost) == G_TYPE_DOUBLE || json_node_get_value_type (cost) == G_TYPE_INT64))
-        _tessera_llm_stream_set_cost (stream, json_node_get_double (cost));
-      _tessera_llm_stream_set_usage (stream,
-                                     get_int_member (usage, "prompt_tokens"),
-                                     get_int_member (usage, "completion_tokens"));
-    }
+    /* The cost is OpenRouter's: what it charged, in US dollars. */
+    _tessera_llm_stream_set_usage (stream,
+                                   get_int_member (usage, "prompt_tokens"),
+                                   get_int_member (usage, "completion_tokens"),
+                                   get_number_member (usage, "cost"));
 
   return TESSERA_LLM_EVENT_CONTINUE;
 }

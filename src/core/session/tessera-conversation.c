@@ -542,11 +542,14 @@ load_image (GFile         *attachments,
 }
 
 /* An image that cannot be read back is left out, quietly: the message
- * stays, and the file as a whole is not corrupt for it. */
+ * stays, and the file as a whole is not corrupt for it. One that an
+ * earlier message names too (a prompt sent again) is read once: @loaded
+ * holds the images read so far, by name. */
 static void
 load_images (TesseraChatMessage *message,
              JsonNode           *node,
              GFile              *attachments,
+             GHashTable         *loaded,
              GCancellable       *cancellable)
 {
   JsonArray *array;
@@ -564,6 +567,8 @@ load_images (TesseraChatMessage *message,
       g_autoptr(TesseraImage) image = NULL;
       g_autoptr(GError) error = NULL;
       JsonObject *object;
+      const char *name;
+      TesseraImage *known;
 
       if (!JSON_NODE_HOLDS_OBJECT (element))
         {
@@ -571,14 +576,22 @@ load_images (TesseraChatMessage *message,
           continue;
         }
       object = json_node_get_object (element);
-      image = load_image (attachments,
-                          json_object_get_string_member_with_default (object, "name", NULL),
+      name = json_object_get_string_member_with_default (object, "name", NULL);
+      if (name != NULL && (known = g_hash_table_lookup (loaded, name)) != NULL)
+        {
+          tessera_chat_message_add_image (message, known);
+          continue;
+        }
+      image = load_image (attachments, name,
                           json_object_get_string_member_with_default (object, "type", NULL),
                           cancellable, &error);
       if (image == NULL)
-        g_debug ("An attached image was left out: %s", error->message);
-      else
-        tessera_chat_message_add_image (message, image);
+        {
+          g_debug ("An attached image was left out: %s", error->message);
+          continue;
+        }
+      tessera_chat_message_add_image (message, image);
+      g_hash_table_insert (loaded, g_strdup (name), g_object_ref (image));
     }
 }
 
@@ -591,6 +604,7 @@ parse_conversation (const char    *data,
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) images = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   JsonNode *root;
   JsonObject *object;
   JsonArray *array;
@@ -636,7 +650,7 @@ parse_conversation (const char    *data,
         }
       tessera_chat_message_set_automatic (message, json_object_get_boolean_member_with_default (m, "automatic", FALSE));
       if (r == TESSERA_CHAT_ROLE_USER && json_object_has_member (m, "images"))
-        load_images (message, json_object_get_member (m, "images"), attachments, cancellable);
+        load_images (message, json_object_get_member (m, "images"), attachments, images, cancellable);
       if (r == TESSERA_CHAT_ROLE_ASSISTANT)
         {
           TesseraTurnStatus status =
@@ -650,8 +664,7 @@ parse_conversation (const char    *data,
                                           get_count (m, "input-tokens"),
                                           get_count (m, "output-tokens"),
                                           get_cost (m));
-          tessera_chat_message_set_estimated_tokens (message,
-                                                     json_object_get_int_member_with_default (m, "estimated-tokens", 0));
+          tessera_chat_message_set_estimated_tokens (message, get_count (m, "estimated-tokens"));
         }
       if (json_object_has_member (m, "actions"))
         {
@@ -810,8 +823,10 @@ save_image (GFile         *attachments,
   g_autoptr(GFile) file = g_file_get_child (attachments, tessera_image_get_name (image));
   GBytes *bytes = tessera_image_get_bytes (image);
 
-  /* Named by its content: a file already there is this image. */
-  if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) != G_FILE_TYPE_UNKNOWN)
+  /* Named by its content: a file already there is this image. Anything
+   * else in its place (a folder, a link) is not, and loading would
+   * refuse it. */
+  if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) == G_FILE_TYPE_REGULAR)
     return TRUE;
 
   if (!g_file_make_directory_with_parents (attachments, NULL, error))
@@ -967,6 +982,7 @@ save_done (GObject      *object,
 static void
 save_now (TesseraConversation *self)
 {
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GTask) task = NULL;
   SaveJob *job;
   guint n;
@@ -991,8 +1007,14 @@ save_now (TesseraConversation *self)
       g_autoptr(TesseraChatMessage) message = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
       GPtrArray *images = tessera_chat_message_get_images (message);
 
-      if (images != NULL)
-        g_ptr_array_extend (job->images, images, (GCopyFunc) g_object_ref, NULL);
+      /* A prompt sent again names its images again: each is written once. */
+      for (guint j = 0; images != NULL && j < images->len; j++)
+        {
+          TesseraImage *image = g_ptr_array_index (images, j);
+
+          if (g_hash_table_add (names, (gpointer) tessera_image_get_name (image)))
+            g_ptr_array_add (job->images, g_object_ref (image));
+        }
     }
 
   task = g_task_new (self, NULL, save_done, NULL);

@@ -786,7 +786,8 @@ apply_thread (GTask        *task,
   if (kind != TESSERA_ACTION_RENAME && !current_read)
     {
       current = tessera_project_read (job->project, path, NULL, &error);
-      if (current == NULL && !is_not_found (error))
+      /* Only an edit needs it; a write or a delete then has no diff. */
+      if (current == NULL && !is_not_found (error) && kind == TESSERA_ACTION_EDIT)
         {
           job_fail (job, TESSERA_ACTION_FAILED,
                     g_strdup_printf (_("Could not read “%s”: %s"), path, error->message));
