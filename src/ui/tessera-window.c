@@ -169,6 +169,11 @@ chat_open_file_cb (TesseraWindow *self,
   tessera_editor_panel_open_file (self->editor_panel, path);
 }
 
+static void show_area (TesseraWindow *self,
+                       AdwBin        *area,
+                       const char    *key,
+                       gboolean       visible);
+
 static void
 preview_picking_cb (TesseraWindow *self)
 {
@@ -181,7 +186,7 @@ element_picked_cb (TesseraWindow *self,
                    const char    *selector,
                    const char    *html)
 {
-  gtk_widget_set_visible (GTK_WIDGET (self->chat_area), TRUE);
+  show_area (self, self->chat_area, "show-chat", TRUE);
   tessera_chat_pane_set_element (self->chat_pane, selector, html);
 }
 
@@ -191,7 +196,7 @@ fix_with_ai_cb (TesseraWindow *self,
                 const char    *source,
                 guint          line)
 {
-  gtk_widget_set_visible (GTK_WIDGET (self->chat_area), TRUE);
+  show_area (self, self->chat_area, "show-chat", TRUE);
   tessera_chat_pane_fix (self->chat_pane, message, source, line);
 }
 
@@ -819,16 +824,24 @@ update_toggles (TesseraWindow *self)
   gtk_toggle_button_set_active (self->run_toggle, gtk_widget_get_visible (GTK_WIDGET (self->run_area)));
 }
 
+/* Shows or hides one of the window's areas, as its toggle does. */
+static void
+show_area (TesseraWindow *self,
+           AdwBin        *area,
+           const char    *key,
+           gboolean       visible)
+{
+  gtk_widget_set_visible (GTK_WIDGET (area), visible);
+  g_settings_set_boolean (self->settings, key, visible);
+  update_toggles (self);
+}
+
 static void
 toggle_area (TesseraWindow *self,
              AdwBin        *area,
              const char    *key)
 {
-  gboolean visible = !gtk_widget_get_visible (GTK_WIDGET (area));
-
-  gtk_widget_set_visible (GTK_WIDGET (area), visible);
-  g_settings_set_boolean (self->settings, key, visible);
-  update_toggles (self);
+  show_area (self, area, key, !gtk_widget_get_visible (GTK_WIDGET (area)));
 }
 
 static void
@@ -1052,8 +1065,8 @@ tessera_window_set_property (GObject      *object,
       if (self->preview_pane == NULL)
         break;
       /* The element is picked where the app is shown. */
-      if (g_value_get_boolean (value) && !gtk_widget_get_visible (GTK_WIDGET (self->preview_area)))
-        toggle_area (self, self->preview_area, "show-preview");
+      if (g_value_get_boolean (value))
+        show_area (self, self->preview_area, "show-preview", TRUE);
       tessera_preview_pane_set_picking (self->preview_pane, g_value_get_boolean (value));
       break;
 

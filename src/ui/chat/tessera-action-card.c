@@ -12,6 +12,7 @@
 #include <gtksourceview/gtksource.h>
 
 #include "tessera-action-card.h"
+#include "tessera-source-style.h"
 #include "tessera-tooltip.h"
 
 struct _TesseraActionCard
@@ -164,17 +165,6 @@ set_output (TesseraActionCard *self,
   gtk_widget_set_visible (self->output_expander, shown);
 }
 
-static void
-update_changes_scheme (GtkSourceBuffer *buffer)
-{
-  GtkSourceStyleSchemeManager *schemes = gtk_source_style_scheme_manager_get_default ();
-
-  gtk_source_buffer_set_style_scheme (buffer,
-                                      gtk_source_style_scheme_manager_get_scheme (
-                                        schemes, adw_style_manager_get_dark (adw_style_manager_get_default ())
-                                                   ? "Adwaita-dark" : "Adwaita"));
-}
-
 #define MAX_SHOWN_LINES 20
 #define LONG_DIFF_HEIGHT 320
 
@@ -203,9 +193,7 @@ changes_expanded_cb (TesseraActionCard *self)
   self->changes = gtk_source_buffer_new_with_language (
     gtk_source_language_manager_get_language (gtk_source_language_manager_get_default (), "diff"));
   gtk_text_buffer_set_text (GTK_TEXT_BUFFER (self->changes), tessera_action_get_diff (self->action), -1);
-  update_changes_scheme (self->changes);
-  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
-                           G_CALLBACK (update_changes_scheme), self->changes, G_CONNECT_SWAPPED);
+  tessera_source_buffer_follow_style (self->changes);
 
   view = gtk_source_view_new_with_buffer (self->changes);
   gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
@@ -338,7 +326,6 @@ update (TesseraActionCard *self)
 
   set_message (self, message);
   set_output (self, output);
-  set_changes (self);
 
   /* Only cards about a file that exists now lead to it. */
   gtk_widget_set_sensitive (self->button,
@@ -374,7 +361,11 @@ tessera_action_card_constructed (GObject *object)
 
   gtk_image_set_from_icon_name (GTK_IMAGE (self->icon), icon_for_kind (tessera_action_get_kind (self->action)));
   g_signal_connect_object (self->action, "notify", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+  /* Not on every change: an open diff would be set again, and lose its
+   * scroll position. */
+  g_signal_connect_object (self->action, "notify::diff", G_CALLBACK (set_changes), self, G_CONNECT_SWAPPED);
   update (self);
+  set_changes (self);
 }
 
 static void

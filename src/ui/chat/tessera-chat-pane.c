@@ -166,23 +166,41 @@ adjustment_changed_cb (TesseraChatPane *self,
 
 static guint count_chips (TesseraChatPane *self, gboolean only_loading);
 
+/* The prompt as typed, without the spaces around it. */
+static char *
+dup_prompt (TesseraChatPane *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->prompt_view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
+}
+
+/* Whether a message can go now: no turn running, no image still loading. */
+static gboolean
+can_send_now (TesseraChatPane *self)
+{
+  return self->session != NULL && !tessera_session_get_busy (self->session) && count_chips (self, TRUE) == 0;
+}
+
+/* Whether the send button's message can: @text or an image to send. */
+static gboolean
+can_send (TesseraChatPane *self,
+          const char      *text)
+{
+  return can_send_now (self) && (text[0] != '\0' || count_chips (self, FALSE) > 0);
+}
+
 static void
 update_state (TesseraChatPane *self)
 {
   gboolean busy = self->session != NULL && tessera_session_get_busy (self->session);
-  g_autofree char *text = NULL;
-  GtkTextIter start, end;
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->prompt_view);
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-  g_strstrip (text);
+  g_autofree char *text = dup_prompt (self);
 
   gtk_stack_set_visible_child (self->send_stack,
                                GTK_WIDGET (busy ? self->stop_button : self->send_button));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button),
-                            self->session != NULL && count_chips (self, TRUE) == 0 &&
-                            (text[0] != '\0' || count_chips (self, FALSE) > 0));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), can_send (self, text));
   gtk_widget_set_visible (GTK_WIDGET (self->attachments_box), count_chips (self, FALSE) > 0);
   gtk_stack_set_visible_child_name (self->stack,
                                     gtk_widget_get_first_child (GTK_WIDGET (self->messages_box))
@@ -748,7 +766,7 @@ tessera_chat_pane_send (TesseraChatPane *self,
   g_return_if_fail (TESSERA_IS_CHAT_PANE (self));
   g_return_if_fail (prompt != NULL);
 
-  if (self->session == NULL || tessera_session_get_busy (self->session) || count_chips (self, TRUE) > 0)
+  if (!can_send_now (self))
     return;
 
   /* The attached images go with it, and the picked element: what it is
@@ -790,18 +808,12 @@ tessera_chat_pane_fix (TesseraChatPane *self,
 static void
 send_clicked_cb (TesseraChatPane *self)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->prompt_view);
-  g_autofree char *text = NULL;
-  GtkTextIter start, end;
+  g_autofree char *text = dup_prompt (self);
 
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
-
-  if ((text[0] == '\0' && count_chips (self, FALSE) == 0) || count_chips (self, TRUE) > 0 ||
-      self->session == NULL || tessera_session_get_busy (self->session))
+  if (!can_send (self, text))
     return;
 
-  gtk_text_buffer_set_text (buffer, "", 0);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->prompt_view), "", 0);
   tessera_chat_pane_send (self, text);
 }
 

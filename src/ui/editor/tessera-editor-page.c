@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "tessera-editor-page.h"
+#include "tessera-source-style.h"
 
 typedef enum
 {
@@ -156,19 +157,6 @@ lookup_settings (void)
     return NULL;
 
   return g_settings_new_full (schema, NULL, NULL);
-}
-
-static void
-update_style_scheme (TesseraEditorPage *self)
-{
-  AdwStyleManager *manager = adw_style_manager_get_default ();
-  GtkSourceStyleSchemeManager *schemes = gtk_source_style_scheme_manager_get_default ();
-  GtkSourceStyleScheme *scheme;
-
-  scheme = gtk_source_style_scheme_manager_get_scheme (schemes,
-                                                       adw_style_manager_get_dark (manager)
-                                                         ? "Adwaita-dark" : "Adwaita");
-  gtk_source_buffer_set_style_scheme (GTK_SOURCE_BUFFER (self->document), scheme);
 }
 
 /* State */
@@ -702,9 +690,7 @@ tessera_editor_page_constructed (GObject *object)
   completion = gtk_source_view_get_completion (self->view);
   gtk_source_completion_add_provider (completion, GTK_SOURCE_COMPLETION_PROVIDER (self->words));
 
-  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
-                           G_CALLBACK (update_style_scheme), self, G_CONNECT_SWAPPED);
-  update_style_scheme (self);
+  tessera_source_buffer_follow_style (GTK_SOURCE_BUFFER (self->document));
 
   if (self->settings != NULL)
     {

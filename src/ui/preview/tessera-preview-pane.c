@@ -213,12 +213,19 @@ display_path (TesseraPreviewPane *self,
                           g_uri_get_fragment (uri) ?: "");
 }
 
+static void set_picking (TesseraPreviewPane *self,
+                         gboolean            picking,
+                         gboolean            tell_page);
+
 static void
 show_page (TesseraPreviewPane *self,
            const char         *name)
 {
   gtk_stack_set_visible_child_name (self->stack, name);
   gtk_spinner_set_spinning (self->waiting_spinner, g_str_equal (name, "waiting"));
+  /* Waiting, crashed or failed: nothing left to pick from. */
+  if (self->picking && !g_str_equal (name, "ready"))
+    set_picking (self, FALSE, FALSE);
 }
 
 static void ensure_web_view (TesseraPreviewPane *self);
@@ -654,55 +661,66 @@ bounded_utf8 (const char *text,
   return g_utf8_substring (text, 0, max_chars);
 }
 
+/* What a page script posted: a JSON object of at most @max_bytes, or
+ * NULL. The parser holds it. */
+static JsonObject *
+parse_posted_object (JSCValue   *value,
+                     gsize       max_bytes,
+                     JsonParser *parser)
+{
+  g_autofree char *text = NULL;
+  JsonNode *root;
+
+  if (!jsc_value_is_string (value))
+    return NULL;
+  text = jsc_value_to_string (value);
+  if (text == NULL || strlen (text) > max_bytes || !json_parser_load_from_data (parser, text, -1, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  return root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+}
+
+/* A string member, cut to @max_chars; NULL when missing or not a string. */
+static char *
+dup_string_member (JsonObject *object,
+                   const char *name,
+                   glong       max_chars)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return bounded_utf8 (json_node_get_string (node), max_chars);
+}
+
 static void
 on_console_message (TesseraPreviewPane       *self,
                     JSCValue                 *value,
                     WebKitUserContentManager *manager)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *message = NULL;
+  g_autofree char *raw_source = NULL;
   g_autofree char *source = NULL;
   JsonObject *object;
-  JsonNode *root;
   const char *level;
   gint64 line = 0;
 
-  if (self->disposed || !jsc_value_is_string (value))
-    return;
-  if (self->n_load_messages >= MAX_MESSAGES_PER_LOAD)
+  if (self->disposed || self->n_load_messages >= MAX_MESSAGES_PER_LOAD)
     return;
   self->n_load_messages++;
 
-  text = jsc_value_to_string (value);
-  if (text == NULL || strlen (text) > MAX_MESSAGE_JSON)
+  if ((object = parse_posted_object (value, MAX_MESSAGE_JSON, parser)) == NULL)
     return;
-
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, -1, NULL))
-    return;
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return;
-  object = json_node_get_object (root);
 
   level = json_object_get_string_member_with_default (object, "level", NULL);
   if (level == NULL || (!g_str_equal (level, "error") && !g_str_equal (level, "warn")))
     return;
 
-  if (!json_object_has_member (object, "message") ||
-      json_node_get_value_type (json_object_get_member (object, "message")) != G_TYPE_STRING)
+  if ((message = dup_string_member (object, "message", MAX_MESSAGE_CHARS)) == NULL)
     return;
-  message = bounded_utf8 (json_object_get_string_member (object, "message"), MAX_MESSAGE_CHARS);
-
-  if (json_object_has_member (object, "source") &&
-      json_node_get_value_type (json_object_get_member (object, "source")) == G_TYPE_STRING)
-    {
-      g_autofree char *raw = bounded_utf8 (json_object_get_string_member (object, "source"),
-                                           MAX_SOURCE_CHARS);
-      source = relative_source (self, raw);
-    }
+  if ((raw_source = dup_string_member (object, "source", MAX_SOURCE_CHARS)) != NULL)
+    source = relative_source (self, raw_source);
 
   if (json_object_has_member (object, "line") &&
       JSON_NODE_HOLDS_VALUE (json_object_get_member (object, "line")))
@@ -730,33 +748,20 @@ on_pick_message (TesseraPreviewPane       *self,
                  WebKitUserContentManager *manager)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *text = NULL;
   g_autofree char *selector = NULL;
   g_autofree char *html = NULL;
   JsonObject *object;
-  JsonNode *root;
 
-  if (self->disposed || !self->picking || !jsc_value_is_string (value))
+  if (self->disposed || !self->picking)
     return;
-
-  text = jsc_value_to_string (value);
-  if (text == NULL || strlen (text) > MAX_PICK_JSON ||
-      !json_parser_load_from_data (parser, text, -1, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return;
-  object = json_node_get_object (root);
 
   /* Picked or not, the picker in the page has stopped. */
   set_picking (self, FALSE, FALSE);
 
-  if (!json_object_has_member (object, "selector") || !json_object_has_member (object, "html") ||
-      json_node_get_value_type (json_object_get_member (object, "selector")) != G_TYPE_STRING ||
-      json_node_get_value_type (json_object_get_member (object, "html")) != G_TYPE_STRING)
-    return;
-
-  selector = bounded_utf8 (json_object_get_string_member (object, "selector"), MAX_PICK_SELECTOR);
-  html = bounded_utf8 (json_object_get_string_member (object, "html"), MAX_PICK_HTML);
-  if (selector[0] == '\0' || html[0] == '\0')
+  if ((object = parse_posted_object (value, MAX_PICK_JSON, parser)) == NULL ||
+      (selector = dup_string_member (object, "selector", MAX_PICK_SELECTOR)) == NULL ||
+      (html = dup_string_member (object, "html", MAX_PICK_HTML)) == NULL ||
+      selector[0] == '\0' || html[0] == '\0')
     return;
 
   g_signal_emit (self, signals[ELEMENT_PICKED], 0, selector, html);
