@@ -74,13 +74,27 @@ busy_main (gpointer data)
   return NULL;
 }
 
+static gboolean
+wake_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Blocking between events, as an application's main loop does (and
+ * bench-chat's): a loop that spins would keep its CPU from ever idling.
+ * A timeout wakes it at the end. */
 static void
 iterate_for (gint64 usec)
 {
   gint64 end = g_get_monotonic_time () + usec;
+  GSource *wake = g_timeout_source_new (usec / 1000 + 1);
 
+  g_source_set_callback (wake, wake_cb, NULL, NULL);
+  g_source_attach (wake, NULL);
   while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
+    g_main_context_iteration (NULL, TRUE);
+  g_source_destroy (wake);
+  g_source_unref (wake);
 }
 
 static int
@@ -131,7 +145,7 @@ measure (const char *name,
   for (guint i = 0; i < n_runs; i++)
     {
       Probe probe = { 0 };
-      guint id = g_timeout_add (PROBE_MS, probe_cb, &probe);
+      guint id = g_timeout_add_full (G_PRIORITY_HIGH, PROBE_MS, probe_cb, &probe, NULL);
 
       iterate_for ((gint64) ms * 1000);
       g_source_remove (id);

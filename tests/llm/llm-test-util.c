@@ -228,6 +228,26 @@ check_max_tokens_stop (ProviderFixture *f,
   g_assert_cmpstr (tessera_llm_stream_get_text (run->stream), ==, text);
 }
 
+void
+check_images_only (ProviderFixture   *f,
+                   const char        *model,
+                   const char *const *images,
+                   const char        *part_type)
+{
+  g_autoptr(TesseraLlmRequest) request = tessera_llm_request_new (model);
+  g_autoptr(StreamRun) run = NULL;
+  JsonArray *messages;
+  JsonArray *content;
+
+  tessera_llm_request_add_message_with_images (request, "", images);
+  run = stream_run (f->provider, request, 0, FALSE);
+  g_assert_no_error (run->error);
+  messages = json_object_get_array_member (tessera_fake_llm_request_get_object (tessera_fake_llm_server_get_last_request (f->server)), "messages");
+  content = json_object_get_array_member (json_array_get_object_element (messages, 0), "content");
+  g_assert_cmpuint (json_array_get_length (content), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (content, 0), "type"), ==, part_type);
+}
+
 StreamRun *
 check_answer_through (ProviderFixture    *f,
                       const char         *model,

@@ -92,6 +92,13 @@ void       check_max_tokens_stop (ProviderFixture    *f,
                                   const char         *model,
                                   const char         *text);
 
+/* A message of images alone goes as one part, of @part_type: no empty
+ * text part, which the APIs refuse. */
+void       check_images_only     (ProviderFixture    *f,
+                                  const char         *model,
+                                  const char *const  *images,
+                                  const char         *part_type);
+
 /* The answer of a reply in mode (malformed events, trickle…) comes through
  * whole. Returns the run for further checks. */
 StreamRun *check_answer_through  (ProviderFixture    *f,

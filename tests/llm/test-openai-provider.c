@@ -186,17 +186,7 @@ test_images (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (content, 0), "text"), ==, "Like this screenshot");
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_array_get_object_element (content, 1), "image_url"), "url"), ==, images[0]);
 
-  /* Images alone: no empty text part, which the API refuses. */
-  g_clear_object (&request);
-  g_clear_pointer (&run, stream_run_free);
-  request = tessera_llm_request_new ("gpt-fake");
-  tessera_llm_request_add_message_with_images (request, "", images);
-  run = stream_run (f->provider, request, 0, FALSE);
-  g_assert_no_error (run->error);
-  messages = json_object_get_array_member (tessera_fake_llm_request_get_object (tessera_fake_llm_server_get_last_request (f->server)), "messages");
-  content = json_object_get_array_member (json_array_get_object_element (messages, 0), "content");
-  g_assert_cmpuint (json_array_get_length (content), ==, 1);
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (content, 0), "type"), ==, "image_url");
+  check_images_only (f, "gpt-fake", images, "image_url");
 }
 
 static void

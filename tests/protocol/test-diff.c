@@ -307,7 +307,6 @@ test_work_cap (void)
   g_autoptr(GString) after = g_string_new ("header\n");
   g_autoptr(GString) reversed = g_string_new ("header\n");
   g_autofree char *diff = NULL;
-  gint64 start = g_get_monotonic_time ();
   guint added, removed;
 
   for (guint i = 0; i < 30000; i++)
@@ -333,9 +332,6 @@ test_work_cap (void)
   g_assert_cmpuint (added, ==, 30000);
   g_assert_cmpuint (removed, ==, 30000);
   g_assert_true (g_str_has_prefix (diff, "@@ -1,30002 +1,30002 @@\n header\n-before 0\n-before 1\n"));
-
-  /* Well under a second, even in a sanitizer build. */
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
 }
 
 static void

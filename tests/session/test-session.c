@@ -754,36 +754,6 @@ test_corrupt_conversation (Fixture       *fixture,
   g_assert_true (found_backup);
 }
 
-/* A conversation edited by hand, or written by another version, with
- * counts and a cost that are not numbers: the messages load, those
- * values are taken as unknown. */
-static void
-test_odd_usage_values (Fixture       *fixture,
-                       gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  TesseraChatMessage *answer;
-
-  write_file (fixture, ".tessera/chat/conversation.json",
-              "{\"version\": 1, \"messages\": ["
-              "{\"role\": \"user\", \"text\": \"Make a page\", \"time\": \"2026-11-22T10:00:00Z\"},"
-              "{\"role\": \"assistant\", \"text\": \"Done.\", \"time\": \"2026-11-22T10:00:05Z\","
-              " \"status\": \"complete\", \"input-tokens\": {\"n\": 1}, \"output-tokens\": -5,"
-              " \"cost\": \"cheap\"}]}");
-
-  tessera_session_load_async (fixture->session, NULL, store_result, &result);
-  g_assert_true (tessera_session_load_finish (fixture->session, wait_for (&result), &error));
-  g_assert_no_error (error);
-
-  g_assert_cmpuint (n_messages (fixture), ==, 2);
-  answer = message_at (fixture, 1);
-  g_assert_cmpstr (tessera_chat_message_get_text (answer), ==, "Done.");
-  g_assert_cmpuint (tessera_chat_message_get_input_tokens (answer), ==, 0);
-  g_assert_cmpuint (tessera_chat_message_get_output_tokens (answer), ==, 0);
-  g_assert_cmpfloat (tessera_chat_message_get_cost (answer), <, 0);
-}
-
 static void
 test_budget (Fixture       *fixture,
              gconstpointer  data)
@@ -1145,6 +1115,32 @@ reload (Fixture *fixture)
   tessera_session_load_async (fixture->session, NULL, store_result, &result);
   g_assert_true (tessera_session_load_finish (fixture->session, wait_for (&result), &error));
   g_assert_no_error (error);
+}
+
+/* A conversation edited by hand, or written by another version, with
+ * counts and a cost that are not numbers: the messages load, those
+ * values are taken as unknown. */
+static void
+test_odd_usage_values (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  TesseraChatMessage *answer;
+
+  write_file (fixture, ".tessera/chat/conversation.json",
+              "{\"version\": 1, \"messages\": ["
+              "{\"role\": \"user\", \"text\": \"Make a page\", \"time\": \"2026-11-22T10:00:00Z\"},"
+              "{\"role\": \"assistant\", \"text\": \"Done.\", \"time\": \"2026-11-22T10:00:05Z\","
+              " \"status\": \"complete\", \"input-tokens\": {\"n\": 1}, \"output-tokens\": -5,"
+              " \"cost\": \"cheap\"}]}");
+
+  reload (fixture);
+
+  g_assert_cmpuint (n_messages (fixture), ==, 2);
+  answer = message_at (fixture, 1);
+  g_assert_cmpstr (tessera_chat_message_get_text (answer), ==, "Done.");
+  g_assert_cmpuint (tessera_chat_message_get_input_tokens (answer), ==, 0);
+  g_assert_cmpuint (tessera_chat_message_get_output_tokens (answer), ==, 0);
+  g_assert_cmpfloat (tessera_chat_message_get_cost (answer), <, 0);
 }
 
 static void

@@ -166,8 +166,8 @@ tessera_test_save_png (GtkWidget  *widget,
   g_test_message ("screenshot: %s", path);
 }
 
-AdwMessageDialog *
-tessera_test_find_message_dialog (void)
+GtkWidget *
+tessera_test_find_toplevel (GType type)
 {
   GListModel *toplevels = gtk_window_get_toplevels ();
 
@@ -175,11 +175,17 @@ tessera_test_find_message_dialog (void)
     {
       g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
 
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (window))
-        return ADW_MESSAGE_DIALOG (window);
+      if (g_type_is_a (G_OBJECT_TYPE (window), type) && gtk_widget_get_visible (window))
+        return window;
     }
 
   return NULL;
+}
+
+AdwMessageDialog *
+tessera_test_find_message_dialog (void)
+{
+  return (AdwMessageDialog *) tessera_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
 }
 
 void

@@ -43,6 +43,8 @@ void       tessera_test_render_png   (GtkWidget  *widget,
 /* Renders @widget as it is on screen into G_TEST_BUILT/@name. */
 void       tessera_test_save_png     (GtkWidget  *widget,
                                       const char *name);
+/* The first window of @type (or a subtype) on screen, or NULL. */
+GtkWidget *tessera_test_find_toplevel (GType type);
 /* The message dialog on screen, or NULL. */
 AdwMessageDialog *tessera_test_find_message_dialog (void);
 /* What a click on one of @dialog's buttons does: the response, then the

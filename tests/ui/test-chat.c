@@ -49,6 +49,19 @@ static const char second_answer[] =
   ">>>>>>> REPLACE\n"
   "</tessera-edit>\n";
 
+/* Types @text into the prompt, sends it and waits for the whole turn. */
+static void
+send_and_wait (TesseraChatPane *chat,
+               const char      *text)
+{
+  TesseraSession *session = tessera_chat_pane_get_session (chat);
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (tessera_chat_pane_get_prompt_view (chat)), text, -1);
+  gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
+  TESSERA_WAIT_UNTIL (tessera_session_get_busy (session));
+  TESSERA_WAIT_UNTIL (!tessera_session_get_busy (session));
+}
+
 /* TRUE when a label showing @text is somewhere under @widget. */
 static gboolean
 shows_label (GtkWidget  *widget,
@@ -164,7 +177,6 @@ check_follows_long_answer (TesseraFakeLlmServer *server,
                            TesseraChatPane      *chat)
 {
   TesseraSession *session = tessera_chat_pane_get_session (chat);
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (tessera_chat_pane_get_prompt_view (chat));
   GtkWidget *row = tessera_test_find_first (GTK_WIDGET (chat), TESSERA_TYPE_MESSAGE_ROW);
   GtkWidget *scroller = gtk_widget_get_ancestor (row, GTK_TYPE_SCROLLED_WINDOW);
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
@@ -179,10 +191,7 @@ check_follows_long_answer (TesseraFakeLlmServer *server,
       tessera_fake_llm_server_push_text (server, text->str);
       if (reader_scrolls)
         g_signal_connect (session, "text-delta", G_CALLBACK (scroll_to_top_cb), adjustment);
-      gtk_text_buffer_set_text (buffer, "Explain it at length", -1);
-      gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
-      TESSERA_WAIT_UNTIL (tessera_session_get_busy (session));
-      TESSERA_WAIT_UNTIL (!tessera_session_get_busy (session));
+      send_and_wait (chat, "Explain it at length");
       TESSERA_WAIT_UNTIL (shows_label (GTK_WIDGET (chat), "The last words."));
       for (guint i = 0; i < 5; i++)
         tessera_test_settle ();
@@ -347,7 +356,6 @@ check_attach_images (TesseraFakeLlmServer *server,
   g_autoptr(GdkTexture) pasted = gdk_texture_new_for_pixbuf (small);
   g_autoptr(GdkPixbuf) first = NULL;
   g_autoptr(GdkPixbuf) second = NULL;
-  TesseraSession *session = tessera_chat_pane_get_session (chat);
   GtkTextView *prompt = tessera_chat_pane_get_prompt_view (chat);
   GtkWidget *send_button;
   GtkWidget *row;
@@ -386,10 +394,7 @@ check_attach_images (TesseraFakeLlmServer *server,
   tessera_test_save_png (gtk_widget_get_ancestor (GTK_WIDGET (chat), GTK_TYPE_WINDOW), "chat-images.png");
 
   tessera_fake_llm_server_push_text (server, "A blue band and a red square: noted.");
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (prompt), "Make it look like these", -1);
-  gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
-  TESSERA_WAIT_UNTIL (tessera_session_get_busy (session));
-  TESSERA_WAIT_UNTIL (!tessera_session_get_busy (session));
+  send_and_wait (chat, "Make it look like these");
   TESSERA_WAIT_UNTIL (shows_label (GTK_WIDGET (chat), "A blue band and a red square: noted."));
 
   /* The prompt went with both pictures, the screenshot scaled down to
@@ -428,14 +433,9 @@ check_attach_images (TesseraFakeLlmServer *server,
 
     g_assert_nonnull (view_button);
     g_signal_emit_by_name (view_button, "clicked");
-    for (guint i = 0; i < g_list_model_get_n_items (gtk_window_get_toplevels ()) && viewer == NULL; i++)
-      {
-        g_autoptr(GtkWidget) toplevel = g_list_model_get_item (gtk_window_get_toplevels (), i);
-
-        if (TESSERA_IS_IMAGE_WINDOW (toplevel))
-          viewer = g_object_ref (toplevel);
-      }
+    viewer = tessera_test_find_toplevel (TESSERA_TYPE_IMAGE_WINDOW);
     g_assert_nonnull (viewer);
+    g_object_ref (viewer);
     g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (viewer)) ==
                    GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (chat))));
     picture = GTK_PICTURE (tessera_test_find_first (viewer, GTK_TYPE_PICTURE));
@@ -494,7 +494,6 @@ check_pick_element (TesseraFakeLlmServer *server,
                     TesseraPreviewPane   *preview,
                     TesseraChatPane      *chat)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (tessera_chat_pane_get_prompt_view (chat));
   JsonArray *messages;
   const char *sent;
 
@@ -513,10 +512,7 @@ check_pick_element (TesseraFakeLlmServer *server,
   tessera_test_save_png (GTK_WIDGET (chat), "chat-picked-element.png");
 
   tessera_fake_llm_server_push_text (server, "Bigger it is.");
-  gtk_text_buffer_set_text (buffer, "Make this bigger", -1);
-  gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
-  TESSERA_WAIT_UNTIL (tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
-  TESSERA_WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+  send_and_wait (chat, "Make this bigger");
 
   messages = json_object_get_array_member (tessera_fake_llm_request_get_object (
                                              tessera_fake_llm_server_get_last_request (server)), "messages");
@@ -535,17 +531,13 @@ static void
 check_cost (TesseraFakeLlmServer *server,
             TesseraChatPane      *chat)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (tessera_chat_pane_get_prompt_view (chat));
   TesseraFakeLlmReply reply = {
     .mode = TESSERA_FAKE_LLM_ANSWER, .text = "About half a cent.", .input_tokens = 42,
     .output_tokens = 5, .cost = "0.0042",
   };
 
   tessera_fake_llm_server_push (server, &reply);
-  gtk_text_buffer_set_text (buffer, "What did that cost?", -1);
-  gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
-  TESSERA_WAIT_UNTIL (tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
-  TESSERA_WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+  send_and_wait (chat, "What did that cost?");
   TESSERA_WAIT_UNTIL (shows_label (GTK_WIDGET (chat), "42 tokens in · 5 out · $0.0042"));
   for (guint i = 0; i < 10; i++)
     tessera_test_settle ();
@@ -598,11 +590,7 @@ test_prompt_to_preview (void)
   TESSERA_WAIT_UNTIL (webkit_web_view_get_uri (web_view) != NULL && !webkit_web_view_is_loading (web_view));
 
   buffer = gtk_text_view_get_buffer (tessera_chat_pane_get_prompt_view (chat));
-  gtk_text_buffer_set_text (buffer, "Create a todo app", -1);
-  gtk_widget_activate_action (GTK_WIDGET (chat), "chat.send", NULL);
-
-  TESSERA_WAIT_UNTIL (tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
-  TESSERA_WAIT_UNTIL (!tessera_session_get_busy (tessera_chat_pane_get_session (chat)));
+  send_and_wait (chat, "Create a todo app");
 
   /* On disk, in the tree, and running in the preview. */
   g_assert_true (g_file_load_contents (index, NULL, &contents, NULL, NULL, NULL));
@@ -749,7 +737,7 @@ test_many_cards (void)
   g_object_unref (row);
 }
 
-/* The visible Markdown view under @widget that shows @text, if any. */
+/* Whether a visible Markdown view under @widget shows @text. */
 static gboolean
 shows_markdown (GtkWidget  *widget,
                 const char *text)

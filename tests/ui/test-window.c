@@ -221,6 +221,9 @@ test_edit_save_close (void)
   TESSERA_WAIT_UNTIL ((dialog = tessera_test_find_message_dialog ()) != NULL &&
                       g_strcmp0 (adw_message_dialog_get_heading (dialog), "Conversation Not Saved") == 0);
   tessera_test_respond (dialog, "cancel");
+  /* The answer reaches the window through the main loop. */
+  for (guint i = 0; i < 5; i++)
+    tessera_test_settle ();
   g_assert_false (closed);
 
   /* Closing without the conversation closes the window. */
@@ -235,22 +238,6 @@ test_edit_save_close (void)
   g_assert_cmpstr (after_close, ==, saved);
 }
 
-static GtkWidget *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
-
-      if (g_type_is_a (G_OBJECT_TYPE (window), type))
-        return window;
-    }
-
-  return NULL;
-}
-
 /* Preferences open from the application's action, with the providers
  * page (the keyring and the presets behind it are real). */
 static void
@@ -262,7 +249,7 @@ test_preferences (void)
   gtk_window_present (GTK_WINDOW (window));
   TESSERA_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)));
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
-  TESSERA_WAIT_UNTIL ((prefs = find_toplevel (ADW_TYPE_PREFERENCES_WINDOW)) != NULL &&
+  TESSERA_WAIT_UNTIL ((prefs = tessera_test_find_toplevel (ADW_TYPE_PREFERENCES_WINDOW)) != NULL &&
                       gtk_widget_get_mapped (prefs));
   g_assert_nonnull (tessera_test_find_first (prefs, ADW_TYPE_PREFERENCES_PAGE));
 
@@ -274,11 +261,11 @@ test_preferences (void)
 
   /* The shortcuts and About windows build from their definitions. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
-  TESSERA_WAIT_UNTIL (find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW) != NULL);
-  gtk_window_close (GTK_WINDOW (find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW)));
+  TESSERA_WAIT_UNTIL (tessera_test_find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW) != NULL);
+  gtk_window_close (GTK_WINDOW (tessera_test_find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW)));
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
-  TESSERA_WAIT_UNTIL (find_toplevel (ADW_TYPE_ABOUT_WINDOW) != NULL);
-  gtk_window_destroy (GTK_WINDOW (find_toplevel (ADW_TYPE_ABOUT_WINDOW)));
+  TESSERA_WAIT_UNTIL (tessera_test_find_toplevel (ADW_TYPE_ABOUT_WINDOW) != NULL);
+  gtk_window_destroy (GTK_WINDOW (tessera_test_find_toplevel (ADW_TYPE_ABOUT_WINDOW)));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -296,7 +283,7 @@ test_new_project (void)
   gtk_window_present (GTK_WINDOW (window));
   TESSERA_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.new-project", NULL);
-  TESSERA_WAIT_UNTIL ((dialog = find_toplevel (TESSERA_TYPE_NEW_PROJECT_DIALOG)) != NULL);
+  TESSERA_WAIT_UNTIL ((dialog = tessera_test_find_toplevel (TESSERA_TYPE_NEW_PROJECT_DIALOG)) != NULL);
   tessera_test_save_png (dialog, "new-project.png");
 
   name_row = tessera_test_find_first (dialog, ADW_TYPE_ENTRY_ROW);
@@ -307,7 +294,7 @@ test_new_project (void)
   TESSERA_WAIT_UNTIL (tessera_window_get_project (window) != NULL);
   g_assert_cmpstr (tessera_project_get_name (tessera_window_get_project (window)), ==, "Fresh App");
   g_assert_true (g_file_query_exists (index, NULL));
-  g_assert_null (find_toplevel (TESSERA_TYPE_NEW_PROJECT_DIALOG));
+  g_assert_null (tessera_test_find_toplevel (TESSERA_TYPE_NEW_PROJECT_DIALOG));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
