@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "tessera-frame-pacer.h"
+#include "tessera-repaint-bin.h"
 #include "tessera-tooltip.h"
 
 static gboolean
@@ -132,6 +133,93 @@ test_pacer (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static GskRenderNode *
+snapshot_widget (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (widget), gtk_widget_get_height (widget));
+
+  return gtk_snapshot_free_to_node (snapshot);
+}
+
+static guchar *
+render_widget (GtkWidget *widget,
+               gsize     *stride)
+{
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  g_autoptr(GskRenderNode) node = snapshot_widget (widget);
+  g_autoptr(GdkTexture) texture = NULL;
+  graphene_rect_t area;
+  guchar *pixels;
+
+  graphene_rect_init (&area, 0, 0, gtk_widget_get_width (widget), gtk_widget_get_height (widget));
+  texture = gsk_renderer_render_texture (renderer, node, &area);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, gtk_widget_get_width (widget));
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, gtk_widget_get_height (widget));
+  *stride = gdk_texture_get_width (texture) * 4;
+  pixels = g_malloc (*stride * gdk_texture_get_height (texture));
+  gdk_texture_download (texture, pixels, *stride);
+
+  return pixels;
+}
+
+/* The bin draws its child as the child draws itself, inside one node
+ * that GSK repaints whole when it changes (a repeat node of its size). */
+static void
+test_repaint_bin (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *bin = tessera_repaint_bin_new ();
+  GtkWidget *label = gtk_label_new ("Tessera writes index.html");
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autofree guchar *with_bin = NULL;
+  g_autofree guchar *without_bin = NULL;
+  gsize stride;
+  guint differ = 0;
+  graphene_rect_t bounds;
+
+  gtk_widget_set_margin_top (bin, 17);
+  gtk_widget_set_margin_start (bin, 23);
+  gtk_widget_add_css_class (label, "title-1");
+  tessera_repaint_bin_set_child (TESSERA_REPAINT_BIN (bin), label);
+  g_assert_true (tessera_repaint_bin_get_child (TESSERA_REPAINT_BIN (bin)) == label);
+  gtk_box_append (GTK_BOX (box), bin);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
+  while (gtk_widget_get_width (label) == 0 || !gtk_widget_get_mapped (label))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (gtk_widget_get_width (bin), ==, gtk_widget_get_width (label));
+  g_assert_cmpint (gtk_widget_get_height (bin), ==, gtk_widget_get_height (label));
+
+  node = snapshot_widget (bin);
+  g_assert_cmpint (gsk_render_node_get_node_type (node), ==, GSK_REPEAT_NODE);
+  gsk_render_node_get_bounds (node, &bounds);
+  g_assert_cmpfloat (bounds.origin.x, ==, 0);
+  g_assert_cmpfloat (bounds.origin.y, ==, 0);
+  g_assert_cmpfloat (bounds.size.width, ==, gtk_widget_get_width (bin));
+  g_assert_cmpfloat (bounds.size.height, ==, gtk_widget_get_height (bin));
+  g_assert_true (graphene_rect_equal (&bounds, gsk_repeat_node_get_child_bounds (node)));
+
+  /* The same pixels, but for the rounding of glyph edges blended twice. */
+  with_bin = render_widget (bin, &stride);
+  without_bin = render_widget (label, &stride);
+  for (gsize i = 0; i < stride * gtk_widget_get_height (label); i++)
+    if (ABS (with_bin[i] - without_bin[i]) > 4)
+      differ++;
+  g_assert_cmpuint (differ, ==, 0);
+
+  /* A child taken out is unparented. */
+  g_object_ref (label);
+  tessera_repaint_bin_set_child (TESSERA_REPAINT_BIN (bin), NULL);
+  g_assert_null (gtk_widget_get_parent (label));
+  g_object_unref (label);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -140,6 +228,7 @@ main (int   argc,
 
   g_test_add_func ("/ui-common/tooltip", test_tooltip);
   g_test_add_func ("/ui-common/pacer", test_pacer);
+  g_test_add_func ("/ui-common/repaint-bin", test_repaint_bin);
 
   return g_test_run ();
 }

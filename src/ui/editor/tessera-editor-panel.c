@@ -13,6 +13,7 @@
 
 #include "tessera-editor-panel.h"
 #include "tessera-frame-pacer.h"
+#include "tessera-repaint-bin.h"
 #include "tessera-unsaved-dialog.h"
 
 struct _TesseraEditorPanel
@@ -1456,6 +1457,7 @@ tessera_editor_panel_class_init (TesseraEditorPanelClass *klass)
   gtk_source_init ();
   g_type_ensure (TESSERA_TYPE_EDITOR_PAGE);
   g_type_ensure (TESSERA_TYPE_FILE_TREE);
+  g_type_ensure (TESSERA_TYPE_REPAINT_BIN);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/editor/tessera-editor-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, TesseraEditorPanel, toast_overlay);
