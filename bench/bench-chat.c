@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tessera-application.h"
 #include "tessera-chat-pane.h"
@@ -403,6 +404,13 @@ find_descendant (GtkWidget *widget,
 
 typedef struct
 {
+  gint64 main;
+  gint64 workers;
+  gint64 bench;
+} CpuSplit;
+
+typedef struct
+{
   TesseraChatPane *chat;
   gboolean         running;
   gboolean         finished;
@@ -430,6 +438,9 @@ typedef struct
   gint64           first_delta_to_end;
   /* When the chat first showed the answer's last paragraph. */
   gint64           caught_up_time;
+  /* CPU time used from the send to the end of the turn. */
+  CpuSplit         cpu_at_send;
+  CpuSplit         cpu;
 } Run;
 
 static gboolean
@@ -583,6 +594,56 @@ action_end_cb (TesseraSession     *session,
     run->n_files++;
 }
 
+/* The CPU time each part of the process used during the turn, from
+ * /proc/self/task/N/schedstat (nanoseconds on the CPU): the main thread,
+ * Tessera's other threads (the stream's reader and parser, the apply
+ * thread, GLib's own), and the bench's fake server and relay, which a
+ * real provider would not put on this machine. They share its CPUs. */
+static gint64
+task_cpu_usec (const char *task)
+{
+  g_autofree char *path = g_build_filename ("/proc/self/task", task, "schedstat", NULL);
+  g_autofree char *stat = NULL;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return 0;
+  return g_ascii_strtoll (stat, NULL, 10) / 1000;
+}
+
+static gboolean
+is_bench_thread (const char *task)
+{
+  g_autofree char *path = g_build_filename ("/proc/self/task", task, "comm", NULL);
+  g_autofree char *name = NULL;
+
+  if (!g_file_get_contents (path, &name, NULL, NULL))
+    return FALSE;
+  return g_str_has_prefix (name, "fake-llm") || g_str_has_prefix (name, "relay");
+}
+
+static CpuSplit
+cpu_split (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  g_autofree char *main_task = g_strdup_printf ("%d", getpid ());
+  CpuSplit split = { 0 };
+  const char *task;
+
+  while (dir != NULL && (task = g_dir_read_name (dir)) != NULL)
+    {
+      gint64 usec = task_cpu_usec (task);
+
+      if (g_str_equal (task, main_task))
+        split.main += usec;
+      else if (is_bench_thread (task))
+        split.bench += usec;
+      else
+        split.workers += usec;
+    }
+
+  return split;
+}
+
 static void
 turn_finished_cb (TesseraSession     *session,
                   TesseraChatMessage *message,
@@ -593,6 +654,10 @@ turn_finished_cb (TesseraSession     *session,
   if (!run->running)
     return;
   run->finish_time = g_get_monotonic_time ();
+  run->cpu = cpu_split ();
+  run->cpu.main -= run->cpu_at_send.main;
+  run->cpu.workers -= run->cpu_at_send.workers;
+  run->cpu.bench -= run->cpu_at_send.bench;
   run->status = status;
   run->running = FALSE;
   run->finished = TRUE;
@@ -789,6 +854,7 @@ one_run (TesseraApplication *app,
 
   run->running = TRUE;
   run->last_tick = 0;
+  run->cpu_at_send = cpu_split ();
   run->send_time = g_get_monotonic_time ();
   gtk_widget_activate_action (GTK_WIDGET (run->chat), "chat.send", NULL);
   WAIT_UNTIL (run->finished);
@@ -862,6 +928,7 @@ main (int   argc,
   GThread *thread;
   guint16 relay_port;
   double turn[64], stall[64], stall_after[64], frame[64], first[64], token_first[64], delta_first[64], frames[64], caught_up[64];
+  double cpu_main[64], cpu_workers[64], cpu_bench[64];
   double waiting_fps[64], waiting_cpu[64];
 
   n_runs = CLAMP (n_runs, 1, G_N_ELEMENTS (turn));
@@ -944,6 +1011,11 @@ main (int   argc,
                AFTER_TURN_USEC / (double) G_USEC_PER_SEC, stall_after[i]);
       caught_up[i] = (run.caught_up_time - run.send_time) / 1000.0;
       g_print ("     the chat showed the answer's last paragraph %.0f ms after the send\n", caught_up[i]);
+      cpu_main[i] = run.cpu.main / 1000.0;
+      cpu_workers[i] = run.cpu.workers / 1000.0;
+      cpu_bench[i] = run.cpu.bench / 1000.0;
+      g_print ("     CPU during the turn: main thread %.0f ms, Tessera's other threads %.0f ms, "
+               "the bench's server and relay %.0f ms\n", cpu_main[i], cpu_workers[i], cpu_bench[i]);
       if (waiting_fps[i] >= 0)
         g_print ("     while the model thought: %.1f frames and %.1f ms of the main thread's CPU a second\n",
                  waiting_fps[i], waiting_cpu[i]);
@@ -962,6 +1034,9 @@ main (int   argc,
     g_print ("  the same, %.0f s after the turn:  %8.1f ms  (the panes catching up)\n",
              AFTER_TURN_USEC / (double) G_USEC_PER_SEC, median (stall_after, n_runs));
     g_print ("  chat caught up with the answer: %8.0f ms after the send\n", median (caught_up, n_runs));
+    g_print ("  CPU during the turn:            %8.0f ms main thread, %.0f ms Tessera's other threads,\n"
+             "                                  %.0f ms the bench's server and relay\n",
+             median (cpu_main, n_runs), median (cpu_workers, n_runs), median (cpu_bench, n_runs));
     g_print ("  longest frame interval:         %8.1f ms  (%.0f frames)\n",
              median (frame, n_runs), median (frames, n_runs));
     g_print ("  first token on socket to drawn: %8.1f ms  target < %.0f ms: %s\n",
