@@ -273,6 +273,7 @@ test_tree_lists_files (Fixture       *f,
   GListModel *model;
   gboolean seen_file = FALSE;
   g_autofree char *previous_key = NULL;
+  GtkWidget *first_row;
   guint n;
   int src;
 
@@ -280,6 +281,12 @@ test_tree_lists_files (Fixture       *f,
   model = tessera_file_tree_get_model (tessera_editor_panel_get_file_tree (f->panel));
   n = g_list_model_get_n_items (model);
   g_assert_cmpuint (n, >, 0);
+
+  /* Styled before any file is open (this is the first test: no editor
+   * page has been made yet): rows as tall as the area's CSS says. */
+  first_row = gtk_widget_get_first_child (GTK_WIDGET (tessera_file_tree_get_list_view (tessera_editor_panel_get_file_tree (f->panel))));
+  WAIT_UNTIL (gtk_widget_get_height (first_row) > 0);
+  g_assert_cmpint (gtk_widget_get_height (first_row), >=, 28);
 
   /* Folders first, then files, each group in name order. */
   for (guint i = 0; i < n; i++)

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "tessera-editor-page.h"
+#include "tessera-editor-style.h"
 #include "tessera-source-style.h"
 
 typedef enum
@@ -63,23 +64,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static void
-ensure_css (void)
-{
-  GdkDisplay *display = gdk_display_get_default ();
-  g_autoptr(GtkCssProvider) provider = NULL;
-
-  if (display == NULL || g_object_get_data (G_OBJECT (display), "tessera-editor-css") != NULL)
-    return;
-
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, RESOURCE_BASE "/editor/style.css");
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  g_object_set_data_full (G_OBJECT (display), "tessera-editor-css",
-                          g_steal_pointer (&provider), g_object_unref);
-}
 
 /* Settings */
 
@@ -835,7 +819,7 @@ static void
 tessera_editor_page_init (TesseraEditorPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  ensure_css ();
+  _tessera_editor_ensure_style ();
 
   self->search_settings = gtk_source_search_settings_new ();
   gtk_source_search_settings_set_wrap_around (self->search_settings, TRUE);
