@@ -167,6 +167,39 @@ test_escaped_key (void)
   g_assert_cmpstr (out, ==, "yes");
 }
 
+/* One pass finds a top-level object's members: the first of each name,
+ * escaped names by their value, never a nested member of the same name. */
+static void
+test_members (void)
+{
+  static const char * const names[] = { "error", "usage", "choices", NULL };
+  const char *values[3];
+  gsize lens[3];
+  const char *json =
+    "{ \"id\" : \"x\", \"obj\":{\"error\":1}, \"us\\u0061ge\" :  null ,"
+    " \"choices\":[{\"usage\":2}], \"choices\":[] }";
+
+  g_assert_true (_tessera_json_scan_members (json, strlen (json), names, values, lens));
+  g_assert_null (values[0]);
+  g_assert_cmpuint (lens[0], ==, 0);
+  g_assert_cmpmem (values[1], lens[1], "null", 4);
+  g_assert_cmpmem (values[2], lens[2], "[{\"usage\":2}]", 13);
+
+  /* Not an object: valid, with no members. */
+  json = "[{\"error\":1}]";
+  g_assert_true (_tessera_json_scan_members (json, strlen (json), names, values, lens));
+  g_assert_null (values[0]);
+  g_assert_null (values[2]);
+
+  /* Not valid: an unfinished member after the ones found, a trailing comma. */
+  json = "{\"error\":{\"message\":\"x\"},\"choices\":[";
+  g_assert_false (_tessera_json_scan_members (json, strlen (json), names, values, lens));
+  json = "{\"error\":1,}";
+  g_assert_false (_tessera_json_scan_members (json, strlen (json), names, values, lens));
+  json = "{\"error\":1} x";
+  g_assert_false (_tessera_json_scan_members (json, strlen (json), names, values, lens));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -179,6 +212,7 @@ main (int   argc,
   g_test_add_func ("/json-scan/lookup-span", test_lookup_span);
   g_test_add_func ("/json-scan/invalid-strings", test_invalid_strings);
   g_test_add_func ("/json-scan/escaped-key", test_escaped_key);
+  g_test_add_func ("/json-scan/members", test_members);
 
   return g_test_run ();
 }

@@ -19,6 +19,17 @@ typedef struct
   const char *end;
 } Scan;
 
+/* The members of a top-level object asked for, and where their values
+ * are: found while validating, so in the same pass. */
+typedef struct
+{
+  const char * const *names;
+  const char        **values;
+  gsize              *value_lens;
+} Members;
+
+static char *decode_string (Scan *s);
+
 static void
 skip_ws (Scan *s)
 {
@@ -137,9 +148,44 @@ skip_literal (Scan       *s,
   return TRUE;
 }
 
+/* Which of @members' names the key between @start (its opening quote)
+ * and @end (past its closing one) is, or -1. */
+static int
+find_member (Members    *members,
+             const char *start,
+             const char *end)
+{
+  const char *key = start + 1;
+  gsize len = end - 1 - key;
+
+  /* Most keys are plain: compared as they are. */
+  if (memchr (key, '\\', len) == NULL)
+    {
+      for (int i = 0; members->names[i] != NULL; i++)
+        if (members->names[i][0] == key[0] && strncmp (members->names[i], key, len) == 0 &&
+            members->names[i][len] == '\0')
+          return i;
+      return -1;
+    }
+  else
+    {
+      Scan copy = { start, end };
+      g_autofree char *decoded = decode_string (&copy);
+
+      for (int i = 0; decoded != NULL && members->names[i] != NULL; i++)
+        if (g_str_equal (members->names[i], decoded))
+          return i;
+      return -1;
+    }
+}
+
+/* Past the value at s->p; FALSE when it is not valid. For an object,
+ * notes in @members (when not NULL) where the values of the members it
+ * names start and end. */
 static gboolean
-skip_value (Scan *s,
-            guint depth)
+skip_value (Scan    *s,
+            guint    depth,
+            Members *members)
 {
   skip_ws (s);
   if (s->p >= s->end)
@@ -176,18 +222,33 @@ skip_value (Scan *s,
           }
         for (;;)
           {
+            int wanted = -1;
+            const char *value;
+
             if (object)
               {
+                const char *key;
+
                 skip_ws (s);
+                key = s->p;
                 if (s->p >= s->end || *s->p != '"' || !skip_string (s))
                   return FALSE;
+                if (members != NULL)
+                  wanted = find_member (members, key, s->p);
                 skip_ws (s);
                 if (s->p >= s->end || *s->p != ':')
                   return FALSE;
                 s->p++;
               }
-            if (!skip_value (s, depth + 1))
+            skip_ws (s);
+            value = s->p;
+            if (!skip_value (s, depth + 1, NULL))
               return FALSE;
+            if (wanted >= 0 && members->values[wanted] == NULL)
+              {
+                members->values[wanted] = value;
+                members->value_lens[wanted] = s->p - value;
+              }
             skip_ws (s);
             if (s->p >= s->end)
               return FALSE;
@@ -216,7 +277,31 @@ _tessera_json_scan_validate (const char *json,
 {
   Scan s = { json, json + len };
 
-  if (!skip_value (&s, 0))
+  if (!skip_value (&s, 0, NULL))
+    return FALSE;
+  skip_ws (&s);
+
+  return s.p == s.end;
+}
+
+gboolean
+_tessera_json_scan_members (const char         *json,
+                            gsize               len,
+                            const char * const *names,
+                            const char        **values,
+                            gsize              *value_lens)
+{
+  Scan s = { json, json + len };
+  Members members = { names, values, value_lens };
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      values[i] = NULL;
+      value_lens[i] = 0;
+    }
+
+  skip_ws (&s);
+  if (!skip_value (&s, 0, s.p < s.end && *s.p == '{' ? &members : NULL))
     return FALSE;
   skip_ws (&s);
 
@@ -373,7 +458,7 @@ find_value (Scan               *s,
                   found = TRUE;
                   break;
                 }
-              skip_value (s, 0);
+              skip_value (s, 0, NULL);
               skip_ws (s);
               if (s->p < s->end && *s->p == ',')
                 {
@@ -396,7 +481,7 @@ find_value (Scan               *s,
             return FALSE;
           for (guint64 j = 0; j < index; j++)
             {
-              skip_value (s, 0);
+              skip_value (s, 0, NULL);
               skip_ws (s);
               if (s->p >= s->end || *s->p != ',')
                 return FALSE;
@@ -452,7 +537,7 @@ _tessera_json_scan_lookup_span (const char         *json,
     return FALSE;
 
   start = s.p;
-  if (!skip_value (&s, 0))
+  if (!skip_value (&s, 0, NULL))
     return FALSE;
   *value = start;
   *value_len = s.p - start;

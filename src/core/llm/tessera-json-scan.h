@@ -31,6 +31,17 @@ typedef enum
 gboolean              _tessera_json_scan_validate (const char         *json,
                                                    gsize               len);
 
+/* Validates @json like _tessera_json_scan_validate() and, when it is an
+ * object, sets @values[i] to where the value of its first member named
+ * @names[i] (NULL-terminated) starts in @json, and @value_lens[i] to its
+ * length; NULL and 0 when there is no such member. One pass: the hot path
+ * finds the few members it needs while checking the event. */
+gboolean              _tessera_json_scan_members  (const char         *json,
+                                                   gsize               len,
+                                                   const char * const *names,
+                                                   const char        **values,
+                                                   gsize              *value_lens);
+
 /* Follows @path (NULL-terminated: member names, or decimal indices for
  * arrays) in @json, which must have passed validation. For a string,
  * *@string is set to its decoded, NUL-terminated value (free it). */

@@ -254,13 +254,13 @@ scan_chunk (const char  *data,
             char       **content,
             char       **finish_reason)
 {
-  static const char * const error_path[] = { "error", NULL };
-  static const char * const usage_path[] = { "usage", NULL };
-  static const char * const choices_path[] = { "choices", NULL };
-  static const char * const choice_path[] = { "choices", "0", NULL };
+  enum { ERROR, USAGE, CHOICES, N_MEMBERS };
+  static const char * const members[] = { "error", "usage", "choices", NULL };
+  static const char * const first_path[] = { "0", NULL };
   static const char * const content_path[] = { "delta", "content", NULL };
   static const char * const finish_path[] = { "finish_reason", NULL };
-  g_autofree char *unused = NULL;
+  const char *values[N_MEMBERS];
+  gsize value_lens[N_MEMBERS];
   TesseraJsonScanResult result = TESSERA_JSON_SCAN_MISSING;
   TesseraJsonScanResult finish_result = TESSERA_JSON_SCAN_MISSING;
   const char *choice;
@@ -271,28 +271,16 @@ scan_chunk (const char  *data,
 
   if (data_len == 0 || data[0] != '{')
     return FAST_UNSURE;
-  if (!_tessera_json_scan_validate (data, data_len))
+  /* The chunk checked and its three members found in one pass. */
+  if (!_tessera_json_scan_members (data, data_len, members, values, value_lens))
     return FAST_MALFORMED;
-
-  /* Substring checks first: most chunks have neither member, and a
-   * lookup is a scan. @data is NUL-terminated and, being valid JSON, has
-   * no NUL inside, so strstr() sees all of it. */
-  if (strstr (data, "\"error\"") != NULL &&
-      _tessera_json_scan_lookup (data, data_len, error_path, &unused) != TESSERA_JSON_SCAN_MISSING)
+  if (values[ERROR] != NULL ||
+      (values[USAGE] != NULL && values[USAGE][0] != 'n'))
     return FAST_UNSURE;
-  g_clear_pointer (&unused, g_free);
-  if (strstr (data, "\"usage\"") != NULL)
-    {
-      result = _tessera_json_scan_lookup (data, data_len, usage_path, &unused);
-      if (result != TESSERA_JSON_SCAN_MISSING && result != TESSERA_JSON_SCAN_NULL)
-        return FAST_UNSURE;
-      g_clear_pointer (&unused, g_free);
-      result = TESSERA_JSON_SCAN_MISSING;
-    }
 
-  /* The first choice is found once; its members are looked up in it,
-   * not in the whole chunk again. */
-  if (_tessera_json_scan_lookup_span (data, data_len, choice_path, &choice, &choice_len))
+  /* The first choice's members are looked up in it alone. */
+  if (values[CHOICES] != NULL &&
+      _tessera_json_scan_lookup_span (values[CHOICES], value_lens[CHOICES], first_path, &choice, &choice_len))
     {
       result = _tessera_json_scan_lookup (choice, choice_len, content_path, content);
       if (result == TESSERA_JSON_SCAN_INVALID)
@@ -303,9 +291,10 @@ scan_chunk (const char  *data,
       finish_result = _tessera_json_scan_lookup (choice, choice_len, finish_path, finish_reason);
     }
 
-  /* Neither: not the chunk this path knows (no choices at all?). */
+  /* Neither, and no list of choices at all: not the chunk this path
+   * knows. (A string or null is no list; an empty one is.) */
   if (result == TESSERA_JSON_SCAN_MISSING && finish_result == TESSERA_JSON_SCAN_MISSING &&
-      _tessera_json_scan_lookup (data, data_len, choices_path, &unused) != TESSERA_JSON_SCAN_OTHER)
+      (values[CHOICES] == NULL || values[CHOICES][0] == '"' || values[CHOICES][0] == 'n'))
     {
       g_clear_pointer (content, g_free);
       g_clear_pointer (finish_reason, g_free);
