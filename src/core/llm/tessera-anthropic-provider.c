@@ -267,9 +267,15 @@ scan_delta (const char             *event_type,
             char                  **text,
             TesseraLlmEventResult  *result)
 {
+  enum { TYPE, DELTA, N_MEMBERS };
+  static const char * const members[] = { "type", "delta", NULL };
+  /* A path of no steps: the value found, read as it is. */
+  static const char * const itself[] = { NULL };
+  /* In the delta. */
   static const char * const type_path[] = { "type", NULL };
-  static const char * const delta_type_path[] = { "delta", "type", NULL };
-  static const char * const text_path[] = { "delta", "text", NULL };
+  static const char * const text_path[] = { "text", NULL };
+  const char *values[N_MEMBERS];
+  gsize value_lens[N_MEMBERS];
   g_autofree char *type = NULL;
   g_autofree char *delta_type = NULL;
 
@@ -278,19 +284,21 @@ scan_delta (const char             *event_type,
   if (!g_str_equal (event_type, "content_block_delta") || data_len == 0 || data[0] != '{')
     return FALSE;
 
-  if (!_tessera_json_scan_validate (data, data_len))
+  /* The event checked and its two members found in one pass. */
+  if (!_tessera_json_scan_members (data, data_len, members, values, value_lens))
     {
       *result = TESSERA_LLM_EVENT_MALFORMED;
       return TRUE;
     }
 
-  if (_tessera_json_scan_lookup (data, data_len, type_path, &type) != TESSERA_JSON_SCAN_STRING ||
+  if (values[TYPE] == NULL || values[DELTA] == NULL ||
+      _tessera_json_scan_lookup (values[TYPE], value_lens[TYPE], itself, &type) != TESSERA_JSON_SCAN_STRING ||
       !g_str_equal (type, "content_block_delta") ||
-      _tessera_json_scan_lookup (data, data_len, delta_type_path, &delta_type) != TESSERA_JSON_SCAN_STRING)
+      _tessera_json_scan_lookup (values[DELTA], value_lens[DELTA], type_path, &delta_type) != TESSERA_JSON_SCAN_STRING)
     return FALSE;
 
   if (g_str_equal (delta_type, "text_delta") &&
-      _tessera_json_scan_lookup (data, data_len, text_path, text) != TESSERA_JSON_SCAN_STRING)
+      _tessera_json_scan_lookup (values[DELTA], value_lens[DELTA], text_path, text) != TESSERA_JSON_SCAN_STRING)
     {
       g_clear_pointer (text, g_free);
       return FALSE;

@@ -275,13 +275,9 @@ gboolean
 _tessera_json_scan_validate (const char *json,
                              gsize       len)
 {
-  Scan s = { json, json + len };
+  static const char * const no_names[] = { NULL };
 
-  if (!skip_value (&s, 0, NULL))
-    return FALSE;
-  skip_ws (&s);
-
-  return s.p == s.end;
+  return _tessera_json_scan_members (json, len, no_names, NULL, NULL);
 }
 
 gboolean
@@ -301,7 +297,7 @@ _tessera_json_scan_members (const char         *json,
     }
 
   skip_ws (&s);
-  if (!skip_value (&s, 0, s.p < s.end && *s.p == '{' ? &members : NULL))
+  if (!skip_value (&s, 0, names[0] != NULL && s.p < s.end && *s.p == '{' ? &members : NULL))
     return FALSE;
   skip_ws (&s);
 
