@@ -13,6 +13,7 @@
 #include "tessera-frame-pacer.h"
 #include "tessera-image-loading.h"
 #include "tessera-message-row.h"
+#include "tessera-style-sheet.h"
 #include "tessera-unsaved-dialog.h"
 
 /* A message carries at most this many images: enough for a few
@@ -1207,23 +1208,6 @@ tessera_chat_pane_class_init (TesseraChatPaneClass *klass)
 }
 
 static void
-load_css_once (void)
-{
-  static gsize loaded;
-
-  if (g_once_init_enter (&loaded))
-    {
-      g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
-
-      gtk_css_provider_load_from_resource (provider, RESOURCE_BASE "/chat/chat.css");
-      gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                                  GTK_STYLE_PROVIDER (provider),
-                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-      g_once_init_leave (&loaded, 1);
-    }
-}
-
-static void
 tessera_chat_pane_init (TesseraChatPane *self)
 {
   GtkEventController *keys;
@@ -1232,7 +1216,7 @@ tessera_chat_pane_init (TesseraChatPane *self)
   GtkDropTarget *drop;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  load_css_once ();
+  tessera_style_sheet_ensure (RESOURCE_BASE "/chat/chat.css");
 
   self->cancellable = g_cancellable_new ();
   self->rows = g_hash_table_new (NULL, NULL);

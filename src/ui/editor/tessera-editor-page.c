@@ -10,7 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "tessera-editor-page.h"
-#include "tessera-editor-style.h"
+#include "tessera-style-sheet.h"
 #include "tessera-source-style.h"
 
 typedef enum
@@ -819,7 +819,7 @@ static void
 tessera_editor_page_init (TesseraEditorPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  _tessera_editor_ensure_style ();
+  tessera_style_sheet_ensure (RESOURCE_BASE "/editor/style.css");
 
   self->search_settings = gtk_source_search_settings_new ();
   gtk_source_search_settings_set_wrap_around (self->search_settings, TRUE);

@@ -11,7 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "tessera-file-tree.h"
-#include "tessera-editor-style.h"
+#include "tessera-style-sheet.h"
 
 #define LIST_ATTRIBUTES \
   G_FILE_ATTRIBUTE_STANDARD_NAME "," \
@@ -1211,7 +1211,7 @@ tessera_file_tree_class_init (TesseraFileTreeClass *klass)
 static void
 tessera_file_tree_init (TesseraFileTree *self)
 {
-  _tessera_editor_ensure_style ();
+  tessera_style_sheet_ensure (RESOURCE_BASE "/editor/style.css");
   self->cancellable = g_cancellable_new ();
   self->stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }

@@ -10,7 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "tessera-console-panel.h"
-#include "tessera-preview-style.h"
+#include "tessera-style-sheet.h"
 
 /* Beyond this the oldest entries go: a page logging in a loop must not grow
  * the list without bound. */
@@ -392,7 +392,7 @@ tessera_console_panel_init (TesseraConsolePanel *self)
 {
   GtkLayoutManager *layout;
 
-  _tessera_preview_ensure_style ();
+  tessera_style_sheet_ensure (RESOURCE_BASE "/preview/style.css");
 
   gtk_widget_init_template (GTK_WIDGET (self));
 

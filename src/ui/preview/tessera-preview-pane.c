@@ -12,7 +12,7 @@
 
 #include "tessera-console-panel.h"
 #include "tessera-preview-pane.h"
-#include "tessera-preview-style.h"
+#include "tessera-style-sheet.h"
 
 /* The isolated script world: only there does the console handler exist. */
 #define SCRIPT_WORLD "tessera"
@@ -1502,7 +1502,7 @@ ensure_web_view (TesseraPreviewPane *self)
 static void
 tessera_preview_pane_init (TesseraPreviewPane *self)
 {
-  _tessera_preview_ensure_style ();
+  tessera_style_sheet_ensure (RESOURCE_BASE "/preview/style.css");
 
   /* Before the template: its device menu reads the action's state. */
   self->device = g_strdup ("full");

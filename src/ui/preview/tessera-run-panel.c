@@ -10,7 +10,7 @@
 #include <glib/gi18n.h>
 #include <vte/vte.h>
 
-#include "tessera-preview-style.h"
+#include "tessera-style-sheet.h"
 #include "tessera-run-panel.h"
 
 /* Bounded: a chatty dev server runs for hours. */
@@ -347,7 +347,7 @@ tessera_run_panel_init (TesseraRunPanel *self)
   g_autoptr(PangoFontDescription) font = NULL;
   GtkLayoutManager *layout;
 
-  _tessera_preview_ensure_style ();
+  tessera_style_sheet_ensure (RESOURCE_BASE "/preview/style.css");
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
