@@ -186,6 +186,7 @@ test_repaint_bin (void)
   gtk_widget_add_css_class (label, "title-1");
   tessera_repaint_bin_set_child (TESSERA_REPAINT_BIN (bin), label);
   g_assert_true (tessera_repaint_bin_get_child (TESSERA_REPAINT_BIN (bin)) == label);
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (bin)), ==, GTK_ACCESSIBLE_ROLE_GENERIC);
   gtk_box_append (GTK_BOX (box), bin);
   gtk_window_set_child (GTK_WINDOW (window), box);
   gtk_window_present (GTK_WINDOW (window));
