@@ -127,16 +127,11 @@ tessera_test_settle (void)
   TESSERA_WAIT_UNTIL (done);
 }
 
-void
-tessera_test_render_png (GtkWidget  *widget,
-                         const char *path)
+GskRenderNode *
+tessera_test_snapshot (GtkWidget *widget)
 {
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int width = 0;
-  int height = 0;
+  GskRenderNode *node = NULL;
 
   /* Right after a resize the widget may have nothing to draw yet: take
    * the first frame that has. */
@@ -146,13 +141,30 @@ tessera_test_render_png (GtkWidget  *widget,
 
       g_assert_cmpuint (attempt, <, 100);
       tessera_test_wait_for_frame (widget);
-      width = gtk_widget_get_width (widget);
-      height = gtk_widget_get_height (widget);
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (widget), gtk_widget_get_height (widget));
       node = gtk_snapshot_free_to_node (snapshot);
     }
 
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  return node;
+}
+
+GdkTexture *
+tessera_test_render_texture (GtkWidget *widget)
+{
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  g_autoptr(GskRenderNode) node = tessera_test_snapshot (widget);
+
+  return gsk_renderer_render_texture (renderer, node,
+                                      &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
+                                                           gtk_widget_get_height (widget)));
+}
+
+void
+tessera_test_render_png (GtkWidget  *widget,
+                         const char *path)
+{
+  g_autoptr(GdkTexture) texture = tessera_test_render_texture (widget);
+
   g_assert_true (gdk_texture_save_to_png (texture, path));
 }
 

@@ -37,6 +37,10 @@ GtkWidget *tessera_test_find_last    (GtkWidget  *widget,
 void       tessera_test_wait_for_frame (GtkWidget *widget);
 /* Lets pending layout and drawing happen for a moment. */
 void       tessera_test_settle       (void);
+/* @widget's render node as it is on screen, once it has one. */
+GskRenderNode *tessera_test_snapshot     (GtkWidget  *widget);
+/* @widget rendered as it is on screen, by its window's renderer. */
+GdkTexture *tessera_test_render_texture (GtkWidget  *widget);
 /* Renders @widget as it is on screen into the PNG file @path. */
 void       tessera_test_render_png   (GtkWidget  *widget,
                                       const char *path);

@@ -7,6 +7,7 @@
 
 #include "tessera-frame-pacer.h"
 #include "tessera-repaint-bin.h"
+#include "tessera-test-ui.h"
 #include "tessera-tooltip.h"
 
 static gboolean
@@ -133,31 +134,12 @@ test_pacer (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-static GskRenderNode *
-snapshot_widget (GtkWidget *widget)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-
-  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (widget), gtk_widget_get_height (widget));
-
-  return gtk_snapshot_free_to_node (snapshot);
-}
-
 static guchar *
-render_widget (GtkWidget *widget,
-               gsize     *stride)
+download (GdkTexture *texture,
+          gsize      *stride)
 {
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  g_autoptr(GskRenderNode) node = snapshot_widget (widget);
-  g_autoptr(GdkTexture) texture = NULL;
-  graphene_rect_t area;
   guchar *pixels;
 
-  graphene_rect_init (&area, 0, 0, gtk_widget_get_width (widget), gtk_widget_get_height (widget));
-  texture = gsk_renderer_render_texture (renderer, node, &area);
-  g_assert_cmpint (gdk_texture_get_width (texture), ==, gtk_widget_get_width (widget));
-  g_assert_cmpint (gdk_texture_get_height (texture), ==, gtk_widget_get_height (widget));
   *stride = gdk_texture_get_width (texture) * 4;
   pixels = g_malloc (*stride * gdk_texture_get_height (texture));
   gdk_texture_download (texture, pixels, *stride);
@@ -175,6 +157,8 @@ test_repaint_bin (void)
   GtkWidget *bin = tessera_repaint_bin_new ();
   GtkWidget *label = gtk_label_new ("Tessera writes index.html");
   g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) with_texture = NULL;
+  g_autoptr(GdkTexture) without_texture = NULL;
   g_autofree guchar *with_bin = NULL;
   g_autofree guchar *without_bin = NULL;
   gsize stride;
@@ -195,7 +179,7 @@ test_repaint_bin (void)
   g_assert_cmpint (gtk_widget_get_width (bin), ==, gtk_widget_get_width (label));
   g_assert_cmpint (gtk_widget_get_height (bin), ==, gtk_widget_get_height (label));
 
-  node = snapshot_widget (bin);
+  node = tessera_test_snapshot (bin);
   g_assert_cmpint (gsk_render_node_get_node_type (node), ==, GSK_REPEAT_NODE);
   gsk_render_node_get_bounds (node, &bounds);
   g_assert_cmpfloat (bounds.origin.x, ==, 0);
@@ -205,8 +189,14 @@ test_repaint_bin (void)
   g_assert_true (graphene_rect_equal (&bounds, gsk_repeat_node_get_child_bounds (node)));
 
   /* The same pixels, but for the rounding of glyph edges blended twice. */
-  with_bin = render_widget (bin, &stride);
-  without_bin = render_widget (label, &stride);
+  with_texture = tessera_test_render_texture (bin);
+  without_texture = tessera_test_render_texture (label);
+  g_assert_cmpint (gdk_texture_get_width (with_texture), ==, gtk_widget_get_width (label));
+  g_assert_cmpint (gdk_texture_get_height (with_texture), ==, gtk_widget_get_height (label));
+  g_assert_cmpint (gdk_texture_get_width (without_texture), ==, gtk_widget_get_width (label));
+  g_assert_cmpint (gdk_texture_get_height (without_texture), ==, gtk_widget_get_height (label));
+  with_bin = download (with_texture, &stride);
+  without_bin = download (without_texture, &stride);
   for (gsize i = 0; i < stride * gtk_widget_get_height (label); i++)
     if (ABS (with_bin[i] - without_bin[i]) > 4)
       differ++;
